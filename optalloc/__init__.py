@@ -1,0 +1,22 @@
+"""optalloc: allocation problems stated once, solved exactly or heuristically, every answer certified.
+
+    >>> import optalloc
+    >>> inst = optalloc.make_instance("knapsack", "demo", {"values": [6, 10, 12], "weights": [1, 2, 3], "capacity": 5})
+    >>> res = optalloc.solve(inst, "knapsack.dp")
+    >>> (str(res.status), res.objective, res.solution)
+    ('optimal', 22, {'items': [1, 2]})
+"""
+__version__ = "0.1.0"
+
+from .errors import (InstanceError, MethodUnavailableError, OptallocError, OptionError, UnknownMethodError,  # noqa: E402
+                     UnsupportedProblemError, VerificationError)
+from .instances import Instance, Reference, load, make_instance, save  # noqa: E402
+from .options import SolveOptions  # noqa: E402
+from .registry import all_methods, get_method  # noqa: E402
+from .result import Result  # noqa: E402
+from .solve import solve  # noqa: E402
+from .status import SolutionStatus, Status  # noqa: E402
+
+__all__ = ["Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
+           "SolutionStatus", "SolveOptions", "Status", "UnknownMethodError", "UnsupportedProblemError",
+           "VerificationError", "all_methods", "get_method", "load", "make_instance", "save", "solve"]

@@ -1,0 +1,1 @@
+"""Dedicated exact algorithms (dynamic programming, branch and bound), written from the published ideas."""

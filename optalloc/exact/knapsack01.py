@@ -1,0 +1,376 @@
+"""Exact 0-1 knapsack: primal-dual dynamic programming over an expanding core.
+
+The ideas are Pisinger's minimal algorithm (Oper. Res. 45, 1997) written from the paper:
+  * sort by value/weight, find the break item b; the break solution takes items 0..b-1;
+  * fix every item whose Dantzig bound with its value flipped cannot beat the greedy lower bound;
+  * grow a core [s, t] around b, alternately letting item t be added to, and item s be removed from,
+    every state; states are (weight, value) pairs kept free of dominance and sorted by weight;
+  * drop a state when its Lagrangian bound (value + ratio of the next free item times the slack) cannot
+    beat the incumbent; the search ends when no state is left, which proves the incumbent optimal.
+Solutions are recovered from a log of (parent, item) nodes, one per surviving new state.
+
+The numba kernel works in slices (a budget of state operations) so the caller can honour a time limit
+and return the incumbent with the best bound found so far."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+_GREEDY = -2  # best solution is the greedy one, not a DP node
+_ROOT = -1  # the break solution itself
+
+
+@dataclass
+class KnapsackSolution:
+    x: np.ndarray  # bool, one per original item
+    value: float
+    bound: float
+    optimal: bool
+    stopped: str  # "optimal", "time_limit", "memory_limit", "gap_limit"
+    stats: dict
+
+
+@njit(cache=True)
+def _greedy_fill(v, w, cap_left, start, x):
+    total = 0.0
+    for j in range(start, len(w)):
+        if w[j] <= cap_left:
+            cap_left -= w[j]
+            total += v[j]
+            x[j] = True
+    return total
+
+
+@njit(cache=True)
+def _grow_i8(a, need):
+    if need <= len(a):
+        return a
+    b = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
+    b[: len(a)] = a
+    return b
+
+
+@njit(cache=True)
+def _grow_f8(a, need):
+    if need <= len(a):
+        return a
+    b = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
+    b[: len(a)] = a
+    return b
+
+
+@njit(cache=True)
+def _merge(W, P, N, m, dw, dp, item, Wo, Po, No, par, itm, nn):
+    """Merge the list with its copy shifted by (dw, dp); keep only undominated states (sorted by weight,
+    strictly increasing value). New states from the shifted copy get a node (parent, item)."""
+    i = 0
+    j = 0
+    k = 0
+    lastP = -np.inf
+    while i < m or j < m:
+        if j >= m:
+            take_old = True
+        elif i >= m:
+            take_old = False
+        else:
+            w2 = W[j] + dw
+            take_old = W[i] < w2 or (W[i] == w2 and P[i] >= P[j] + dp)
+        if take_old:
+            if P[i] > lastP:
+                Wo[k] = W[i]
+                Po[k] = P[i]
+                No[k] = N[i]
+                lastP = P[i]
+                k += 1
+            i += 1
+        else:
+            p2 = P[j] + dp
+            if p2 > lastP:
+                Wo[k] = W[j] + dw
+                Po[k] = p2
+                par[nn] = N[j]
+                itm[nn] = item
+                No[k] = nn
+                nn += 1
+                lastP = p2
+                k += 1
+            j += 1
+    return k, nn
+
+
+@njit(cache=True)
+def _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral):
+    """Raise the incumbent from the states and drop states whose bound cannot beat it. Returns the new
+    length, incumbent, best node and the largest bound over the kept states."""
+    # States are sorted by weight with increasing value: the best feasible state is the last one with W <= c.
+    lo = 0
+    hi = m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if W[mid] <= c:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo > 0 and P[lo - 1] > z:
+        z = P[lo - 1]
+        best = N[lo - 1]
+    slack = 1e-6 + 1e-13 * abs(z)
+    need = z + 1.0 - slack if integral else z + slack
+    k = 0
+    ubmax = -np.inf
+    for i in range(m):
+        if W[i] <= c:
+            ub = P[i] + (c - W[i]) * r_add
+        elif has_rem:
+            ub = P[i] - (W[i] - c) * r_rem
+        else:
+            continue
+        if integral:
+            ub = math.floor(ub + slack)
+        if ub >= need:
+            W[k] = W[i]
+            P[k] = P[i]
+            N[k] = N[i]
+            k += 1
+            if ub > ubmax:
+                ubmax = ub
+    return k, z, best, ubmax
+
+
+@njit(cache=True)
+def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, integral, budget, max_states,
+         max_nodes):
+    """Advance the core search by about `budget` state operations. status: 0 running, 1 done, 2 out of memory."""
+    n = len(w)
+    work = 0
+    ubmax = z
+    status = 0
+    while True:
+        if m == 0:
+            status = 1
+            break
+        if work >= budget:
+            break
+        if m > max_states or nn + 2 * m > max_nodes:
+            status = 2
+            break
+        moved = False
+        for phase in range(2):
+            if m == 0:
+                break
+            if phase == 0:
+                while t < n and fixed[t]:
+                    t += 1
+                if t >= n:
+                    continue
+                dw = w[t]
+                dp = v[t]
+                item = t
+                t += 1
+            else:
+                while s >= 0 and fixed[s]:
+                    s -= 1
+                if s < 0:
+                    continue
+                dw = -w[s]
+                dp = -v[s]
+                item = s
+                s -= 1
+            moved = True
+            Wb = _grow_i8(Wb, 2 * m)
+            Pb = _grow_f8(Pb, 2 * m)
+            Nb = _grow_i8(Nb, 2 * m)
+            par = _grow_i8(par, nn + m)
+            itm = _grow_i8(itm, nn + m)
+            k, nn = _merge(W, P, N, m, dw, dp, item, Wb, Pb, Nb, par, itm, nn)
+            work += m + k
+            W, Wb = Wb, W
+            P, Pb = Pb, P
+            N, Nb = Nb, N
+            m = k
+            # Ratios of the next free items bound what the rest of the core can still change.
+            ta = t
+            while ta < n and fixed[ta]:
+                ta += 1
+            r_add = v[ta] / w[ta] if ta < n else 0.0
+            sr = s
+            while sr >= 0 and fixed[sr]:
+                sr -= 1
+            has_rem = sr >= 0
+            r_rem = v[sr] / w[sr] if has_rem else 0.0
+            m, z, best, ubmax = _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral)
+        if not moved:
+            # Every free item has been enumerated: the remaining states are complete solutions.
+            m = 0
+            status = 1
+            break
+    if m == 0:
+        ubmax = z
+    return status, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, max(ubmax, z)
+
+
+def solve_01(values, weights, capacity: int, *, time_limit: float | None = None, rel_gap: float = 0.0,
+             abs_gap: float = 0.0, max_states: int = 20_000_000, max_nodes: int = 200_000_000,
+             slice_ops: int = 3_000_000) -> KnapsackSolution:
+    t0 = time.perf_counter()
+    values = np.asarray(values)
+    weights = np.asarray(weights, dtype=np.int64)
+    integral = values.dtype.kind in "iu"
+    n = len(values)
+    c = int(capacity)
+    x = np.zeros(n, dtype=bool)
+    free_take = (weights == 0) & (values > 0)
+    x[free_take] = True
+    cand = np.flatnonzero((weights > 0) & (weights <= c) & (values > 0))
+    base_value = float(values[free_take].sum())
+    stats = {"n": n, "candidates": int(len(cand))}
+    if weights[cand].sum() <= c:
+        x[cand] = True
+        value = float(values[x].sum())
+        return KnapsackSolution(x, value, value, True, "optimal", stats)
+    v = values[cand].astype(np.float64)
+    w = weights[cand]
+    order = np.lexsort((w, -(v / w)))  # by ratio, then lighter first
+    v, w, cand = v[order], w[order], cand[order]
+    cumw = np.cumsum(w)
+    b = int(np.searchsorted(cumw, c, side="right"))  # first item that does not fit
+    Wbar = int(cumw[b - 1]) if b > 0 else 0
+    Pbar = float(v[:b].sum())
+    rb = v[b] / w[b]
+    dantzig = Pbar + (c - Wbar) * rb
+    U = math.floor(dantzig + 1e-9) if integral else dantzig
+    xg = np.zeros(len(v), dtype=bool)
+    xg[:b] = True
+    z = Pbar + _greedy_fill(v, w, c - Wbar, b, xg)
+    # Reduction: flip one item, bound the rest by the break ratio; if that cannot beat z, the item is fixed.
+    slack = 1e-6 + 1e-13 * abs(z)
+    need = z + 1.0 - slack if integral else z + slack
+    idx = np.arange(len(v))
+    u = np.where(idx >= b, Pbar + v + (c - Wbar - w) * rb, Pbar - v + (c - Wbar + w) * rb)
+    if integral:
+        u = np.floor(u + slack)
+    fixed = u < need
+    stats.update(break_item=b, dantzig=float(U), greedy=float(z), free_after_reduction=int((~fixed).sum()))
+    W = np.array([Wbar], dtype=np.int64)
+    P = np.array([Pbar], dtype=np.float64)
+    N = np.array([_ROOT], dtype=np.int64)
+    Wb = np.empty(16, np.int64)
+    Pb = np.empty(16, np.float64)
+    Nb = np.empty(16, np.int64)
+    par = np.empty(1024, np.int64)
+    itm = np.empty(1024, np.int64)
+    nn, m, s, t, best = 0, 1, b - 1, b, _GREEDY
+    bound = float(U)
+    stopped = "optimal"
+    if z >= U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
+        m = 0
+    card_checked = False
+    while m > 0:
+        budget = slice_ops if card_checked else 100_000  # a short first slice: easy instances end in it
+        status, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, ub = _run(
+            v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, integral, budget, max_states,
+            max_nodes)
+        bound = min(bound, float(ub))
+        if status == 1:
+            bound = z
+            break
+        if not card_checked:
+            # The DP did not finish in its first slice: worth the cardinality bound, which often proves z.
+            card_checked = True
+            ub_card, info = cardinality_bound(v, w, c, z, integral)
+            stats.update(cardinality_bound=ub_card, **info)
+            bound = min(bound, ub_card)
+        if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+            m = 0  # the incumbent meets a proven bound
+            break
+        if status == 2:
+            stopped = "memory_limit"
+            break
+        if _closed(z, bound, rel_gap, abs_gap):
+            stopped = "gap_limit"
+            break
+        if time_limit is not None and time.perf_counter() - t0 >= time_limit:
+            stopped = "time_limit"
+            break
+    if m == 0:
+        bound = z
+        stopped = "optimal"
+    # Recover the incumbent.
+    if best == _GREEDY:
+        xs = xg
+    else:
+        xs = np.zeros(len(v), dtype=bool)
+        xs[:b] = True
+        node = best
+        while node != _ROOT:
+            xs[itm[node]] = not xs[itm[node]]
+            node = par[node]
+    x[cand[xs]] = True
+    value = float(values[x].sum())
+    stats.update(states_logged=int(nn), seconds=time.perf_counter() - t0)
+    return KnapsackSolution(x, value, max(float(bound) + base_value, value), stopped == "optimal", stopped, stats)
+
+
+def dantzig_bound(v: np.ndarray, w: np.ndarray, c: int) -> float:
+    """LP bound of a 0-1 knapsack (items with non-positive value are left out)."""
+    keep = v > 0
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        return 0.0
+    order = np.argsort(-(v / w), kind="stable")
+    cw = np.cumsum(w[order])
+    b = int(np.searchsorted(cw, c, side="right"))
+    if b >= len(v):
+        return float(v.sum())
+    prev_w = int(cw[b - 1]) if b else 0
+    return float(v[order][:b].sum() + (c - prev_w) * v[order][b] / w[order][b])
+
+
+def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: bool) -> tuple[float, dict]:
+    """Upper bound from the LP with cardinality limits k_min <= sum x <= k_max, by Lagrangian relaxation of
+    the cardinality row (Martello, Pisinger and Toth's cardinality bounds, Mgmt Sci 1999).
+
+    k_max: the most items that fit (the lightest ones); k_min: the fewest items whose values could exceed
+    the incumbent z. On strongly correlated classes (v = w + K) the bound at mu = K is c + K k_max, which is
+    usually the optimum, where the plain LP bound is off by up to K."""
+    ws = np.sort(w)
+    kmax = int(np.searchsorted(np.cumsum(ws), c, side="right"))
+    vs = np.sort(v)[::-1]
+    kmin = int(np.searchsorted(np.cumsum(vs), z + (1 if integral else 1e-9), side="left")) + 1
+    if kmin > kmax:
+        return z, {"kmin": kmin, "kmax": kmax}  # no improving cardinality exists: z is optimal
+
+    def f(mu: float) -> float:
+        k = kmax if mu >= 0 else kmin
+        return mu * k + dantzig_bound(v - mu, w, c)
+
+    lo, hi = -float(v.max()), float(v.max())
+    phi = (math.sqrt(5) - 1) / 2
+    a, b_ = hi - phi * (hi - lo), lo + phi * (hi - lo)
+    fa, fb = f(a), f(b_)
+    best = min(f(0.0), fa, fb)
+    for _ in range(80):
+        if fa <= fb:
+            hi, b_, fb = b_, a, fa
+            a = hi - phi * (hi - lo)
+            fa = f(a)
+        else:
+            lo, a, fa = a, b_, fb
+            b_ = lo + phi * (hi - lo)
+            fb = f(b_)
+        best = min(best, fa, fb)
+    # Also try the integer multipliers next to the minimiser: on correlated classes mu* is an integer.
+    for mu in {math.floor(a), math.ceil(a), math.floor(b_), math.ceil(b_)}:
+        best = min(best, f(float(mu)))
+    bound = math.floor(best + 1e-6 + 1e-13 * abs(best)) if integral else best
+    return float(bound), {"kmin": kmin, "kmax": kmax}
+
+
+def _closed(z, bound, rel_gap, abs_gap) -> bool:
+    if rel_gap <= 0 and abs_gap <= 0:
+        return False
+    return bound - z <= abs_gap or (bound - z) <= rel_gap * max(abs(bound), 1e-12)

@@ -1,0 +1,58 @@
+"""The one definition of an optimality gap, used by every method, report and check."""
+from __future__ import annotations
+
+import math
+
+# Tolerance used to decide that two objective values are equal after recomputation.
+VALUE_ATOL = 1e-6
+VALUE_RTOL = 1e-9
+
+
+def values_equal(a: float, b: float) -> bool:
+    return abs(a - b) <= VALUE_ATOL + VALUE_RTOL * max(abs(a), abs(b))
+
+
+def gap(objective: float | None, bound: float | None, sense: str) -> float | None:
+    """Relative gap between a solution's objective and a proven bound (or a reference value).
+
+    gap = |bound - objective| / max(|objective|, |bound|), and 0 when they are equal (this covers a zero
+    objective with a zero bound). With a zero objective and a nonzero bound the gap is 1 (100 %), the
+    largest gap two values of the same sign can have. None when either side is unknown.
+
+    `sense` is 'max' or 'min'. The gap is a magnitude; whether the bound is on the right side of the
+    objective is checked by `bound_crosses`.
+    """
+    if sense not in ("max", "min"):
+        raise ValueError(f"sense must be 'max' or 'min', got {sense!r}")
+    if objective is None or bound is None:
+        return None
+    if math.isinf(bound) or math.isinf(objective):
+        return math.inf
+    if values_equal(objective, bound):
+        return 0.0
+    return abs(bound - objective) / max(abs(objective), abs(bound))
+
+
+def bound_crosses(objective: float | None, bound: float | None, sense: str) -> bool:
+    """True when a claimed bound is on the wrong side of an attained objective (a bug somewhere)."""
+    if objective is None or bound is None:
+        return False
+    if values_equal(objective, bound):
+        return False
+    return bound < objective if sense == "max" else bound > objective
+
+
+def better(a: float, b: float, sense: str) -> bool:
+    """a strictly better than b, beyond the equality tolerance."""
+    if values_equal(a, b):
+        return False
+    return a > b if sense == "max" else a < b
+
+
+def within_tolerance(objective: float | None, bound: float | None, sense: str, rel_gap: float,
+                     abs_gap: float) -> bool:
+    """Whether a proven bound closes the gap to the user's tolerance (0, 0 means exactly closed)."""
+    g = gap(objective, bound, sense)
+    if g is None:
+        return False
+    return g == 0.0 or g <= rel_gap or abs((bound or 0) - (objective or 0)) <= abs_gap

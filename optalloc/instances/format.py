@@ -1,0 +1,217 @@
+"""The optalloc instance format: one JSON document per instance, JSON Lines for a suite.
+
+    {"format": "optalloc-instance", "version": 1, "problem": "knapsack", "name": "demo",
+     "data": {...family fields...},
+     "reference": {"value": 42, "kind": "optimal", "source": "..."},    # optional
+     "meta": {...}}                                                      # optional, free-form provenance
+
+Everything is validated on load; a bad field raises InstanceError naming its path and the rule."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import FormatError, InstanceError
+from ..files import atomic_write_text
+from ..problems import get_problem
+from ..problems import validate as v
+
+FORMAT_NAME = "optalloc-instance"
+FORMAT_VERSION = 1
+REFERENCE_KINDS = ("optimal", "best_known", "bound")
+_TOP_FIELDS = {"format", "version", "problem", "name", "data", "reference", "meta"}
+
+
+@dataclass
+class Reference:
+    """A value to compare against. kind: optimal (proven), best_known (attained, not proven) or bound."""
+
+    value: float
+    kind: str
+    source: str = ""
+    solution: dict | None = None
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"value": v.to_json_number(self.value), "kind": self.kind}
+        if self.source:
+            out["source"] = self.source
+        if self.solution is not None:
+            out["solution"] = self.solution
+        return out
+
+
+@dataclass
+class Instance:
+    problem: str
+    name: str
+    data: Any  # typed data of the problem kind
+    reference: Reference | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def spec(self):
+        return get_problem(self.problem)
+
+    @property
+    def sense(self) -> str:
+        return self.spec.sense
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "problem": self.problem,
+                               "name": self.name, "data": self.spec.dump(self.data)}
+        if self.reference is not None:
+            out["reference"] = self.reference.to_dict()
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+
+
+def instance_from_dict(doc: Any, where: str = "") -> Instance:
+    p = (lambda f: f"{where}{f}") if where else (lambda f: f)
+    if not isinstance(doc, dict):
+        raise InstanceError(where.rstrip(".") or "instance", "must be a JSON object", type(doc).__name__)
+    extra = sorted(set(doc) - _TOP_FIELDS)
+    if extra:
+        raise InstanceError(p(extra[0]), f"is not an instance field (fields: {', '.join(sorted(_TOP_FIELDS))})")
+    fmt = doc.get("format", FORMAT_NAME)
+    if fmt != FORMAT_NAME:
+        raise InstanceError(p("format"), f"must be {FORMAT_NAME!r}", fmt)
+    version = doc.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise InstanceError(p("version"), f"must be {FORMAT_VERSION} (this optalloc reads format version 1)", version)
+    problem = v.field_of(doc, "problem", where.rstrip(".") or "instance") if "problem" not in doc else doc["problem"]
+    spec = get_problem(problem, p("problem"))
+    name = doc.get("name")
+    if not isinstance(name, str) or not name:
+        raise InstanceError(p("name"), "is required and must be a non-empty string", name)
+    if "data" not in doc:
+        raise InstanceError(p("data"), "is required")
+    data = spec.parse(doc["data"], p("data"))
+    ref = _reference(doc.get("reference"), p("reference"))
+    meta = doc.get("meta", {})
+    if not isinstance(meta, dict):
+        raise InstanceError(p("meta"), "must be an object")
+    return Instance(problem, name, data, ref, meta)
+
+
+def _reference(raw: Any, where: str) -> Reference | None:
+    if raw is None:
+        return None
+    r = v.mapping(raw, where)
+    allowed = {"value", "kind", "source", "solution"}
+    v.no_extra(r, allowed, where)
+    value = v.finite_number(v.field_of(r, "value", where), f"{where}.value")
+    kind = v.field_of(r, "kind", where)
+    if kind not in REFERENCE_KINDS:
+        raise InstanceError(f"{where}.kind", f"must be one of {', '.join(REFERENCE_KINDS)}", kind)
+    source = r.get("source", "")
+    if not isinstance(source, str):
+        raise InstanceError(f"{where}.source", "must be a string", source)
+    solution = r.get("solution")
+    if solution is not None and not isinstance(solution, dict):
+        raise InstanceError(f"{where}.solution", "must be an object in problem terms")
+    return Reference(value, kind, source, solution)
+
+
+def _parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise FormatError("json", f"malformed JSON at line {e.lineno} column {e.colno} ({e.msg})",
+                          source=source) from None
+
+
+def _reject_constant(name: str):
+    # NaN and Infinity are not JSON; Python's parser accepts them unless told otherwise.
+    raise FormatError("json", f"{name} is not a valid JSON number")
+
+
+def loads(text: str, source: str = "<string>") -> list[Instance]:
+    """Parse a JSON document or JSON Lines text into instances."""
+    stripped = text.strip()
+    if not stripped:
+        raise FormatError("file", "is empty (expected a JSON instance or JSON Lines)", source=source)
+    lines = text.splitlines()
+    first = next(line for line in lines if line.strip())
+    try:
+        json.loads(first)
+        first_line_is_json = True
+    except json.JSONDecodeError:
+        first_line_is_json = False
+    if first_line_is_json and len([line for line in lines if line.strip()]) > 1:
+        # JSON Lines: one instance per non-blank line; errors name the line.
+        docs, multi = [], True
+        for lineno, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    docs.append(json.loads(line, parse_constant=_reject_constant))
+                except json.JSONDecodeError as e:
+                    raise FormatError("json", f"malformed JSON at line {lineno} column {e.colno} ({e.msg})",
+                                      source=source) from None
+    else:
+        docs, multi = [_parse_json(stripped, source)], False
+    if not multi and isinstance(docs[0], list):
+        docs, multi = docs[0], True
+    out = []
+    for i, doc in enumerate(docs):
+        try:
+            out.append(instance_from_dict(doc, f"[{i}]." if multi else ""))
+        except InstanceError as e:
+            if e.source is None:
+                raise type(e)(e.path, e.rule, e.got, source=source) from None
+            raise
+    if not out:
+        raise FormatError("file", "holds no instances", source=source)
+    return out
+
+
+def load(path: str | os.PathLike) -> list[Instance]:
+    """Read every instance of an optalloc JSON or JSONL file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FormatError("file", "does not exist", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise FormatError("file", "is not UTF-8 text", source=str(path)) from None
+    except IsADirectoryError:
+        raise FormatError("file", "is a directory", source=str(path)) from None
+    return loads(text, str(path))
+
+
+def dumps(instances: Iterable[Instance]) -> str:
+    """JSON Lines text, one instance per line."""
+    return "".join(inst.to_json() + "\n" for inst in instances)
+
+
+def save(instances: Iterable[Instance] | Instance, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write instances atomically. A .json path holding one instance is pretty-printed; otherwise JSONL."""
+    items = [instances] if isinstance(instances, Instance) else list(instances)
+    path = Path(path)
+    if path.suffix == ".json" and len(items) == 1:
+        text = json.dumps(items[0].to_dict(), indent=1, allow_nan=False) + "\n"
+    else:
+        text = dumps(items)
+    return atomic_write_text(path, text, overwrite=overwrite)
+
+
+def make_instance(problem: str, name: str, data: dict, reference: dict | None = None,
+                  meta: dict | None = None) -> Instance:
+    """Build a validated instance from plain Python data (the API twin of loading a file)."""
+    doc: dict[str, Any] = {"problem": problem, "name": name, "data": data}
+    if reference is not None:
+        doc["reference"] = reference
+    if meta:
+        doc["meta"] = meta
+    return instance_from_dict(doc)
+
+
+def _finite(x: float) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)

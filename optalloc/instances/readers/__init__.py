@@ -1,0 +1,28 @@
+"""Readers (and writers, so files round-trip) for the public formats each family reads.
+
+`READERS[name]` reads a file into a list of optalloc Instances; `WRITERS[name]` writes them back."""
+from __future__ import annotations
+
+from typing import Callable
+
+from . import knapsack as _knapsack
+
+READERS: dict[str, Callable] = dict(_knapsack.READERS)
+WRITERS: dict[str, Callable] = dict(_knapsack.WRITERS)
+FORMAT_HELP: dict[str, str] = dict(_knapsack.FORMAT_HELP)
+
+
+def read(fmt: str, path) -> list:
+    from ...errors import FormatError
+
+    if fmt not in READERS:
+        raise FormatError("--from", f"must be one of {', '.join(sorted(READERS))}", fmt)
+    return READERS[fmt](path)
+
+
+def write(fmt: str, instances, path, *, overwrite: bool = False):
+    from ...errors import FormatError
+
+    if fmt not in WRITERS:
+        raise FormatError("--to", f"must be one of {', '.join(sorted(WRITERS))}", fmt)
+    return WRITERS[fmt](instances, path, overwrite=overwrite)

@@ -1,0 +1,1 @@
+"""Method registrations, one module per family. Importing this package registers them all."""

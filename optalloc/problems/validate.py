@@ -1,0 +1,90 @@
+"""Field checks that name the path and the rule, e.g. `data.weights[3]: must be a non-negative integer, got -2`."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..errors import InstanceError
+
+_INT64_MAX = 2**63 - 1
+
+
+def mapping(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InstanceError(where, "must be an object", type(value).__name__)
+    return value
+
+
+def field_of(obj: dict, key: str, where: str) -> Any:
+    if key not in obj:
+        raise InstanceError(f"{where}.{key}", "is required")
+    return obj[key]
+
+
+def no_extra(obj: dict, allowed: set[str], where: str) -> None:
+    extra = sorted(set(obj) - allowed)
+    if extra:
+        raise InstanceError(f"{where}.{extra[0]}", f"is not a field of this problem (fields: {', '.join(sorted(allowed))})")
+
+
+def _is_int(v: Any) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    return isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer()
+
+
+def _is_num(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
+
+
+def nonneg_int(v: Any, where: str, *, positive: bool = False) -> int:
+    rule = "must be a positive integer" if positive else "must be a non-negative integer"
+    if not _is_int(v) or v < (1 if positive else 0) or v > _INT64_MAX:
+        raise InstanceError(where, rule, v)
+    return int(v)
+
+
+def finite_number(v: Any, where: str, *, nonneg: bool = False) -> float:
+    rule = "must be a non-negative finite number" if nonneg else "must be a finite number"
+    if not _is_num(v) or not math.isfinite(v) or (nonneg and v < 0):
+        raise InstanceError(where, rule, v)
+    return v
+
+
+def array_of(value: Any, where: str, *, kind: str, nonempty: bool = True, length: int | None = None) -> np.ndarray:
+    """A list of numbers as a numpy array. kind: 'int' (non-negative integers), 'num' (finite), 'nonneg'
+    (non-negative finite). Numbers that are all integral come back as int64 so sums stay exact."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, list):
+        raise InstanceError(where, "must be a list of numbers", type(value).__name__)
+    if nonempty and not value:
+        raise InstanceError(where, "must not be empty")
+    if length is not None and len(value) != length:
+        raise InstanceError(where, f"must have {length} entries (one per item), has {len(value)}")
+    for i, v in enumerate(value):
+        if kind == "int":
+            nonneg_int(v, f"{where}[{i}]")
+        else:
+            finite_number(v, f"{where}[{i}]", nonneg=(kind == "nonneg"))
+    if kind == "int" or all(_is_int(v) and abs(v) <= 2**53 for v in value):
+        return np.asarray([int(v) for v in value], dtype=np.int64)
+    return np.asarray(value, dtype=np.float64)
+
+
+def to_json_number(v: Any) -> int | float:
+    """numpy scalar -> plain JSON number; integral floats stay floats only when non-integral."""
+    if isinstance(v, (np.integer, int)):
+        return int(v)
+    f = float(v)
+    return int(f) if f.is_integer() and abs(f) <= 2**53 else f
+
+
+def to_json_list(arr: np.ndarray) -> list:
+    if arr.dtype.kind in "iu":
+        return [int(x) for x in arr.tolist()]
+    return [to_json_number(x) for x in arr.tolist()]

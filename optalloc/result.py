@@ -1,0 +1,166 @@
+"""One Result for every method, exact or heuristic, and the comparison with an instance's reference."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import NoSolutionError
+from .gap import better, gap, values_equal
+from .status import SolutionStatus, Status
+
+
+@dataclass
+class Outcome:
+    """What a method hands back to the core before verification: its claim, in problem terms."""
+
+    status: Status
+    solution: dict | None = None
+    objective: float | None = None  # as the backend reports it; checked against the recomputed value
+    bound: float | None = None  # proven bound (upper for max, lower for min), None if unknown
+    raw_status: str = ""
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    name: str
+    problem: str
+    sense: str
+    method: str
+    kind: str  # "exact" or "heuristic"
+    status: Status
+    solution_status: SolutionStatus
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    time: float
+    backend: str
+    backend_version: str
+    options: dict
+    solution: dict | None
+    reference: dict | None = None
+    raw_status: str = ""
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+    JSON_KEYS = ("name", "status", "solution_status", "objective", "bound", "gap", "time", "method", "solution",
+                 "reference")
+
+    @property
+    def has_solution(self) -> bool:
+        return self.solution is not None
+
+    def require_solution(self) -> dict:
+        if self.solution is None:
+            raise NoSolutionError(f"{self.method} on {self.name} returned no solution (status {self.status})")
+        return self.solution
+
+    def to_dict(self, full: bool = False) -> dict:
+        base = {
+            "name": self.name, "status": str(self.status), "solution_status": str(self.solution_status),
+            "objective": _num(self.objective), "bound": _num(self.bound), "gap": _num(self.gap),
+            "time": round(self.time, 6), "method": self.method, "solution": self.solution,
+            "reference": self.reference,
+        }
+        if full:
+            base.update({"problem": self.problem, "sense": self.sense, "kind": self.kind, "backend": self.backend,
+                         "backend_version": self.backend_version, "options": self.options,
+                         "raw_status": self.raw_status, "message": self.message, "extra": self.extra})
+        return base
+
+    def to_json(self, full: bool = False) -> str:
+        return json.dumps(self.to_dict(full), allow_nan=False, default=_json_default)
+
+    def summary(self) -> str:
+        lines = [f"{self.name} [{self.problem}] by {self.method} ({self.kind}, {self.backend} {self.backend_version})",
+                 f"  status            {self.status}",
+                 f"  solution status   {self.solution_status}",
+                 f"  objective         {_fmt(self.objective)}",
+                 f"  bound             {_fmt(self.bound)}",
+                 f"  gap               {_fmt_gap(self.gap)}",
+                 f"  time              {self.time:.3f} s"]
+        if self.reference:
+            r = self.reference
+            lines.append(f"  reference         {r['verdict']} ({r['kind']} {_fmt(r['value'])}, gap {_fmt_gap(r.get('gap'))})")
+        if self.message:
+            lines.append(f"  message           {self.message}")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+def compare_reference(objective: float | None, bound: float | None, sense: str, reference) -> dict | None:
+    """Verdict of a result against an instance's reference value.
+
+    reproduced: the objective equals the reference; missed: worse (with its gap); beaten: better than a
+    value that was claimed optimal or best known, or outside a claimed bound; that means the reference is
+    wrong and is reported as such. contradicted: our proven bound shows the reference value cannot be
+    attained. within_bound: a solution inside a reference bound. no_solution: nothing to compare."""
+    if reference is None:
+        return None
+    out: dict[str, Any] = {"value": _num(reference.value), "kind": reference.kind, "source": reference.source}
+    ref = reference.value
+    if reference.kind in ("optimal", "best_known") and bound is not None and better(ref, bound, sense):
+        out.update(verdict="contradicted", gap=gap(objective, ref, sense) if objective is not None else None)
+        out["note"] = "the proven bound shows the reference value is not attainable: the reference is wrong"
+        return out
+    if objective is None:
+        out.update(verdict="no_solution", gap=None)
+        return out
+    g = gap(objective, ref, sense)
+    if reference.kind == "bound":
+        if better(objective, ref, sense):
+            out.update(verdict="beaten", gap=g, note="the objective is outside the reference bound: the bound is wrong")
+        else:
+            out.update(verdict="within_bound", gap=g)
+        return out
+    if values_equal(objective, ref):
+        out.update(verdict="reproduced", gap=0.0)
+    elif better(objective, ref, sense):
+        note = ("better than the published optimum: the reference is wrong" if reference.kind == "optimal"
+                else "improves on the best known value")
+        out.update(verdict="beaten", gap=g, note=note)
+    else:
+        out.update(verdict="missed", gap=g)
+    return out
+
+
+def _num(x):
+    if x is None:
+        return None
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if isinstance(x, float) and x.is_integer() and abs(x) < 2**53:
+        return int(x)
+    return x if isinstance(x, (int, float)) else float(x)
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:.6g}"
+    return f"{int(x)}" if abs(x) < 1e15 else f"{x:.6g}"
+
+
+def _fmt_gap(g) -> str:
+    if g is None:
+        return "-"
+    if math.isinf(g):
+        return "inf"
+    return f"{100 * g:.4f} %"

@@ -1,0 +1,98 @@
+"""The one entry point that runs a method and certifies what it returns.
+
+A method's claim (an Outcome) is never trusted: the objective and feasibility are recomputed from the
+instance data, the bound must not cross the objective, and "optimal" must come with a closed gap."""
+from __future__ import annotations
+
+import logging
+import traceback
+
+from .errors import OptallocError, VerificationError
+from .gap import bound_crosses, gap, values_equal, within_tolerance
+from .instances.format import Instance
+from .options import SolveOptions
+from .registry import Method, check_usable, default_method, get_method
+from .result import Outcome, Result, compare_reference
+from .status import SolutionStatus, Status
+
+log = logging.getLogger("optalloc")
+
+
+def solve(instance: Instance, method: str | Method | None = None, options: SolveOptions | dict | None = None,
+          **option_values) -> Result:
+    """Solve `instance` with `method` (a registered name such as 'knapsack.dp'; default: the first exact
+    method for the problem). Options may be a SolveOptions, a dict, or keyword arguments."""
+    if method is None:
+        m = default_method(instance.problem)
+    elif isinstance(method, Method):
+        m = method
+    else:
+        m = get_method(method)
+    check_usable(m, instance.problem)
+    opts = _options(options, option_values)
+    deadline = opts.deadline()
+    try:
+        outcome = m.run(instance, opts, deadline)
+    except OptallocError:
+        raise
+    except Exception as e:  # a backend failure is an outcome of this run, not a crash of the caller
+        log.debug("method %s failed on %s", m.name, instance.name, exc_info=True)
+        outcome = Outcome(Status.ERROR, message=f"{type(e).__name__}: {e}",
+                          extra={"traceback": traceback.format_exc(limit=8)})
+    elapsed = deadline.elapsed()
+    return certify(instance, m, opts, outcome, elapsed)
+
+
+def _options(options, values) -> SolveOptions:
+    if isinstance(options, SolveOptions):
+        opts = SolveOptions.from_dict(options.to_dict())
+    else:
+        opts = SolveOptions.from_dict(options)
+    for k, val in values.items():
+        setattr(opts, k, val)
+    return opts
+
+
+def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, elapsed: float) -> Result:
+    spec = instance.spec
+    sense = spec.sense
+    objective = None
+    if out.solution is not None:
+        ev = spec.evaluate(instance.data, out.solution)
+        if not ev.feasible:
+            raise VerificationError(f"{m.name} on {instance.name}: returned an infeasible solution: "
+                                    f"{'; '.join(ev.violations)}")
+        objective = ev.objective
+        if out.objective is not None and not values_equal(float(out.objective), float(objective)):
+            raise VerificationError(f"{m.name} on {instance.name}: reported objective {out.objective} but the "
+                                    f"solution's recomputed objective is {objective}")
+    elif out.status == Status.OPTIMAL:
+        raise VerificationError(f"{m.name} on {instance.name}: claims optimal but returned no solution")
+    bound = out.bound
+    if bound_crosses(objective, bound, sense):
+        raise VerificationError(f"{m.name} on {instance.name}: bound {bound} crosses objective {objective} "
+                                f"({sense}imisation)")
+    status = out.status
+    g = gap(objective, bound, sense)
+    if status == Status.OPTIMAL and g != 0.0:
+        if within_tolerance(objective, bound, sense, opts.rel_gap, opts.abs_gap) and g is not None:
+            status = Status.GAP_LIMIT
+        else:
+            raise VerificationError(f"{m.name} on {instance.name}: claims optimal with gap {g} "
+                                    f"(objective {objective}, bound {bound})")
+    if status == Status.COMPLETED and g == 0.0:
+        status = Status.OPTIMAL  # a heuristic whose cheap bound closes the gap has proven optimality
+    if out.solution is not None and g == 0.0:
+        sol_status = SolutionStatus.OPTIMAL
+    elif out.solution is not None:
+        sol_status = SolutionStatus.FEASIBLE
+    else:
+        sol_status = SolutionStatus.NONE
+    if status == Status.INFEASIBLE and out.solution is not None:
+        raise VerificationError(f"{m.name} on {instance.name}: claims infeasible but returned a solution")
+    return Result(
+        name=instance.name, problem=instance.problem, sense=sense, method=m.name, kind=m.kind, status=status,
+        solution_status=sol_status, objective=objective, bound=bound, gap=g, time=elapsed, backend=m.backend,
+        backend_version=m.backend_version(), options=opts.to_dict(), solution=out.solution,
+        reference=compare_reference(objective, bound, sense, instance.reference), raw_status=out.raw_status,
+        message=out.message, extra=out.extra)
