@@ -1,0 +1,120 @@
+"""LinearModel: an LP/MIP as arrays (objective, sparse rows, bounds, integrality, names).
+
+It is the hand-off between formulations and backends: vectorised builders produce it directly, Pyomo
+models are converted into it (`from_pyomo`), and the HiGHS adapter and the MPS/LP writer consume it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+INF = float("inf")
+
+
+@dataclass
+class LinearModel:
+    sense: str  # "max" or "min"
+    c: np.ndarray  # objective coefficients (n,)
+    A: sp.csr_matrix  # (m, n)
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integer: np.ndarray  # bool (n,)
+    col_names: list[str] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    offset: float = 0.0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.A.shape
+
+    def relaxed(self) -> "LinearModel":
+        """The LP relaxation (integrality dropped)."""
+        return LinearModel(self.sense, self.c, self.A, self.row_lo, self.row_hi, self.col_lo, self.col_hi,
+                           np.zeros_like(self.integer), self.col_names, self.row_names, self.offset)
+
+    def canonical(self) -> dict:
+        """Columns and rows keyed by name, for comparing two builds of one formulation."""
+        A = self.A.tocsr()
+        rows = {}
+        for r, name in enumerate(self.row_names):
+            lo, hi = A.indptr[r], A.indptr[r + 1]
+            coefs = {self.col_names[j]: float(v) for j, v in zip(A.indices[lo:hi], A.data[lo:hi]) if v != 0}
+            rows[name] = (float(self.row_lo[r]), float(self.row_hi[r]), coefs)
+        cols = {name: (float(self.c[j]), float(self.col_lo[j]), float(self.col_hi[j]), bool(self.integer[j]))
+                for j, name in enumerate(self.col_names)}
+        return {"sense": self.sense, "cols": cols, "rows": rows, "offset": float(self.offset)}
+
+    def write(self, path: str, *, overwrite: bool = False) -> None:
+        """Write as .mps or .lp (format from the extension) through HiGHS, atomically."""
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from ..files import atomic_write_bytes
+        from ..solvers.highs import to_highs
+
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".mps", ".lp"):
+            from ..errors import OptionError
+
+            raise OptionError(f"{path}: the model file must end in .mps or .lp")
+        h = to_highs(self)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = os.path.join(tmp, "model" + suffix)
+            h.writeModel(tmp_path)
+            atomic_write_bytes(path, Path(tmp_path).read_bytes(), overwrite=overwrite)
+
+
+def safe_name(name: str) -> str:
+    """Names that survive LP and MPS files: x[3,1] -> x(3,1) is not portable, so x_3_1."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "v"
+
+
+def from_pyomo(model) -> tuple[LinearModel, list]:
+    """Convert a linear Pyomo model into a LinearModel. Returns it with the Pyomo variables in column order,
+    so a solution vector can be loaded back into the model."""
+    import pyomo.environ as pyo
+    from pyomo.repn.standard_repn import generate_standard_repn
+
+    from ..errors import UnsupportedProblemError
+
+    variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
+    col = {id(v): j for j, v in enumerate(variables)}
+    objs = list(model.component_data_objects(pyo.Objective, active=True))
+    if len(objs) != 1:
+        raise UnsupportedProblemError(f"the model must have exactly one active objective, it has {len(objs)}")
+    obj = objs[0]
+    repn = generate_standard_repn(obj.expr, compute_values=True)
+    if not repn.is_linear():
+        raise UnsupportedProblemError("the objective is not linear")
+    n = len(variables)
+    c = np.zeros(n)
+    for v, coef in zip(repn.linear_vars, repn.linear_coefs):
+        c[col[id(v)]] += coef
+    offset = float(repn.constant or 0.0)
+    rows, cols, vals, lo, hi, names = [], [], [], [], [], []
+    for r, con in enumerate(model.component_data_objects(pyo.Constraint, active=True, descend_into=True)):
+        cr = generate_standard_repn(con.body, compute_values=True)
+        if not cr.is_linear():
+            raise UnsupportedProblemError(f"constraint {con.name} is not linear")
+        const = float(cr.constant or 0.0)
+        for v, coef in zip(cr.linear_vars, cr.linear_coefs):
+            rows.append(r)
+            cols.append(col[id(v)])
+            vals.append(coef)
+        lo.append(-INF if con.lower is None else pyo.value(con.lower) - const)
+        hi.append(INF if con.upper is None else pyo.value(con.upper) - const)
+        names.append(safe_name(con.name))
+    A = sp.csr_matrix((vals, (rows, cols)), shape=(len(lo), n))
+    A.sum_duplicates()
+    col_lo = np.array([-INF if v.lb is None else v.lb for v in variables], dtype=float)
+    col_hi = np.array([INF if v.ub is None else v.ub for v in variables], dtype=float)
+    integer = np.array([v.is_integer() or v.is_binary() for v in variables], dtype=bool)
+    sense = "max" if obj.sense == pyo.maximize else "min"
+    lm = LinearModel(sense, c, A, np.array(lo, float), np.array(hi, float), col_lo, col_hi, integer,
+                     [safe_name(v.name) for v in variables], names, offset)
+    return lm, variables

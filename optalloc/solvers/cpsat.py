@@ -1,0 +1,82 @@
+"""OR-Tools CP-SAT: status mapping and a solve call that honours optalloc's options."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..options import Deadline, SolveOptions
+from ..status import Status
+
+
+@dataclass
+class CpOutcome:
+    status: Status
+    solver: object  # the CpSolver, to read values from
+    has_solution: bool
+    objective: float | None
+    bound: float | None
+    raw_status: str
+    extra: dict = field(default_factory=dict)
+
+
+def status_map():
+    from ortools.sat.python import cp_model
+
+    return {
+        cp_model.OPTIMAL: Status.OPTIMAL,
+        cp_model.FEASIBLE: None,  # why it stopped depends on the limits; decided below
+        cp_model.INFEASIBLE: Status.INFEASIBLE,
+        cp_model.MODEL_INVALID: Status.INVALID_MODEL,
+        cp_model.UNKNOWN: None,
+    }
+
+
+def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float = 1.0) -> CpOutcome:
+    """Solve a CpModel. `scale` divides the objective back when values were scaled to integers."""
+    from ortools.sat.python import cp_model
+
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    if deadline.limit is not None:
+        p.max_time_in_seconds = max(deadline.remaining(), 1e-3)
+    p.num_workers = max(1, int(options.threads))
+    p.random_seed = int(options.seed) % 2147483647
+    p.relative_gap_limit = float(options.rel_gap)
+    p.absolute_gap_limit = float(options.abs_gap) * scale
+    p.log_search_progress = bool(options.verbose)
+    for key, value in options.backend_options.items():
+        setattr(p, key, value)
+    raw = solver.Solve(model)
+    mapped = status_map().get(raw, Status.UNKNOWN)
+    has_solution = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if mapped is None:
+        hit_time = deadline.limit is not None and deadline.remaining() <= 0.05 * max(1.0, deadline.limit or 1.0)
+        if hit_time or solver.WallTime() >= p.max_time_in_seconds * 0.95:
+            mapped = Status.TIME_LIMIT
+        elif raw == cp_model.FEASIBLE and (options.rel_gap > 0 or options.abs_gap > 0):
+            mapped = Status.GAP_LIMIT
+        else:
+            mapped = Status.UNKNOWN
+    obj = solver.ObjectiveValue() / scale if has_solution else None
+    bound = solver.BestObjectiveBound() / scale if raw != cp_model.INFEASIBLE else None
+    if bound is not None and not math.isfinite(bound):
+        bound = None
+    return CpOutcome(mapped, solver, has_solution, obj, bound, solver.StatusName(raw),
+                     {"branches": int(solver.NumBranches()), "wall_time": solver.WallTime()})
+
+
+def integer_scale(values, max_decimals: int = 6) -> int:
+    """Smallest power of ten that makes every value an integer (CP-SAT needs integer objectives)."""
+    import numpy as np
+
+    from ..errors import UnsupportedProblemError
+
+    arr = np.asarray(values, dtype=float)
+    for d in range(max_decimals + 1):
+        s = 10**d
+        scaled = arr * s
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))) and \
+                np.abs(scaled).max(initial=0) < 2**53:
+            return s
+    raise UnsupportedProblemError(f"CP-SAT needs integer data; these values need more than {max_decimals} "
+                                  f"decimals. Use a MIP or DP method instead.")

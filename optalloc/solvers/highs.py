@@ -1,0 +1,149 @@
+"""HiGHS through highspy: LinearModel in, (status, x, objective, bound) out."""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..options import Deadline, SolveOptions
+from ..status import Status
+
+
+@dataclass
+class LinearOutcome:
+    status: Status
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    raw_status: str
+    extra: dict = field(default_factory=dict)
+
+
+def status_map():
+    """Every HighsModelStatus, mapped explicitly; anything else becomes unknown."""
+    import highspy
+
+    S = highspy.HighsModelStatus
+    return {
+        S.kNotset: Status.UNKNOWN,
+        S.kLoadError: Status.ERROR,
+        S.kModelError: Status.INVALID_MODEL,
+        S.kPresolveError: Status.ERROR,
+        S.kSolveError: Status.ERROR,
+        S.kPostsolveError: Status.ERROR,
+        S.kModelEmpty: Status.OPTIMAL,
+        S.kOptimal: Status.OPTIMAL,
+        S.kInfeasible: Status.INFEASIBLE,
+        S.kUnboundedOrInfeasible: Status.INFEASIBLE_OR_UNBOUNDED,
+        S.kUnbounded: Status.UNBOUNDED,
+        S.kObjectiveBound: Status.UNKNOWN,
+        S.kObjectiveTarget: Status.SOLUTION_LIMIT,
+        S.kTimeLimit: Status.TIME_LIMIT,
+        S.kIterationLimit: Status.ITERATION_LIMIT,
+        S.kUnknown: Status.UNKNOWN,
+        S.kSolutionLimit: Status.SOLUTION_LIMIT,
+        S.kInterrupt: Status.INTERRUPTED,
+        S.kMemoryLimit: Status.MEMORY_LIMIT,
+        S.kHighsInterrupt: Status.INTERRUPTED,
+    }
+
+
+@contextlib.contextmanager
+def _stdout_to_devnull():
+    """HiGHS writes its banner from C at construction; keep it off stdout (it would corrupt --json)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def new_highs(verbose: bool = False):
+    import highspy
+
+    if verbose:
+        return highspy.Highs()
+    with _stdout_to_devnull():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def to_highs(model, options: SolveOptions | None = None):
+    import highspy
+
+    h = new_highs(bool(options and options.verbose))
+    h.setOptionValue("output_flag", bool(options and options.verbose))
+    A = model.A.tocsc()
+    lp = highspy.HighsLp()
+    m, n = A.shape
+    lp.num_col_ = n
+    lp.num_row_ = m
+    lp.col_cost_ = np.asarray(model.c, dtype=float)
+    lp.col_lower_ = np.asarray(model.col_lo, dtype=float)
+    lp.col_upper_ = np.asarray(model.col_hi, dtype=float)
+    lp.row_lower_ = np.asarray(model.row_lo, dtype=float)
+    lp.row_upper_ = np.asarray(model.row_hi, dtype=float)
+    lp.offset_ = float(model.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = m
+    if model.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                           for b in model.integer]
+    lp.sense_ = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    if model.col_names:
+        lp.col_names_ = list(model.col_names)
+    if model.row_names:
+        lp.row_names_ = list(model.row_names)
+    h.passModel(lp)
+    return h
+
+
+def solve_linear(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
+    """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate."""
+    h = to_highs(model, options)
+    if deadline.limit is not None:
+        h.setOptionValue("time_limit", max(deadline.remaining(), 1e-3))
+    h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("random_seed", int(options.seed) % 2147483647)
+    h.setOptionValue("mip_rel_gap", float(options.rel_gap))
+    h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+    if options.log_file:
+        h.setOptionValue("log_file", options.log_file)
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", bool(options.verbose))
+    for key, value in options.backend_options.items():  # native options last, so they win
+        h.setOptionValue(key, value)
+    h.run()
+    raw = h.getModelStatus()
+    status = status_map().get(raw, Status.UNKNOWN)
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
+    obj = float(info.objective_function_value) if has_x else None
+    is_mip = bool(model.integer.any())
+    if is_mip:
+        bound = float(info.mip_dual_bound)
+        if not math.isfinite(bound):
+            bound = None
+    else:
+        bound = obj if status == Status.OPTIMAL else None
+    if status == Status.OPTIMAL and is_mip and x is not None and obj is not None and bound is not None:
+        # HiGHS says optimal when the gap is within its tolerances; report the gap limit honestly.
+        if abs(bound - obj) > 1e-9 * max(1.0, abs(obj)):
+            status = Status.GAP_LIMIT
+    extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
+    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra)
