@@ -318,16 +318,19 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
 def dantzig_bound(v: np.ndarray, w: np.ndarray, c: int) -> float:
     """LP bound of a 0-1 knapsack (items with non-positive value are left out)."""
     keep = v > 0
+    free = keep & (w == 0)  # weightless items are always in
+    base = float(v[free].sum())
+    keep &= w > 0
     v, w = v[keep], w[keep]
     if len(v) == 0:
-        return 0.0
+        return base
     order = np.argsort(-(v / w), kind="stable")
     cw = np.cumsum(w[order])
     b = int(np.searchsorted(cw, c, side="right"))
     if b >= len(v):
-        return float(v.sum())
+        return base + float(v.sum())
     prev_w = int(cw[b - 1]) if b else 0
-    return float(v[order][:b].sum() + (c - prev_w) * v[order][b] / w[order][b])
+    return base + float(v[order][:b].sum() + (c - prev_w) * v[order][b] / w[order][b])
 
 
 def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: bool) -> tuple[float, dict]:

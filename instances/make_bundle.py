@@ -1,0 +1,102 @@
+"""Rebuild the bundled instance files from ../shared/data (and the seeded generators), and their manifest.
+
+    python instances/make_bundle.py            # needs ../shared/data beside the repository
+
+The bundle is small on purpose: it is what `make run`, the notebooks and the tests use. Every file's origin
+is recorded in instances/MANIFEST.json."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from optalloc import make_instance, save, solve  # noqa: E402
+from optalloc.instances.format import Reference  # noqa: E402
+from optalloc.instances.generators import knapsack as gen  # noqa: E402
+from optalloc.instances.readers.knapsack import read_mknap, read_pisinger  # noqa: E402
+
+SHARED = HERE.parent.parent / "shared" / "data" / "knapsack"
+
+
+def pick(path: Path, numbers: list[int]):
+    insts = read_pisinger(path)
+    return [i for i in insts if int(i.name.rsplit("_", 1)[1]) in numbers]
+
+
+def proven(inst, source: str):
+    """Attach a reference proven by two independent exact methods that agree."""
+    a = solve(inst, "knapsack.mip")
+    b = solve(inst, "knapsack.cpsat")
+    assert str(a.status) == str(b.status) == "optimal" and a.objective == b.objective, (inst.name, a, b)
+    inst.reference = Reference(a.objective, "optimal", source)
+    return inst
+
+
+def main() -> None:
+    out = HERE / "knapsack"
+    out.mkdir(exist_ok=True)
+    suites = {}
+    P = SHARED / "pisinger"
+    demo = []
+    demo += pick(P / "official/smallcoeff_pisinger/knapPI_1_50_1000.csv", [1, 50])
+    demo += pick(P / "official/hardinstances_pisinger/knapPI_13_50_1000.csv", [1, 50])
+    demo += pick(P / "official/hardinstances_pisinger/knapPI_15_100_1000.csv", [50])
+    demo += pick(P / "regenerated/knapPI_3_100_1000.csv", [50])
+    demo += pick(P / "regenerated/knapPI_3_1000_1000.csv", [50])
+    demo += pick(P / "regenerated/knapPI_5_1000_1000.csv", [50])
+    bkp = gen.bounded(40, seed=1, name="bounded_40_s1")
+    mc1 = gen.mckp(30, 8, kind="uncorrelated", seed=1, name="mckp_uncorrelated_30x8")
+    mc2 = gen.mckp(50, 16, kind="concave", seed=2, capacity_ratio=0.1, name="mckp_rollouts_50x16")
+    mc3 = make_instance("mckp", "mckp_ties_6x4", {
+        "values": [[0, 6, 9, 10], [0, 5, 8, 9], [0, 4, 6, 7], [0, 7, 12, 14], [0, 3, 5, 6], [0, 2, 3, 3]],
+        "weights": [[0, 2, 4, 6], [0, 2, 4, 6], [0, 2, 4, 6], [0, 3, 6, 9], [0, 1, 2, 3], [0, 1, 2, 3]],
+        "capacity": 16, "ties": [[0, 1, 2]]})
+    mk = read_mknap(SHARED / "orlib_mknap/mknap1.txt")[2:5]
+    for inst in (bkp, mc1, mc2, mc3):
+        proven(inst, "optalloc: HiGHS MIP and CP-SAT agree, both proven optimal")
+    demo += [bkp, mc1, mc2, mc3] + mk
+    save(demo, out / "demo.jsonl", overwrite=True)
+    suites["knapsack-demo"] = {
+        "files": ["knapsack/demo.jsonl"], "reader": "optalloc",
+        "problems": sorted({i.problem for i in demo}), "reference_kind": "optimal",
+        "provenance": ("Pisinger official CSVs (smallcoeff knapPI_1_50_1000 #1,#50; hard knapPI_13_50_1000 #1,#50, "
+                       "knapPI_15_100_1000 #50) and regenerated CSVs (knapPI_3_100_1000 #50, knapPI_3_1000_1000 #50, "
+                       "knapPI_5_1000_1000 #50) from ../shared/data/knapsack/pisinger, optima from the files; "
+                       "OR-Library mknap1 problems 3-5 with their optima; bounded/MCKP instances from optalloc's "
+                       "seeded generators with optima proven by HiGHS and CP-SAT agreeing"),
+        "instances": len(demo)}
+    sc = pick(P / "regenerated/knapPI_3_1000_1000.csv", list(range(10, 101, 10)))
+    save(sc, out / "strongly_correlated_1000.jsonl", overwrite=True)
+    suites["pisinger-sc-1000"] = {
+        "files": ["knapsack/strongly_correlated_1000.jsonl"], "reader": "optalloc", "problems": ["knapsack"],
+        "reference_kind": "optimal",
+        "provenance": "../shared/data/knapsack/pisinger/regenerated/knapPI_3_1000_1000.csv (instances 10..100 step 10); "
+                      "regenerated with Pisinger's generator, optima from combo (see shared SOURCES.md)",
+        "instances": len(sc)}
+    hard = []
+    for t in (11, 12, 13, 14, 15, 16):
+        hard += pick(P / f"official/hardinstances_pisinger/knapPI_{t}_500_1000.csv", [25, 50, 75])
+    save(hard, out / "pisinger_hard_500.jsonl", overwrite=True)
+    suites["pisinger-hard-500"] = {
+        "files": ["knapsack/pisinger_hard_500.jsonl"], "reader": "optalloc", "problems": ["knapsack"],
+        "reference_kind": "optimal",
+        "provenance": "Pisinger official hardinstances knapPI_{11..16}_500_1000.csv, instances 25, 50, 75",
+        "instances": len(hard)}
+    manifest = {"format": "optalloc-manifest", "version": 1, "suites": suites,
+                "shared_suites": {
+                    "pisinger-official": {"path": "../shared/data/knapsack/pisinger/official", "reader": "pisinger",
+                                          "reference_kind": "optimal"},
+                    "pisinger-index": {"path": "../shared/data/knapsack/pisinger/optima_index.csv",
+                                       "reader": "pisinger-generator", "reference_kind": "optimal",
+                                       "note": "rows with z = FAIL have no known optimum and are skipped"},
+                    "mknap1": {"path": "../shared/data/knapsack/orlib_mknap/mknap1.txt", "reader": "mknap",
+                               "reference_kind": "optimal"}}}
+    (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(json.dumps({k: v["instances"] for k, v in suites.items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""The optalloc command line.
+
+Exit codes: 0 every instance solved (a solution came back); 1 no solution, or a limit hit without one;
+2 bad input (malformed file, bad field, unknown method or option): one line, no traceback;
+3 internal error (a method's answer failed verification); 130 interrupted."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every other bad input
+        self.exit(EXIT_BAD_INPUT, f"optalloc: error: {message} (see 'optalloc {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"optalloc: error: {message} (see 'optalloc --help')\n")
+
+
+def _add_solve_options(p):
+    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per instance and method")
+    p.add_argument("--threads", type=int, default=1, metavar="N")
+    p.add_argument("--rel-gap", type=float, default=0.0, metavar="G", help="relative gap tolerance (default 0: proven)")
+    p.add_argument("--abs-gap", type=float, default=0.0, metavar="G")
+    p.add_argument("--seed", type=int, default=0, metavar="K")
+    p.add_argument("--verbose", action="store_true", help="show the backend's log on stderr")
+    p.add_argument("--log-file", metavar="PATH", help="write the backend's log here")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="backend-native option, applied last (repeatable)")
+    p.add_argument("--output", metavar="FILE", help="also write the results as JSON Lines (atomically)")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="optalloc", description="Allocation problems, solved exactly or heuristically, every answer "
+                                              "certified. Exit codes: 0 solved, 1 no solution, 2 bad input, "
+                                              "3 internal error.")
+    ap.add_argument("--version", action="version", version=_version())
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("solve", help="solve every instance of a file with one method")
+    p.add_argument("file")
+    p.add_argument("--method", "-m", help="family.method (default: the first exact method for the problem)")
+    p.add_argument("--json", action="store_true", help="one JSON object per instance")
+    _add_solve_options(p)
+
+    p = sub.add_parser("compare", help="solve with several methods and print one gap table")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--methods", required=True, help="comma-separated family.method names")
+    p.add_argument("--json", action="store_true")
+    _add_solve_options(p)
+
+    p = sub.add_parser("validate", help="check a file against the instance format")
+    p.add_argument("file")
+
+    p = sub.add_parser("convert", help="convert a public format to optalloc JSONL, or back")
+    p.add_argument("--from", dest="src_format", help="public format to read: " + ", ".join(_formats()))
+    p.add_argument("--to", dest="dst_format", help="public format to write from an optalloc file")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("generate", help="seeded instance generators")
+    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded"])
+    p.add_argument("output")
+    p.add_argument("--type", type=int, default=1, help="pisinger: class 1-6, 9, 11-16")
+    p.add_argument("--n", type=int, default=100, help="items (pisinger, mkp, bounded)")
+    p.add_argument("--R", type=int, default=1000, help="coefficient range")
+    p.add_argument("--instances", default="1", help="pisinger: instance numbers, e.g. 1-100 or 5,7")
+    p.add_argument("--classes", type=int, default=100, help="mckp: classes")
+    p.add_argument("--options", type=int, default=10, help="mckp: options per class")
+    p.add_argument("--kind", default="uncorrelated", help="mckp: uncorrelated, weakly, strongly, subset_sum, concave")
+    p.add_argument("--m", type=int, default=5, help="mkp: budgets")
+    p.add_argument("--tightness", type=float, default=0.5, help="mkp: capacity share")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("methods", help="list the registered methods and whether they are available")
+    p.add_argument("--problem", help="only methods for this problem kind")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="write the LP/MIP a method solves as .mps or .lp")
+    p.add_argument("file")
+    p.add_argument("model_file", help="output path ending in .mps or .lp")
+    p.add_argument("--method", "-m", default="knapsack.mip")
+    p.add_argument("--instance", help="name of the instance when the file holds several (default: the first)")
+    p.add_argument("--relax", action="store_true", help="write the LP relaxation")
+    p.add_argument("--force", action="store_true")
+    return ap
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"optalloc {__version__}"
+
+
+def _formats() -> list[str]:
+    from .instances.readers import READERS
+
+    return sorted(READERS)
+
+
+# ------------------------------------------------------------------ commands
+def _options(args):
+    from .errors import OptionError
+    from .options import SolveOptions
+
+    native = {}
+    for item in args.option:
+        if "=" not in item:
+            raise OptionError(f"--option {item!r}: must be KEY=VALUE")
+        k, v = item.split("=", 1)
+        native[k] = _parse_value(v)
+    return SolveOptions(time_limit=args.time_limit, threads=args.threads, rel_gap=args.rel_gap, abs_gap=args.abs_gap,
+                        seed=args.seed, verbose=args.verbose, log_file=args.log_file, backend_options=native)
+
+
+def _parse_value(text: str):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _run_grid(files, method_names, opts, emit):
+    """Solve every instance of every file with every method; emit each result as it finishes."""
+    from .instances import load
+    from .registry import default_method, get_method
+    from .solve import solve
+
+    from .registry import check_usable
+
+    instances = [inst for f in files for inst in load(f)]
+    methods = [get_method(m) for m in method_names] if method_names else None
+    for m in methods or []:
+        # A method runs on the instances whose problem it solves; one that solves none of them is an error.
+        usable = [inst for inst in instances if m.accepts(inst.problem)]
+        check_usable(m, (usable or instances)[0].problem)  # fail before solving anything
+    results = []
+    for inst in instances:
+        for m in methods or [default_method(inst.problem)]:
+            if not m.accepts(inst.problem):
+                continue
+            r = solve(inst, m, opts)
+            results.append(r)
+            emit(r)
+    return results
+
+
+def cmd_solve(args) -> int:
+    opts = _options(args)
+    out = _Collector(args)
+    results = out.run([args.file], [args.method] if args.method else None, opts)
+    if not args.json:
+        print(_table(results))
+    return out.finish(results)
+
+
+def cmd_compare(args) -> int:
+    opts = _options(args)
+    names = [m.strip() for m in args.methods.split(",") if m.strip()]
+    out = _Collector(args)
+    results = out.run(args.files, names, opts)
+    if not args.json:
+        print(_table(results))
+        print()
+        print(_summary(results, names))
+    return out.finish(results)
+
+
+class _Collector:
+    """Prints JSON lines as results arrive; on Ctrl-C writes what finished to --output before exiting."""
+
+    def __init__(self, args):
+        self.args = args
+        self.done = []
+        if args.output and Path(args.output).exists() and not args.force:
+            from .files import OutputExistsError
+
+            raise OutputExistsError(Path(args.output))
+
+    def _emit(self, r):
+        self.done.append(r)
+        if self.args.json:
+            print(r.to_json(), flush=True)
+
+    def run(self, files, methods, opts):
+        try:
+            return _run_grid(files, methods, opts, self._emit)
+        except KeyboardInterrupt:
+            self._write()
+            raise
+
+    def _write(self):
+        if self.args.output and self.done:
+            from .files import atomic_write_text
+
+            atomic_write_text(self.args.output, "".join(r.to_json(full=True) + "\n" for r in self.done),
+                              overwrite=self.args.force)
+
+    def finish(self, results) -> int:
+        self._write()
+        return EXIT_OK if all(r.has_solution or str(r.status) == "infeasible" for r in results) and \
+            not any(str(r.status) == "error" for r in results) else EXIT_NO_SOLUTION
+
+
+def _fmt_num(x) -> str:
+    if x is None:
+        return "-"
+    f = float(x)
+    return f"{int(f)}" if f.is_integer() and abs(f) < 1e15 else f"{f:.6g}"
+
+
+def _fmt_gap(g) -> str:
+    return "-" if g is None else f"{100 * g:.4f}%"
+
+
+def _table(results) -> str:
+    head = ["instance", "method", "status", "objective", "bound", "gap", "reference", "ref gap", "time s"]
+    rows = []
+    for r in results:
+        ref = r.reference or {}
+        rows.append([r.name, r.method, str(r.status), _fmt_num(r.objective), _fmt_num(r.bound), _fmt_gap(r.gap),
+                     ref.get("verdict", "-"), _fmt_gap(ref.get("gap")), f"{r.time:.3f}"])
+    return _render(head, rows)
+
+
+def _summary(results, names) -> str:
+    import math
+
+    head = ["method", "runs", "solved", "proven optimal", "mean gap", "max gap", "ref reproduced", "mean ref gap",
+            "total time s"]
+    rows = []
+    for name in names:
+        rs = [r for r in results if r.method == name]
+        gaps = [r.gap for r in rs if r.gap is not None and math.isfinite(r.gap)]
+        refs = [r.reference for r in rs if r.reference]
+        ref_gaps = [x["gap"] for x in refs if x.get("gap") is not None]
+        rows.append([name, str(len(rs)), str(sum(r.has_solution for r in rs)),
+                     str(sum(str(r.status) == "optimal" for r in rs)),
+                     _fmt_gap(sum(gaps) / len(gaps)) if gaps else "-", _fmt_gap(max(gaps)) if gaps else "-",
+                     f"{sum(x['verdict'] == 'reproduced' for x in refs)}/{len(refs)}" if refs else "-",
+                     _fmt_gap(sum(ref_gaps) / len(ref_gaps)) if ref_gaps else "-",
+                     f"{sum(r.time for r in rs):.3f}"])
+    return _render(head, rows)
+
+
+def _render(head, rows) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    line = lambda cells: "  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def cmd_validate(args) -> int:
+    from .instances import load
+
+    insts = load(args.file)
+    for inst in insts:
+        size = ", ".join(f"{k}={v}" for k, v in inst.spec.size(inst.data).items())
+        ref = f", reference {inst.reference.kind} {_fmt_num(inst.reference.value)}" if inst.reference else ""
+        print(f"ok  {inst.name}  {inst.problem} ({size}{ref})")
+    print(f"{len(insts)} instance(s) valid")
+    return EXIT_OK
+
+
+def cmd_convert(args) -> int:
+    from .errors import OptionError
+    from .instances import load, save
+    from .instances.readers import read, write
+
+    if bool(args.src_format) == bool(args.dst_format):
+        raise OptionError("convert: give exactly one of --from FORMAT (public -> optalloc) or --to FORMAT "
+                          "(optalloc -> public)")
+    if args.src_format:
+        insts = read(args.src_format, args.input)
+        save(insts, args.output, overwrite=args.force)
+    else:
+        insts = load(args.input)
+        write(args.dst_format, insts, args.output, overwrite=args.force)
+    print(f"wrote {len(insts)} instance(s) to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _instance_numbers(spec: str) -> list[int]:
+    from .errors import OptionError
+
+    out = []
+    try:
+        for part in spec.split(","):
+            if "-" in part:
+                a, b = part.split("-")
+                out.extend(range(int(a), int(b) + 1))
+            else:
+                out.append(int(part))
+    except ValueError:
+        raise OptionError(f"--instances {spec!r}: must be numbers or ranges, e.g. 1-100 or 5,7") from None
+    return out
+
+
+def cmd_generate(args) -> int:
+    from .errors import OptionError
+    from .instances import save
+    from .instances.generators import knapsack as g
+
+    try:
+        if args.generator == "pisinger":
+            insts = [g.pisinger(args.type, args.n, args.R, i) for i in _instance_numbers(args.instances)]
+        elif args.generator == "mckp":
+            insts = [g.mckp(args.classes, args.options, kind=args.kind, R=args.R, seed=args.seed)]
+        elif args.generator == "mkp":
+            insts = [g.mkp(args.n, args.m, tightness=args.tightness, seed=args.seed)]
+        else:
+            insts = [g.bounded(args.n, R=args.R, seed=args.seed)]
+    except ValueError as e:
+        if isinstance(e, OptionError):
+            raise
+        raise OptionError(f"generate {args.generator}: {e}") from None
+    save(insts, args.output, overwrite=args.force)
+    print(f"wrote {len(insts)} instance(s) to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_methods(args) -> int:
+    from .registry import all_methods
+
+    ms = [m for m in all_methods() if not args.problem or m.accepts(args.problem)]
+    if args.json:
+        for m in ms:
+            print(json.dumps({"name": m.name, "kind": m.kind, "backend": m.backend, "problems": list(m.problems),
+                              "available": m.available(), "description": m.description}))
+        return EXIT_OK
+    rows = [[m.name, m.kind, m.backend, "yes" if m.available() else f"no (needs {', '.join(m.missing())})",
+             ", ".join(m.problems), m.description] for m in ms]
+    head = ["method", "kind", "backend", "available", "problems", "description"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .errors import OptionError, UnsupportedProblemError
+    from .instances import load
+    from .registry import check_usable, get_method
+
+    insts = load(args.file)
+    if args.instance:
+        insts = [i for i in insts if i.name == args.instance]
+        if not insts:
+            raise OptionError(f"--instance {args.instance!r}: no instance of that name in {args.file}")
+    inst = insts[0]
+    m = get_method(args.method)
+    check_usable(m, inst.problem)
+    builder = m.extra.get("linear_model") or _linear_builder(m.family)
+    if builder is None:
+        raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export a MIP method such as "
+                                      f"{m.family}.mip")
+    lm = builder(inst)
+    if args.relax:
+        lm = lm.relaxed()
+    lm.write(args.model_file, overwrite=args.force)
+    rows, cols = lm.shape
+    print(f"wrote {args.model_file}: {cols} columns ({int(lm.integer.sum())} integer), {rows} rows", file=sys.stderr)
+    return EXIT_OK
+
+
+def _linear_builder(family: str):
+    if family == "knapsack":
+        from .models.knapsack import arrays
+
+        return arrays
+    return None
+
+
+COMMANDS = {"solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
+            "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export}
+
+
+def main(argv=None) -> int:
+    from .errors import OptallocError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except OptallocError as e:
+        print(f"optalloc: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("optalloc: interrupted; finished results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
