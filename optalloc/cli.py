@@ -357,7 +357,7 @@ def cmd_export(args) -> int:
     inst = insts[0]
     m = get_method(args.method)
     check_usable(m, inst.problem)
-    builder = m.extra.get("linear_model") or _linear_builder(m.family)
+    builder = m.extra.get("linear_model")
     if builder is None:
         raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export a MIP method such as "
                                       f"{m.family}.mip")
@@ -368,14 +368,6 @@ def cmd_export(args) -> int:
     rows, cols = lm.shape
     print(f"wrote {args.model_file}: {cols} columns ({int(lm.integer.sum())} integer), {rows} rows", file=sys.stderr)
     return EXIT_OK
-
-
-def _linear_builder(family: str):
-    if family == "knapsack":
-        from .models.knapsack import arrays
-
-        return arrays
-    return None
 
 
 COMMANDS = {"solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,

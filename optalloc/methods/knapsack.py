@@ -130,19 +130,30 @@ def _heuristic(lp_round: bool):
     return run
 
 
+def _mip_arrays(instance):
+    from ..models.knapsack import arrays
+
+    return arrays(instance)
+
+
+def _lp_arrays(instance):
+    return _mip_arrays(instance).relaxed()
+
+
 register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact", "optalloc", run_dp,
                 "primal-dual core DP (0-1; bounded by binary splitting); LP-reduced core DP for multiple-choice",
                 requires=("numba",)))
 register(Method("knapsack.mip", ALL, "exact", "highs", run_mip,
                 "MIP built vectorised (numpy/scipy.sparse) straight into HiGHS", requires=("highspy",),
-                distribution="highspy"))
+                distribution="highspy", extra={"linear_model": _mip_arrays}))
 register(Method("knapsack.pyomo", ALL, "exact", "pyomo+highs", run_pyomo,
                 "the inspectable Pyomo model (optalloc.models.knapsack.mip), solved by HiGHS",
-                requires=("pyomo", "highspy"), distribution="pyomo"))
+                requires=("pyomo", "highspy"), distribution="pyomo", extra={"linear_model": _mip_arrays}))
 register(Method("knapsack.cpsat", ALL, "exact", "ortools-cpsat", run_cpsat, "OR-Tools CP-SAT",
                 requires=("ortools",), distribution="ortools"))
 register(Method("knapsack.greedy", ALL, "heuristic", "optalloc", _heuristic(False),
                 "greedy by value/weight (MCKP: along the class hulls); reports the LP bound",
                 requires=("numba",)))
 register(Method("knapsack.lp_round", ALL, "heuristic", "optalloc", _heuristic(True),
-                "LP optimum rounded down, then repaired/filled; reports the LP bound", requires=("numba",)))
+                "LP optimum rounded down, then repaired/filled; reports the LP bound", requires=("numba",),
+                extra={"linear_model": _lp_arrays}))

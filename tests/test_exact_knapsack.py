@@ -1,0 +1,122 @@
+"""The exact algorithms against brute force, known optima and time limits."""
+import itertools
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import optalloc
+from optalloc.exact.knapsack01 import cardinality_bound, dantzig_bound, solve_01
+from optalloc.exact.mckp import solve_mckp
+from optalloc.instances.generators.knapsack import pisinger
+
+
+def brute_01(v, w, c):
+    best = 0
+    for mask in itertools.product((0, 1), repeat=len(v)):
+        x = np.array(mask, dtype=bool)
+        if w[x].sum() <= c:
+            best = max(best, v[x].sum())
+    return best
+
+
+items = st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(0, 60), min_size=n, max_size=n), st.lists(st.integers(0, 40), min_size=n, max_size=n),
+    st.integers(0, 200)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(items)
+def test_01_matches_brute_force(case):
+    v, w, c = (np.array(case[0]), np.array(case[1]), case[2])
+    r = solve_01(v, w, c)
+    assert r.optimal and r.value == brute_01(v, w, c)
+    assert w[r.x].sum() <= c and v[r.x].sum() == r.value
+    assert dantzig_bound(v.astype(float), w, c) >= r.value - 1e-9
+
+
+@settings(max_examples=80, deadline=None)
+@given(items)
+def test_cardinality_bound_never_cuts_the_optimum(case):
+    v, w, c = (np.array(case[0], dtype=float), np.array(case[1]), case[2])
+    opt = brute_01(v, w, c)
+    ub, _ = cardinality_bound(v[w > 0], w[w > 0], c, 0.0, True)
+    opt_pos = brute_01(v[w > 0], w[w > 0], c)
+    assert ub >= opt_pos - 1e-9
+    assert opt >= opt_pos
+
+
+def brute_mckp(vals, wts, c):
+    best = None
+    for ch in itertools.product(*[range(len(x)) for x in vals]):
+        if sum(wts[i][j] for i, j in enumerate(ch)) <= c:
+            p = sum(vals[i][j] for i, j in enumerate(ch))
+            best = p if best is None else max(best, p)
+    return best
+
+
+classes = st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 25)), min_size=1, max_size=4),
+                   min_size=1, max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(classes, st.integers(0, 80))
+def test_mckp_matches_brute_force(cls, c):
+    vals = [[v for v, _ in k] for k in cls]
+    wts = [[w for _, w in k] for k in cls]
+    starts = np.concatenate([[0], np.cumsum([len(k) for k in cls])])
+    r = solve_mckp(np.concatenate(vals).astype(np.int64), np.concatenate(wts).astype(np.int64), starts, c)
+    b = brute_mckp(vals, wts, c)
+    if b is None:
+        assert r.stopped == "infeasible" and r.choice is None
+    else:
+        assert r.optimal and r.value == b and r.lp_value >= b - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 15), st.integers(0, 3)), min_size=1, max_size=5),
+       st.integers(0, 60))
+def test_bounded_through_every_method_matches_brute_force(items_, c):
+    v, w, b = zip(*items_)
+    inst = optalloc.make_instance("bounded_knapsack", "b", {"values": list(v), "weights": list(w),
+                                                            "bounds": list(b), "capacity": c})
+    best = 0
+    for counts in itertools.product(*[range(x + 1) for x in b]):
+        if sum(ci * wi for ci, wi in zip(counts, w)) <= c:
+            best = max(best, sum(ci * vi for ci, vi in zip(counts, v)))
+    r = optalloc.solve(inst, "knapsack.dp")
+    assert str(r.status) == "optimal" and r.objective == best
+    for h in ("knapsack.greedy", "knapsack.lp_round"):
+        rh = optalloc.solve(inst, h)
+        assert rh.objective <= best and rh.bound >= best - 1e-9  # a heuristic never beats the optimum
+
+
+def test_known_optima_of_official_instances(shared_data):
+    from optalloc.instances.readers.knapsack import read_pisinger
+
+    insts = read_pisinger(shared_data / "knapsack/pisinger/official/hardinstances_pisinger/knapPI_13_200_1000.csv")
+    for inst in insts[::10]:
+        r = optalloc.solve(inst, "knapsack.dp")
+        assert r.reference["verdict"] == "reproduced", r.summary()
+
+
+def test_time_limit_is_honoured_with_incumbent_and_bound():
+    inst = pisinger(5, 10000, 100000, 50)  # almost strongly correlated: beyond the DP's reach in 1 s
+    t = time.perf_counter()
+    r = optalloc.solve(inst, "knapsack.dp", time_limit=1.0)
+    took = time.perf_counter() - t
+    assert took < 2.0, took
+    assert str(r.status) == "time_limit" and r.solution is not None
+    assert r.bound >= r.objective and r.gap < 1e-4
+    assert str(r.solution_status) in ("feasible", "optimal")
+
+
+def test_mckp_large_solves_exactly():
+    from optalloc.instances.generators.knapsack import mckp
+
+    inst = mckp(2000, 32, kind="uncorrelated", seed=3)
+    r = optalloc.solve(inst, "knapsack.dp")
+    g = optalloc.solve(inst, "knapsack.greedy")
+    assert str(r.status) == "optimal" and r.objective >= g.objective and g.bound >= r.objective - 1e-6

@@ -1,0 +1,46 @@
+"""One formulation, two builds: the Pyomo model and the vectorised arrays are equal, and export works."""
+import pytest
+
+import optalloc
+from optalloc.conformance import cases
+from optalloc.models import knapsack as km
+from optalloc.models.linear import from_pyomo
+
+
+@pytest.mark.parametrize("case", [c for c in cases() if c.problem != "knapsack" or c.instance.data.n < 60],
+                         ids=lambda c: c.instance.name)
+def test_pyomo_and_vectorised_builds_are_equal(case):
+    vec = km.arrays(case.instance)
+    pyo_lm, _ = from_pyomo(km.mip(case.instance))
+    assert pyo_lm.canonical() == vec.canonical()
+
+
+def test_user_can_change_the_pyomo_model_and_solve_it_through_optalloc():
+    import pyomo.environ as pyo
+
+    from optalloc.methods.knapsack import run_pyomo
+    from optalloc.options import SolveOptions
+
+    inst = cases()[0].instance  # values 6, 10, 12; weights 1, 2, 3; capacity 5 -> optimum {1, 2} = 22
+    m = km.mip(inst)
+    m.no_item_2 = pyo.Constraint(expr=m.x[2] == 0)  # a side rule the notebook user adds
+    out = run_pyomo(inst, SolveOptions(), SolveOptions().deadline(), model=m)
+    assert out.solution == {"items": [0, 1]} and out.objective == 16
+    assert pyo.value(m.x[0]) == 1 and pyo.value(m.x[2]) == 0
+
+
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_export(tmp_path, suffix):
+    inst = [c for c in cases() if c.instance.name == "mckp-ties"][0].instance
+    path = tmp_path / f"m{suffix}"
+    km.arrays(inst).write(str(path))
+    text = path.read_text()
+    assert "capacity" in text and "choose_0" in text and "tie_0_1_2" in text
+    with pytest.raises(optalloc.OptallocError, match="already exists"):
+        km.arrays(inst).write(str(path))
+
+
+def test_cpsat_scales_decimal_values():
+    inst = [c for c in cases() if c.instance.name == "kp-real-values"][0].instance
+    r = optalloc.solve(inst, "knapsack.cpsat")
+    assert r.objective == pytest.approx(4.625) and str(r.status) == "optimal"
