@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 _GREEDY = -2  # best solution is the greedy one, not a DP node
+_EXTERNAL = -3  # best solution came from the Lagrangian phase
 _ROOT = -1  # the break solution itself
 
 
@@ -64,7 +65,7 @@ def _grow_f8(a, need):
 
 
 @njit(cache=True)
-def _merge(W, P, N, m, dw, dp, item, Wo, Po, No, par, itm, nn):
+def _merge(W, P, N, Q, m, dw, dp, dq, item, Wo, Po, No, Qo, par, itm, nn):
     """Merge the list with its copy shifted by (dw, dp); keep only undominated states (sorted by weight,
     strictly increasing value). New states from the shifted copy get a node (parent, item)."""
     i = 0
@@ -84,6 +85,7 @@ def _merge(W, P, N, m, dw, dp, item, Wo, Po, No, par, itm, nn):
                 Wo[k] = W[i]
                 Po[k] = P[i]
                 No[k] = N[i]
+                Qo[k] = Q[i]
                 lastP = P[i]
                 k += 1
             i += 1
@@ -92,6 +94,7 @@ def _merge(W, P, N, m, dw, dp, item, Wo, Po, No, par, itm, nn):
             if p2 > lastP:
                 Wo[k] = W[j] + dw
                 Po[k] = p2
+                Qo[k] = Q[j] + dq
                 par[nn] = N[j]
                 itm[nn] = item
                 No[k] = nn
@@ -103,7 +106,7 @@ def _merge(W, P, N, m, dw, dp, item, Wo, Po, No, par, itm, nn):
 
 
 @njit(cache=True)
-def _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral):
+def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card, card_const, mu, lam):
     """Raise the incumbent from the states and drop states whose bound cannot beat it. Returns the new
     length, incumbent, best node and the largest bound over the kept states."""
     # States are sorted by weight with increasing value: the best feasible state is the last one with W <= c.
@@ -129,12 +132,18 @@ def _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral):
             ub = P[i] - (W[i] - c) * r_rem
         else:
             continue
+        if use_card:
+            # Lagrangian bound with the cardinality row: card_const = mu k + lam c + best gain of undecided items
+            ubc = card_const + P[i] - mu * Q[i] - lam * W[i]
+            if ubc < ub:
+                ub = ubc
         if integral:
             ub = math.floor(ub + slack)
         if ub >= need:
             W[k] = W[i]
             P[k] = P[i]
             N[k] = N[i]
+            Q[k] = Q[i]
             k += 1
             if ub > ubmax:
                 ubmax = ub
@@ -142,8 +151,8 @@ def _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral):
 
 
 @njit(cache=True)
-def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, integral, budget, max_states,
-         max_nodes):
+def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget, max_states,
+         max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem):
     """Advance the core search by about `budget` state operations. status: 0 running, 1 done, 2 out of memory."""
     n = len(w)
     work = 0
@@ -169,6 +178,7 @@ def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, in
                     continue
                 dw = w[t]
                 dp = v[t]
+                dq = 1
                 item = t
                 t += 1
             else:
@@ -178,19 +188,22 @@ def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, in
                     continue
                 dw = -w[s]
                 dp = -v[s]
+                dq = -1
                 item = s
                 s -= 1
             moved = True
             Wb = _grow_i8(Wb, 2 * m)
             Pb = _grow_f8(Pb, 2 * m)
             Nb = _grow_i8(Nb, 2 * m)
+            Qb = _grow_i8(Qb, 2 * m)
             par = _grow_i8(par, nn + m)
             itm = _grow_i8(itm, nn + m)
-            k, nn = _merge(W, P, N, m, dw, dp, item, Wb, Pb, Nb, par, itm, nn)
+            k, nn = _merge(W, P, N, Q, m, dw, dp, dq, item, Wb, Pb, Nb, Qb, par, itm, nn)
             work += m + k
             W, Wb = Wb, W
             P, Pb = Pb, P
             N, Nb = Nb, N
+            Q, Qb = Qb, Q
             m = k
             # Ratios of the next free items bound what the rest of the core can still change.
             ta = t
@@ -202,7 +215,11 @@ def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, in
                 sr -= 1
             has_rem = sr >= 0
             r_rem = v[sr] / w[sr] if has_rem else 0.0
-            m, z, best, ubmax = _prune(W, P, N, m, c, r_add, r_rem, has_rem, z, best, integral)
+            card_const = 0.0
+            if use_card:
+                card_const = card_base + gain_add[ta] + gain_rem[sr + 1]
+            m, z, best, ubmax = _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
+                                       card_const, mu, lam)
         if not moved:
             # Every free item has been enumerated: the remaining states are complete solutions.
             m = 0
@@ -210,12 +227,141 @@ def _run(v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, in
             break
     if m == 0:
         ubmax = z
-    return status, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, max(ubmax, z)
+    return status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, max(ubmax, z)
+
+
+@njit(cache=True)
+def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, budget,
+             max_states, max_nodes, card_base, mu, lam):
+    """Phase 2: toggle items off the Lagrangian solution in order of |reduced cost|. A state's bound is
+    card_base + P - mu q - lam W, the Lagrangian value minus what its toggles cost; once the next toggle costs
+    more than every state's slack, no state can improve and the search is over. status: 0 running, 1 done,
+    2 out of memory."""
+    n = len(dW)
+    work = 0
+    ubmax = z
+    while True:
+        if m == 0:
+            return 1, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, z
+        # largest bound among the states, and the incumbent from feasible states
+        slack = 1e-6 + 1e-13 * abs(z)
+        ubmax = -np.inf
+        for i in range(m):
+            if W[i] <= c and P[i] > z:
+                z = P[i]
+                best = N[i]
+            ub = card_base + P[i] - mu * Q[i] - lam * W[i]
+            if ub > ubmax:
+                ubmax = ub
+        need = z + 1.0 - slack if integral else z + slack
+        # Round only after subtracting the next toggle's cost: floor(u) - r can be below floor(u - r).
+        after = ubmax - rc_abs[pos] if pos < n else -np.inf
+        if integral:
+            after = math.floor(after + slack)
+            ubmax = math.floor(ubmax + slack)
+        if pos >= n or after < need:
+            return 1, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, z
+        if work >= budget:
+            return 0, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, max(ubmax, z)
+        if m > max_states or nn + 2 * m > max_nodes:
+            return 2, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, max(ubmax, z)
+        Wb = _grow_i8(Wb, 2 * m)
+        Pb = _grow_f8(Pb, 2 * m)
+        Nb = _grow_i8(Nb, 2 * m)
+        Qb = _grow_i8(Qb, 2 * m)
+        par = _grow_i8(par, nn + m)
+        itm = _grow_i8(itm, nn + m)
+        k, nn = _merge(W, P, N, Q, m, dW[pos], dP[pos], dQ[pos], pos, Wb, Pb, Nb, Qb, par, itm, nn)
+        work += m + k
+        W, Wb = Wb, W
+        P, Pb = Pb, P
+        N, Nb = Nb, N
+        Q, Qb = Qb, Q
+        pos += 1
+        # drop states whose Lagrangian bound cannot beat the incumbent
+        keep = 0
+        for i in range(k):
+            if W[i] <= c and P[i] > z:
+                z = P[i]
+                best = N[i]
+        slack = 1e-6 + 1e-13 * abs(z)
+        need = z + 1.0 - slack if integral else z + slack
+        for i in range(k):
+            ub = card_base + P[i] - mu * Q[i] - lam * W[i]
+            if integral:
+                ub = math.floor(ub + slack)
+            if ub >= need:
+                W[keep] = W[i]
+                P[keep] = P[i]
+                N[keep] = N[i]
+                Q[keep] = Q[i]
+                keep += 1
+        m = keep
+
+
+def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadline_at, rel_gap, abs_gap,
+                      max_states, max_nodes, slice_ops, max_work):
+    """Run phase 2 from scratch with the incumbent of phase 1, for at most `max_work` state operations.
+    Returns (z, x_best, bound, stopped, states); stopped is "budget" when it gave up."""
+    mu, lam = info["mu"], info["lam"]
+    rc = v - mu - lam * w
+    free = ~fixed
+    x_L = np.where(free, rc > 0, x_base)
+    seq = np.flatnonzero(free)
+    seq = seq[np.argsort(np.abs(rc[seq]), kind="stable")]
+    sign = np.where(x_L[seq], -1, 1)
+    dW = (w[seq] * sign).astype(np.int64)
+    dP = (v[seq] * sign).astype(np.float64)
+    dQ = sign.astype(np.int64)
+    rc_abs = np.abs(rc[seq])
+    W = np.array([int(w[x_L].sum())], np.int64)
+    P = np.array([float(v[x_L].sum())], np.float64)
+    N = np.array([_ROOT], np.int64)
+    Q = np.array([int(x_L.sum())], np.int64)
+    Wb, Pb, Nb, Qb = (np.empty(16, np.int64), np.empty(16, np.float64), np.empty(16, np.int64),
+                      np.empty(16, np.int64))
+    par = np.empty(1024, np.int64)
+    itm = np.empty(1024, np.int64)
+    card_base = mu * info["k"] + lam * c
+    nn, m, pos, best = 0, 1, 0, _GREEDY
+    bound = math.inf
+    stopped = "optimal"
+    spent = 0
+    while True:
+        if spent >= max_work:
+            stopped = "budget"
+            break
+        spent += slice_ops
+        status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, ub = _run_seq(
+            dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, slice_ops,
+            max_states, max_nodes, card_base, mu, lam)
+        bound = min(bound, float(ub))
+        if status == 1:
+            bound = z
+            break
+        if status == 2:
+            stopped = "memory_limit"
+            break
+        if _closed(z, bound, rel_gap, abs_gap):
+            stopped = "gap_limit"
+            break
+        if deadline_at is not None and time.perf_counter() >= deadline_at:
+            stopped = "time_limit"
+            break
+    if best != _GREEDY:
+        x_best = x_L.copy()
+        node = best
+        while node != _ROOT:
+            j = seq[itm[node]]
+            x_best[j] = not x_best[j]
+            node = par[node]
+    return z, x_best, bound, stopped, int(nn)
 
 
 def solve_01(values, weights, capacity: int, *, time_limit: float | None = None, rel_gap: float = 0.0,
              abs_gap: float = 0.0, max_states: int = 20_000_000, max_nodes: int = 200_000_000,
-             slice_ops: int = 3_000_000) -> KnapsackSolution:
+             slice_ops: int = 3_000_000, phase2_work: int = 6_000_000,
+             probe_ops: int = 100_000) -> KnapsackSolution:
     t0 = time.perf_counter()
     values = np.asarray(values)
     weights = np.asarray(weights, dtype=np.int64)
@@ -258,9 +404,15 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     W = np.array([Wbar], dtype=np.int64)
     P = np.array([Pbar], dtype=np.float64)
     N = np.array([_ROOT], dtype=np.int64)
+    Q = np.array([b], dtype=np.int64)
     Wb = np.empty(16, np.int64)
     Pb = np.empty(16, np.float64)
     Nb = np.empty(16, np.int64)
+    Qb = np.empty(16, np.int64)
+    # cardinality-bound data, filled in after the first slice (too costly for the easy instances)
+    use_card, card_base, mu, lam = False, 0.0, 0.0, 0.0
+    gain_add = np.zeros(len(v) + 1)
+    gain_rem = np.zeros(len(v) + 1)
     par = np.empty(1024, np.int64)
     itm = np.empty(1024, np.int64)
     nn, m, s, t, best = 0, 1, b - 1, b, _GREEDY
@@ -269,11 +421,28 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     if z >= U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
         m = 0
     card_checked = False
+    xs = None  # set when phase 2 decides the incumbent
+
+    x_ext = None
+
+    def incumbent():
+        if best == _GREEDY:
+            return xg.copy()
+        if best == _EXTERNAL:
+            return x_ext.copy()
+        out = np.zeros(len(v), dtype=bool)
+        out[:b] = True
+        node = best
+        while node != _ROOT:
+            out[itm[node]] = not out[itm[node]]
+            node = par[node]
+        return out
+
     while m > 0:
-        budget = slice_ops if card_checked else 100_000  # a short first slice: easy instances end in it
-        status, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, ub = _run(
-            v, w, c, fixed, W, P, N, m, Wb, Pb, Nb, par, itm, nn, s, t, z, best, integral, budget, max_states,
-            max_nodes)
+        budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
+        status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
+            v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
+            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem)
         bound = min(bound, float(ub))
         if status == 1:
             bound = z
@@ -282,8 +451,25 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
             # The DP did not finish in its first slice: worth the cardinality bound, which often proves z.
             card_checked = True
             ub_card, info = cardinality_bound(v, w, c, z, integral)
-            stats.update(cardinality_bound=ub_card, **info)
+            stats.update(cardinality_bound=ub_card, kmin=info["kmin"], kmax=info["kmax"])
             bound = min(bound, ub_card)
+            binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
+            if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
+                x0 = np.zeros(len(v), dtype=bool)
+                x0[:b] = True
+                deadline_at = None if time_limit is None else t0 + time_limit
+                z2, x2, ub2, stopped2, n2 = _lagrangian_phase(
+                    v, w, c, fixed, x0, z, incumbent(), integral, info, deadline_at, rel_gap, abs_gap, max_states,
+                    max_nodes, slice_ops, phase2_work)
+                stats.update(lagrangian_phase=stopped2, lagrangian_states=n2)
+                if stopped2 != "budget":
+                    z, xs, stopped = z2, x2, stopped2
+                    bound = min(bound, ub2)
+                    m = 0 if stopped == "optimal" else -1
+                    break
+                if z2 > z:  # phase 1 goes on, with the better incumbent phase 2 found
+                    z, x_ext, best = z2, x2, _EXTERNAL
         if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
             m = 0  # the incumbent meets a proven bound
             break
@@ -299,16 +485,8 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     if m == 0:
         bound = z
         stopped = "optimal"
-    # Recover the incumbent.
-    if best == _GREEDY:
-        xs = xg
-    else:
-        xs = np.zeros(len(v), dtype=bool)
-        xs[:b] = True
-        node = best
-        while node != _ROOT:
-            xs[itm[node]] = not xs[itm[node]]
-            node = par[node]
+    if xs is None:
+        xs = incumbent()
     x[cand[xs]] = True
     value = float(values[x].sum())
     stats.update(states_logged=int(nn), seconds=time.perf_counter() - t0)
@@ -351,11 +529,13 @@ def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: 
         k = kmax if mu >= 0 else kmin
         return mu * k + dantzig_bound(v - mu, w, c)
 
+    best_mu = 0.0
+
     lo, hi = -float(v.max()), float(v.max())
     phi = (math.sqrt(5) - 1) / 2
     a, b_ = hi - phi * (hi - lo), lo + phi * (hi - lo)
     fa, fb = f(a), f(b_)
-    best = min(f(0.0), fa, fb)
+    best, best_mu = f(0.0), 0.0
     for _ in range(80):
         if fa <= fb:
             hi, b_, fb = b_, a, fa
@@ -365,12 +545,28 @@ def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: 
             lo, a, fa = a, b_, fb
             b_ = lo + phi * (hi - lo)
             fb = f(b_)
-        best = min(best, fa, fb)
+        for mu_, f_ in ((a, fa), (b_, fb)):
+            if f_ < best:
+                best, best_mu = f_, mu_
     # Also try the integer multipliers next to the minimiser: on correlated classes mu* is an integer.
     for mu in {math.floor(a), math.ceil(a), math.floor(b_), math.ceil(b_)}:
-        best = min(best, f(float(mu)))
+        f_ = f(float(mu))
+        if f_ < best:
+            best, best_mu = f_, float(mu)
     bound = math.floor(best + 1e-6 + 1e-13 * abs(best)) if integral else best
-    return float(bound), {"kmin": kmin, "kmax": kmax}
+    return float(bound), {"kmin": kmin, "kmax": kmax, "mu": best_mu, "lam": _critical_ratio(v - best_mu, w, c),
+                          "k": kmax if best_mu >= 0 else kmin}
+
+
+def _critical_ratio(v: np.ndarray, w: np.ndarray, c: int) -> float:
+    """The ratio of the break item of the LP (the optimal multiplier of the capacity row)."""
+    keep = (v > 0) & (w > 0)
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        return 0.0
+    order = np.argsort(-(v / w), kind="stable")
+    b = int(np.searchsorted(np.cumsum(w[order]), c, side="right"))
+    return 0.0 if b >= len(v) else float(v[order][b] / w[order][b])
 
 
 def _closed(z, bound, rel_gap, abs_gap) -> bool:
