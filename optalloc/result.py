@@ -51,7 +51,8 @@ class Result:
 
     @property
     def has_solution(self) -> bool:
-        return self.solution is not None
+        """A feasible (or optimal) solution came back; an infeasible point does not count."""
+        return self.solution is not None and self.solution_status in (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE)
 
     def require_solution(self) -> dict:
         if self.solution is None:

@@ -57,11 +57,15 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     spec = instance.spec
     sense = spec.sense
     objective = None
+    infeasible_point = False
     if out.solution is not None:
         ev = spec.evaluate(instance.data, out.solution)
         if not ev.feasible:
-            raise VerificationError(f"{m.name} on {instance.name}: returned an infeasible solution: "
-                                    f"{'; '.join(ev.violations)}")
+            if not m.extra.get("may_return_infeasible"):
+                raise VerificationError(f"{m.name} on {instance.name}: returned an infeasible solution: "
+                                        f"{'; '.join(ev.violations)}")
+            infeasible_point = True  # reported as such, never as a solution
+            out.extra["violations"] = ev.violations
         objective = ev.objective
         if out.objective is not None and not values_equal(float(out.objective), float(objective)):
             raise VerificationError(f"{m.name} on {instance.name}: reported objective {out.objective} but the "
@@ -69,6 +73,13 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     elif out.status == Status.OPTIMAL:
         raise VerificationError(f"{m.name} on {instance.name}: claims optimal but returned no solution")
     bound = out.bound
+    if infeasible_point:
+        return Result(
+            name=instance.name, problem=instance.problem, sense=sense, method=m.name, kind=m.kind,
+            status=out.status, solution_status=SolutionStatus.INFEASIBLE_POINT, objective=objective, bound=bound,
+            gap=None, time=elapsed, backend=m.backend, backend_version=m.backend_version(), options=opts.to_dict(),
+            solution=out.solution, reference=None, raw_status=out.raw_status,
+            message=out.message or "infeasible point: " + "; ".join(out.extra["violations"]), extra=out.extra)
     if bound_crosses(objective, bound, sense):
         raise VerificationError(f"{m.name} on {instance.name}: bound {bound} crosses objective {objective} "
                                 f"({sense}imisation)")

@@ -33,6 +33,7 @@ class SolutionStatus(str, Enum):
 
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
+    INFEASIBLE_POINT = "infeasible_point"  # a point that breaks a constraint, from a method that may return one
     NONE = "none"
 
     def __str__(self) -> str:

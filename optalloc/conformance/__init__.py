@@ -29,7 +29,7 @@ class ConformanceError(AssertionError):
 class Case:
     instance: Instance
     optimum: float | None  # None: infeasible
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    tags: tuple[str, ...] = field(default_factory=tuple)  # features; a method skips cases whose tags it excludes
 
     @property
     def problem(self) -> str:
@@ -62,6 +62,21 @@ def cases() -> list[Case]:
                                                        "capacity": 7}), None, ("infeasible",)),
         Case(make_instance("mkp", "mkp-small", {"values": [10, 13, 7, 8], "weights": [[3, 4, 2, 3], [2, 5, 1, 2]],
                                                 "capacities": [7, 6]}), 20),
+        Case(make_instance("bitalloc", "bits-small", {"sizes": [2, 2, 1, 3], "sensitivity": [8, 1, 4, 2],
+                                                      "budget": 2.5, "b_min": 1, "b_max": 4}), 0.328125),
+        Case(make_instance("bitalloc", "bits-ties-overhead", {"sizes": [2, 2, 1, 3, 2], "sensitivity": [8, 1, 4, 2, 5],
+                                                              "budget": 2.5, "b_min": 1, "b_max": 4, "overhead_bits": 1,
+                                                              "ties": [[0, 1]]}), 1.203125),
+        Case(make_instance("bitalloc", "bits-levels", {"sizes": [2, 2, 1], "sensitivity": [8, 1, 4], "budget": 1.2,
+                                                       "b_min": 0, "b_max": 2, "grid": "levels"}), 1.75, ("levels",)),
+        Case(make_instance("bitalloc", "bits-tables", {
+            "sizes": [1, 1, 3, 1], "budget": 3.5, "ties": [[0, 1]],
+            "options": {"bits": [[2, 4, 8], [2, 4, 8], [2, 4], [4, 8]],
+                        "error": [[9, 3, 1], [5, 2, 0.5], [7, 2], [6, 1]],
+                        "size": [[2, 4, 8], [2, 4, 8], [6, 12], [4, 8]]}}), 18, ("tables",)),
+        Case(make_instance("bitalloc", "bits-infeasible", {"sizes": [4, 4], "sensitivity": [1, 2], "budget": 2,
+                                                           "b_min": 2, "b_max": 4, "overhead_bits": 8}), None,
+             ("infeasible",)),
     ]
     return out
 
@@ -85,6 +100,10 @@ def check(method: str, case: Case, *, time_limit: float = 60.0) -> list[str]:
         return fails
     if r.solution is None:
         return [f"{who}: no solution (status {r.status}, {r.message})"]
+    if r.solution_status == SolutionStatus.INFEASIBLE_POINT:
+        if not m.extra.get("may_return_infeasible"):
+            fails.append(f"{who}: returned an infeasible point")
+        return fails
     opt = case.optimum
     if m.kind == "exact":
         if r.status != Status.OPTIMAL or r.solution_status != SolutionStatus.OPTIMAL:
@@ -116,7 +135,8 @@ def applicable(method: str) -> list[Case]:
     from ..registry import get_method
 
     m = get_method(method)
-    return [c for c in cases() if m.accepts(c.problem)]
+    excluded = set(m.extra.get("excludes", ()))
+    return [c for c in cases() if m.accepts(c.problem) and not excluded & set(c.tags)]
 
 
 def run_conformance(method: str) -> int:

@@ -101,6 +101,14 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
     work = 0
     status = 0
     ubmax = z
+    CW = np.empty(16, np.int64)
+    CP = np.empty(16, np.float64)
+    CN = np.empty(16, np.int64)
+    CJ = np.empty(16, np.int64)
+    order = np.empty(16, np.int64)
+    Wn = np.empty(16, np.int64)
+    Pn = np.empty(16, np.float64)
+    Nn = np.empty(16, np.int64)
     while ci < len(cls_order):
         if m == 0:
             break
@@ -116,10 +124,16 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
         tot = m * cnt
         if tot > max_states or nn + tot > max_nodes:
             return 2, W, P, N, m, par, pcls, popt, nn, ci - 1, z, best, ubmax
-        CW = np.empty(tot, np.int64)
-        CP = np.empty(tot, np.float64)
-        CN = np.empty(tot, np.int64)
-        CJ = np.empty(tot, np.int64)
+        if tot > len(CW):
+            size = max(tot, 2 * len(CW))
+            CW = np.empty(size, np.int64)
+            CP = np.empty(size, np.float64)
+            CN = np.empty(size, np.int64)
+            CJ = np.empty(size, np.int64)
+            order = np.empty(size, np.int64)
+            Wn = np.empty(size, np.int64)
+            Pn = np.empty(size, np.float64)
+            Nn = np.empty(size, np.int64)
         q = 0
         for j in range(us[i], us[i + 1]):
             if not free[j]:
@@ -132,11 +146,19 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
                 CN[q] = N[s]
                 CJ[q] = j
                 q += 1
-        order = np.argsort(CW, kind="mergesort")
+        if tot > 48:
+            order[:tot] = np.argsort(CW[:tot], kind="mergesort")
+        else:  # small lists (the common case once the core is tight): insertion sort, no allocation
+            for r in range(tot):
+                order[r] = r
+            for r in range(1, tot):
+                key = order[r]
+                r2 = r - 1
+                while r2 >= 0 and CW[order[r2]] > CW[key]:
+                    order[r2 + 1] = order[r2]
+                    r2 -= 1
+                order[r2 + 1] = key
         # dominance filter over weight-sorted candidates; equal weights: keep the best value
-        Wn = np.empty(tot, np.int64)
-        Pn = np.empty(tot, np.float64)
-        Nn = np.empty(tot, np.int64)
         k = 0
         lastP = -np.inf
         r = 0
@@ -192,7 +214,13 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
                 m += 1
                 if ub > ubmax:
                     ubmax = ub
-        W, P, N = Wn, Pn, Nn
+        if m > len(W):
+            W = np.empty(2 * m, np.int64)
+            P = np.empty(2 * m, np.float64)
+            N = np.empty(2 * m, np.int64)
+        W[:m] = Wn[:m]
+        P[:m] = Pn[:m]
+        N[:m] = Nn[:m]
     return 1, W, P, N, m, par, pcls, popt, nn, ci, z, best, z
 
 
