@@ -77,6 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true")
 
+    p = sub.add_parser("quantize", help="allocate bits to the weights of a safetensors file, quantize them and "
+                                        "measure the error against uniform bits at the same budget")
+    p.add_argument("weights", help="a .safetensors file")
+    p.add_argument("--budget", type=float, required=True, help="average bits per weight")
+    p.add_argument("--granularity", default="group", choices=["column", "group", "matrix"])
+    p.add_argument("--group-size", type=int, default=128)
+    p.add_argument("--b-min", type=int, default=2)
+    p.add_argument("--b-max", type=int, default=8)
+    p.add_argument("--overhead-bits", type=float, default=0.0, help="bits per group for scale and zero point")
+    p.add_argument("--include", help="regex of the tensor names to quantize (default: 2-D .weight, no embeddings)")
+    p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured"],
+                   help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width")
+    p.add_argument("--method", "-m", help="default: bitalloc.greedy (magnitude) or bitalloc.mckp (measured)")
+    p.add_argument("--compare", default="bitalloc.uniform,bitalloc.round_clip",
+                   help="other methods to measure at the same budget")
+    p.add_argument("--config", metavar="FILE", help="write the per-module bits of --method as JSON")
+    p.add_argument("--instance", metavar="FILE", help="also save the allocation instance (JSONL)")
+    p.add_argument("--time-limit", type=float)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--force", action="store_true")
+
     p = sub.add_parser("methods", help="list the registered methods and whether they are available")
     p.add_argument("--problem", help="only methods for this problem kind")
     p.add_argument("--json", action="store_true")
@@ -370,7 +391,67 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
+def cmd_quantize(args) -> int:
+    import numpy as np
+
+    from .files import atomic_write_text
+    from .instances import save
+    from .instances.readers import safetensors
+    from .quantize import build_instance, export_config, measure, select_matrices
+    from .registry import get_method
+    from .solve import solve
+
+    tensors = safetensors.load(args.weights)
+    mats = select_matrices(tensors, args.include)
+    inst = build_instance(mats, args.budget, granularity=args.granularity, group_size=args.group_size,
+                          b_min=args.b_min, b_max=args.b_max, overhead_bits=args.overhead_bits, proxy=args.proxy,
+                          name=Path(args.weights).stem, source=str(args.weights))
+    args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" else "bitalloc.mckp")
+    compare = [m for m in args.compare.split(",") if m]
+    if args.proxy == "measured":  # BAQ's closed form needs sensitivities; it has none to work with here
+        compare = [m for m in compare if m != "bitalloc.round_clip"]
+    names = [args.method] + [m for m in compare if m != args.method]
+    methods = [get_method(m) for m in names]  # unknown names fail before any work
+    if args.instance:
+        save([inst], args.instance, overwrite=args.force)
+    rows = []
+    for m in methods:
+        r = solve(inst, m, time_limit=args.time_limit)
+        row = {"method": m.name, "status": str(r.status), "solution_status": str(r.solution_status),
+               "average_bits": r.extra.get("average_bits"), "predicted": r.objective,
+               "gap_to_continuous": r.extra.get("gap_to_continuous"), "time": r.time}
+        if r.solution is not None:
+            bits = inst.data.bits_of(r.solution)
+            got = measure(mats, inst, bits)
+            row.update(measured=got["measured"], relative_error=got["relative"])
+            if m.name == args.method and args.config:
+                atomic_write_text(args.config, json.dumps(export_config(inst, bits), indent=1) + "\n",
+                                  overwrite=args.force)
+        rows.append(row)
+    d = inst.data
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, default=float))
+    else:
+        print(f"{args.weights}: {len(mats)} matrices, {d.k} groups ({args.granularity}), "
+              f"{int(d.sizes.sum())} weights, budget {args.budget} bits")
+        head = ["method", "status", "avg bits", "predicted", "measured", "rel. error", "gap to cont.", "time s"]
+        table = [[r["method"], r["solution_status"], _fmt_f(r.get("average_bits"), 4), _fmt_f(r.get("predicted")),
+                  _fmt_f(r.get("measured")), _fmt_f(r.get("relative_error")), _fmt_gap(r.get("gap_to_continuous")),
+                  f"{r['time']:.3f}"] for r in rows]
+        print(_render(head, table))
+        base = next((r for r in rows if r["method"] == "bitalloc.uniform" and "measured" in r), None)
+        main_row = rows[0]
+        if base and "measured" in main_row and main_row["measured"] > 0:
+            print(f"uniform / {args.method}: measured error ratio {base['measured'] / main_row['measured']:.3f}")
+    return EXIT_OK if "measured" in rows[0] else EXIT_NO_SOLUTION
+
+
+def _fmt_f(x, digits: int = 6) -> str:
+    return "-" if x is None else f"{float(x):.{digits}g}"
+
+
+COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
             "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export}
 
 

@@ -10,8 +10,11 @@ from optalloc.models.linear import from_pyomo
 @pytest.mark.parametrize("case", [c for c in cases() if c.problem != "knapsack" or c.instance.data.n < 60],
                          ids=lambda c: c.instance.name)
 def test_pyomo_and_vectorised_builds_are_equal(case):
-    vec = km.arrays(case.instance)
-    pyo_lm, _ = from_pyomo(km.mip(case.instance))
+    from optalloc.models import for_problem
+
+    module = for_problem(case.problem)
+    vec = module.arrays(case.instance)
+    pyo_lm, _ = from_pyomo(module.mip(case.instance))
     assert pyo_lm.canonical() == vec.canonical()
 
 

@@ -26,15 +26,26 @@ def uniform(d: BitAllocData) -> np.ndarray:
         fits = np.flatnonzero(grid * total <= cap + 1e-9 * max(1.0, abs(cap)))
         return None if len(fits) == 0 else np.full(d.k, int(fits[-1]), dtype=np.int64)
     bits, err, size, starts = d.option_tables()
+    cls = np.repeat(np.arange(d.k), np.diff(starts))
     best = None
     for b in np.unique(bits):
-        choice = np.empty(d.k, dtype=np.int64)
-        for j in range(d.k):
-            bj = bits[starts[j]:starts[j + 1]]
-            ok = np.flatnonzero(bj <= b + 1e-12)
-            choice[j] = ok[np.argmax(bj[ok])] if len(ok) else int(np.argmin(bj))
-        if float(size[starts[:-1] + choice].sum()) <= cap + 1e-9 * max(1.0, abs(cap)):
-            best = choice
+        # per group: the largest option <= b (ties: the first), else the group's lowest option
+        below = bits <= b + 1e-12
+        key_b = np.where(below, bits, -np.inf)
+        top = np.maximum.reduceat(key_b, starts[:-1])
+        pick = below & (bits == top[cls])
+        first_pick = np.full(d.k, -1, dtype=np.int64)
+        idx = np.flatnonzero(pick)
+        first_pick[cls[idx][::-1]] = idx[::-1]
+        none = first_pick < 0
+        if none.any():
+            low = np.minimum.reduceat(bits, starts[:-1])
+            lp = np.flatnonzero(bits == low[cls])
+            first_low = np.full(d.k, -1, dtype=np.int64)
+            first_low[cls[lp][::-1]] = lp[::-1]
+            first_pick[none] = first_low[none]
+        if float(size[first_pick].sum()) <= cap + 1e-9 * max(1.0, abs(cap)):
+            best = first_pick - starts[:-1]
         else:
             break
     return best
