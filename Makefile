@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_round
+BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
 
 .PHONY: install run test regression bench notebooks clean
 
@@ -21,6 +22,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/optalloc compare instances/knapsack/demo.jsonl --methods $(METHODS) --time-limit 10
+	$(BIN)/optalloc compare instances/bitalloc/demo.jsonl --methods $(BIT_METHODS) --time-limit 30
 
 test: install
 	$(BIN)/python -m pytest

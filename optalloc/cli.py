@@ -154,6 +154,7 @@ def _run_grid(files, method_names, opts, emit):
     from .registry import default_method, get_method
     from .solve import solve
 
+    from .errors import UnsupportedProblemError
     from .registry import check_usable
 
     instances = [inst for f in files for inst in load(f)]
@@ -167,7 +168,13 @@ def _run_grid(files, method_names, opts, emit):
         for m in methods or [default_method(inst.problem)]:
             if not m.accepts(inst.problem):
                 continue
-            r = solve(inst, m, opts)
+            try:
+                r = solve(inst, m, opts)
+            except UnsupportedProblemError as e:
+                if len(methods or []) <= 1:
+                    raise
+                print(f"optalloc: skipped {m.name} on {inst.name}: {e}", file=sys.stderr)
+                continue
             results.append(r)
             emit(r)
     return results
