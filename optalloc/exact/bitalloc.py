@@ -114,7 +114,11 @@ def continuous_bound(c, n, bmin: float, bmax: float, R: float) -> tuple[float, n
     beta = 0.5 * np.log2(2.0 * math.log(2.0) * c / n)
     theta = _water_level(beta, n, float(R), float(bmin), float(bmax))
     b = np.clip(beta - theta, bmin, bmax)
-    return float(np.dot(c, np.exp2(-2.0 * b))), b
+    # Report the Lagrangian dual value at this water level (lambda = 4^theta, as beta holds the 2 ln2): a lower bound by weak
+    # duality whatever the bisection's last digits, and equal to the relaxed optimum when the level is exact.
+    lam = 4.0**theta
+    loss = float(np.dot(c, np.exp2(-2.0 * b)))
+    return min(loss, loss + lam * (float(np.dot(n, b)) - R)), b
 
 
 @njit(cache=True)
