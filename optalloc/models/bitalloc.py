@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ..instances.format import Instance
 from ..problems.bitalloc import BitAllocData
-from .linear import INF, LinearModel
+from .linear import INF, LinearModel, tie_rows
 
 
 def merged_model(d: BitAllocData) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -110,23 +110,12 @@ def arrays(instance: Instance) -> LinearModel:
     row_names = ["budget"] + [f"choose_{j}" for j in range(d.k)]
     lo = [np.array([-INF]), np.ones(d.k)]
     hi = [np.array([d.capacity_bits]), np.ones(d.k)]
-    tr, tc, tv, tn = [], [], [], []
-    r = 0
-    for g, group in enumerate(d.ties):
-        f = group[0]
-        m = int(starts[f + 1] - starts[f])
-        for j in group[1:]:
-            rows = r + np.arange(m)
-            tr += [rows, rows]
-            tc += [starts[f] + np.arange(m), starts[j] + np.arange(m)]
-            tv += [np.ones(m), -np.ones(m)]
-            tn += [f"tie_{g}_{j}_{k}" for k in range(m)]
-            r += m
-    if r:
-        blocks.append(sp.csr_matrix((np.concatenate(tv), (np.concatenate(tr), np.concatenate(tc))), shape=(r, N)))
-        lo.append(np.zeros(r))
-        hi.append(np.zeros(r))
-        row_names += tn
+    ties, tnames = tie_rows(d.ties, starts, N)
+    if ties is not None:
+        blocks.append(ties)
+        lo.append(np.zeros(ties.shape[0]))
+        hi.append(np.zeros(ties.shape[0]))
+        row_names += tnames
     A = sp.vstack(blocks, format="csr")
     A.eliminate_zeros()
     return LinearModel("min", np.asarray(err, dtype=float), A, np.concatenate(lo), np.concatenate(hi), np.zeros(N),

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ..errors import UnsupportedProblemError
 from ..instances.format import Instance
-from .linear import INF, LinearModel
+from .linear import INF, LinearModel, tie_rows
 
 PROBLEMS = ("knapsack", "bounded_knapsack", "mckp", "mkp")
 
@@ -98,22 +98,11 @@ def arrays(instance: Instance) -> LinearModel:
     row_names = ["capacity"] + [f"choose_{i}" for i in range(k)]
     row_lo = [np.array([-INF]), np.ones(k)]
     row_hi = [np.array([float(d.capacity)]), np.ones(k)]
-    tr, tc, tv, tnames = [], [], [], []
-    r = 0
-    for g, group in enumerate(d.ties):
-        f = group[0]
-        for c in group[1:]:
-            s = int(sizes[c])
-            rows_here = r + np.arange(s)
-            tr += [rows_here, rows_here]
-            tc += [d.starts[f] + np.arange(s), d.starts[c] + np.arange(s)]
-            tv += [np.ones(s), -np.ones(s)]
-            tnames += [f"tie_{g}_{c}_{j}" for j in range(s)]
-            r += s
-    if r:
-        blocks.append(sp.csr_matrix((np.concatenate(tv), (np.concatenate(tr), np.concatenate(tc))), shape=(r, N)))
-        row_lo.append(np.zeros(r))
-        row_hi.append(np.zeros(r))
+    ties, tnames = tie_rows(d.ties, d.starts, N)
+    if ties is not None:
+        blocks.append(ties)
+        row_lo.append(np.zeros(ties.shape[0]))
+        row_hi.append(np.zeros(ties.shape[0]))
         row_names += tnames
     A = sp.vstack(blocks, format="csr")
     A.eliminate_zeros()

@@ -118,3 +118,24 @@ def from_pyomo(model) -> tuple[LinearModel, list]:
     lm = LinearModel(sense, c, A, np.array(lo, float), np.array(hi, float), col_lo, col_hi, integer,
                      [safe_name(v.name) for v in variables], names, offset)
     return lm, variables
+
+
+def tie_rows(ties: list[list[int]], starts: np.ndarray, n_cols: int) -> tuple[sp.csr_matrix | None, list[str]]:
+    """Rows x[first, k] - x[j, k] = 0 for every other member j of a tie group and every option k: the
+    groups (classes) of a tie choose the same option index. Named tie_g_j_k."""
+    tr, tc, tv, names = [], [], [], []
+    r = 0
+    for g, group in enumerate(ties):
+        f = group[0]
+        m = int(starts[f + 1] - starts[f])
+        for j in group[1:]:
+            rows = r + np.arange(m)
+            tr += [rows, rows]
+            tc += [starts[f] + np.arange(m), starts[j] + np.arange(m)]
+            tv += [np.ones(m), -np.ones(m)]
+            names += [f"tie_{g}_{j}_{k}" for k in range(m)]
+            r += m
+    if not r:
+        return None, []
+    block = sp.csr_matrix((np.concatenate(tv), (np.concatenate(tr), np.concatenate(tc))), shape=(r, n_cols))
+    return block, names

@@ -179,29 +179,16 @@ class BitAllocation(Problem):
 
     @staticmethod
     def _parse_ties(raw, out: BitAllocData, where) -> list[list[int]]:
-        if not isinstance(raw, list):
-            raise InstanceError(where, "must be a list of groups (lists of group indices)")
-        seen: dict[int, int] = {}
-        ties = []
-        for g, group in enumerate(raw):
-            if not isinstance(group, list) or len(group) < 2:
-                raise InstanceError(f"{where}[{g}]", "must list at least two group indices")
-            members = [v.nonneg_int(x, f"{where}[{g}][{i}]") for i, x in enumerate(group)]
-            for i, j in enumerate(members):
-                if j >= out.k:
-                    raise InstanceError(f"{where}[{g}][{i}]", f"must be a group index below {out.k}", j)
-                if j in seen:
-                    raise InstanceError(f"{where}[{g}][{i}]", f"group {j} is already in tie group {seen[j]}")
-                seen[j] = g
-                if out.tables:
-                    first = members[0]
-                    a = out.opt_bits[out.opt_starts[first]:out.opt_starts[first + 1]]
-                    b = out.opt_bits[out.opt_starts[j]:out.opt_starts[j + 1]]
-                    if len(a) != len(b) or not np.allclose(a, b):
-                        raise InstanceError(f"{where}[{g}][{i}]",
-                                            f"group {j} must have the same options (bits) as group {first}")
-            ties.append(members)
-        return ties
+        def same(first, j):
+            if not out.tables:
+                return None  # model mode: one grid for every group
+            a = out.opt_bits[out.opt_starts[first]:out.opt_starts[first + 1]]
+            b = out.opt_bits[out.opt_starts[j]:out.opt_starts[j + 1]]
+            if len(a) != len(b) or not np.allclose(a, b):
+                return f"group {j} must have the same options (bits) as group {first}"
+            return None
+
+        return v.tie_groups(raw, out.k, where, "group", same)
 
     def dump(self, t: BitAllocData) -> dict:
         out = {"sizes": v.to_json_list(t.sizes), "budget": v.to_json_number(t.budget)}

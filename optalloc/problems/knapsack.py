@@ -216,26 +216,12 @@ class MultipleChoiceKnapsack(Problem):
 
     @staticmethod
     def _parse_ties(raw, starts, where) -> list[list[int]]:
-        if not isinstance(raw, list):
-            raise InstanceError(where, "must be a list of groups (lists of class indices)")
-        k = len(starts) - 1
-        seen: dict[int, int] = {}
-        ties = []
-        for g, group in enumerate(raw):
-            if not isinstance(group, list) or len(group) < 2:
-                raise InstanceError(f"{where}[{g}]", "must list at least two class indices")
-            members = [v.nonneg_int(c, f"{where}[{g}][{j}]") for j, c in enumerate(group)]
-            for j, c in enumerate(members):
-                if c >= k:
-                    raise InstanceError(f"{where}[{g}][{j}]", f"must be a class index below {k}", c)
-                if c in seen:
-                    raise InstanceError(f"{where}[{g}][{j}]", f"class {c} is already in tie group {seen[c]}")
-                seen[c] = g
-                if starts[c + 1] - starts[c] != starts[members[0] + 1] - starts[members[0]]:
-                    raise InstanceError(f"{where}[{g}][{j}]",
-                                        f"class {c} must have as many options as class {members[0]}")
-            ties.append(members)
-        return ties
+        def same(first, j):
+            if starts[j + 1] - starts[j] != starts[first + 1] - starts[first]:
+                return f"class {j} must have as many options as class {first}"
+            return None
+
+        return v.tie_groups(raw, len(starts) - 1, where, "class", same)
 
     def dump(self, t: MCKPData) -> dict:
         out = {"values": [v.to_json_list(t.class_values(i)) for i in range(t.k)],

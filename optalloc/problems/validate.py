@@ -88,3 +88,27 @@ def to_json_list(arr: np.ndarray) -> list:
     if arr.dtype.kind in "iu":
         return [int(x) for x in arr.tolist()]
     return [to_json_number(x) for x in arr.tolist()]
+
+
+def tie_groups(raw, count: int, where: str, what: str, same_options) -> list[list[int]]:
+    """Groups of indices below `count`, each index in at most one group, at least two per group.
+    `same_options(first, j)` returns an error rule when member j cannot be tied to the group's first."""
+    if not isinstance(raw, list):
+        raise InstanceError(where, f"must be a list of groups (lists of {what} indices)")
+    seen: dict[int, int] = {}
+    out = []
+    for g, group in enumerate(raw):
+        if not isinstance(group, list) or len(group) < 2:
+            raise InstanceError(f"{where}[{g}]", f"must list at least two {what} indices")
+        members = [nonneg_int(x, f"{where}[{g}][{i}]") for i, x in enumerate(group)]
+        for i, j in enumerate(members):
+            if j >= count:
+                raise InstanceError(f"{where}[{g}][{i}]", f"must be a {what} index below {count}", j)
+            if j in seen:
+                raise InstanceError(f"{where}[{g}][{i}]", f"{what} {j} is already in tie group {seen[j]}")
+            seen[j] = g
+            rule = same_options(members[0], j)
+            if rule:
+                raise InstanceError(f"{where}[{g}][{i}]", rule)
+        out.append(members)
+    return out
