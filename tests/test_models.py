@@ -47,3 +47,12 @@ def test_cpsat_scales_decimal_values():
     inst = [c for c in cases() if c.instance.name == "kp-real-values"][0].instance
     r = optalloc.solve(inst, "knapsack.cpsat")
     assert r.objective == pytest.approx(4.625) and str(r.status) == "optimal"
+
+
+@pytest.mark.parametrize("method,marker", [("knapsack.mip", "HiGHS"), ("knapsack.cpsat", "CP-SAT")])
+def test_backend_logs_go_to_the_log_file(tmp_path, method, marker, capfd):
+    inst = cases()[0].instance
+    log = tmp_path / "solver.log"
+    r = optalloc.solve(inst, method, log_file=str(log))
+    assert str(r.status) == "optimal" and marker in log.read_text()
+    assert marker not in capfd.readouterr().out  # not verbose: nothing on stdout

@@ -43,10 +43,19 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
     p.random_seed = int(options.seed) % 2147483647
     p.relative_gap_limit = float(options.rel_gap)
     p.absolute_gap_limit = float(options.abs_gap) * scale
-    p.log_search_progress = bool(options.verbose)
+    p.log_search_progress = bool(options.verbose or options.log_file)
+    log_fh = None
+    if options.log_file:
+        p.log_to_stdout = bool(options.verbose)
+        log_fh = open(options.log_file, "a", encoding="utf-8")
+        solver.log_callback = lambda line: log_fh.write(line + "\n")
     for key, value in options.backend_options.items():
         setattr(p, key, value)
-    raw = solver.Solve(model)
+    try:
+        raw = solver.Solve(model)
+    finally:
+        if log_fh is not None:
+            log_fh.close()
     mapped = status_map().get(raw, Status.UNKNOWN)
     has_solution = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if mapped is None:
