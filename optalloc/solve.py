@@ -55,7 +55,7 @@ def _options(options, values) -> SolveOptions:
 
 def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, elapsed: float) -> Result:
     spec = instance.spec
-    sense = spec.sense
+    sense = instance.sense
     objective = None
     infeasible_point = False
     if out.solution is not None:

@@ -58,7 +58,7 @@ class Instance:
 
     @property
     def sense(self) -> str:
-        return self.spec.sense
+        return self.spec.sense_of(self.data)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "problem": self.problem,

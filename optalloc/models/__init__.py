@@ -11,6 +11,8 @@ def for_problem(problem: str):
         from . import knapsack as module
     elif family == "bitalloc":
         from . import bitalloc as module
+    elif family == "matching":
+        from . import matching as module
     else:
         from ..errors import UnsupportedProblemError
 

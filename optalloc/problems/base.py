@@ -43,6 +43,10 @@ class Problem:
         """A few numbers that describe the instance size, for tables."""
         raise NotImplementedError
 
+    def sense_of(self, typed: Any) -> str:
+        """The optimisation sense of one instance (kinds whose data says min or max override this)."""
+        return self.sense
+
 
 _PROBLEMS: dict[str, Problem] = {}
 

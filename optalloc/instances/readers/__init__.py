@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Callable
 
 from . import knapsack as _knapsack
+from . import matching as _matching
 
-READERS: dict[str, Callable] = dict(_knapsack.READERS)
-WRITERS: dict[str, Callable] = dict(_knapsack.WRITERS)
-FORMAT_HELP: dict[str, str] = dict(_knapsack.FORMAT_HELP)
+READERS: dict[str, Callable] = {**_knapsack.READERS, **_matching.READERS}
+WRITERS: dict[str, Callable] = {**_knapsack.WRITERS, **_matching.WRITERS}
+FORMAT_HELP: dict[str, str] = {**_knapsack.FORMAT_HELP, **_matching.FORMAT_HELP}
 
 
 def read(fmt: str, path) -> list:

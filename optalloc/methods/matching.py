@@ -1,0 +1,191 @@
+"""Assignment and GAP methods.
+
+assignment.lapjv   exact: scipy's shortest augmenting path (LAPJV family); sparse instances via
+                   min_weight_full_bipartite_matching; missing pairs never used (else infeasible)
+assignment.lp      exact: the LP on HiGHS; its corners are integral and the solution is checked to be
+gap.mip            exact: HiGHS MIP        gap.cpsat  exact: CP-SAT
+gap.regret         heuristic: regret greedy + shift/swap local search; LP bound
+gap.lp_round       heuristic: LP solution rounded (largest x per job where it fits), regret greedy for the
+                   rest, local search; LP bound"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..options import Deadline, SolveOptions
+from ..registry import Method, register
+from ..result import Outcome
+from ..status import Status
+
+
+def _no_agent_fits(d) -> int | None:
+    fits = (d.weights <= d.capacities[:, None] + 1e-9).any(axis=0)
+    bad = np.flatnonzero(~fits)
+    return int(bad[0]) if len(bad) else None
+
+
+def _gap_infeasible(d) -> Outcome | None:
+    j = _no_agent_fits(d)
+    if j is not None:
+        return Outcome(Status.INFEASIBLE, None, None, None, "infeasible",
+                       message=f"job {j} fits no agent (its weight exceeds every capacity)")
+    return None
+
+
+# ------------------------------------------------------------------ assignment
+def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from scipy.optimize import linear_sum_assignment
+
+    d = instance.data
+    C = d.costs
+    finite = np.isfinite(C)
+    m, n = C.shape
+    maximize = d.sense == "max"
+    if finite.mean() < 0.2 and min(m, n) >= 1000:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+        i, j = np.nonzero(finite)
+        w = C[i, j]
+        w = (w.max() - w + 1.0) if maximize else (w - w.min() + 1.0)  # same optimum: every matching has min(m,n) pairs
+        try:
+            rows, cols = min_weight_full_bipartite_matching(csr_matrix((w, (i, j)), shape=(m, n)))
+        except ValueError:
+            return Outcome(Status.INFEASIBLE, None, None, None, "no full matching",
+                           message="the allowed pairs admit no complete assignment")
+    else:
+        big = (np.abs(C[finite]).max() + 1.0) * (min(m, n) + 1) if finite.any() else 1.0
+        W = np.where(finite, C, -big if maximize else big)
+        rows, cols = linear_sum_assignment(W, maximize=maximize)
+        if not finite[rows, cols].all():
+            return Outcome(Status.INFEASIBLE, None, None, None, "forbidden pair needed",
+                           message="the allowed pairs admit no complete assignment")
+    a = np.full(m, -1, dtype=np.int64)
+    a[rows] = cols
+    obj = float(C[rows, cols].sum())
+    return Outcome(Status.OPTIMAL, {"assignment": a.tolist()}, obj, obj, "optimal")
+
+
+def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..models.matching import arrays, decode
+    from ..solvers.highs import solve_linear
+
+    lo = solve_linear(arrays(instance), options, deadline)
+    if lo.status == Status.INFEASIBLE or lo.x is None:
+        return Outcome(lo.status, None, None, None, lo.raw_status,
+                       message="the allowed pairs admit no complete assignment" if lo.status == Status.INFEASIBLE else "")
+    frac = np.abs(lo.x - np.round(lo.x)).max()
+    if frac > 1e-6:  # a vertex of this polytope is integral; anything else is a solver problem
+        return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
+                       message=f"LP solution is fractional (max distance to 0/1: {frac:.2e})")
+    return Outcome(lo.status, decode(instance, lo.x), lo.objective, lo.bound, lo.raw_status)
+
+
+# ------------------------------------------------------------------ GAP exact
+def run_gap_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..models.matching import arrays, decode
+    from ..solvers.highs import solve_linear
+
+    early = _gap_infeasible(instance.data)
+    if early:
+        return early
+    lo = solve_linear(arrays(instance), options, deadline)
+    sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
+    return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+
+
+def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..models.matching import cpsat
+    from ..solvers.cpsat import solve_cp
+
+    early = _gap_infeasible(instance.data)
+    if early:
+        return early
+    model, x, scale = cpsat(instance)
+    co = solve_cp(model, options, deadline, scale=scale)
+    sol = None
+    if co.has_solution:
+        d = instance.data
+        sol = {"agent": [next(i for i in range(d.m) if co.solver.Value(x[i][j])) for j in range(d.n)]}
+    return Outcome(co.status, sol, co.objective, co.bound, co.raw_status, extra=co.extra)
+
+
+# ------------------------------------------------------------------ GAP heuristics
+def _lp(instance):
+    from ..models.matching import arrays
+    from ..solvers.highs import solve_linear
+
+    lo = solve_linear(arrays(instance).relaxed(), SolveOptions(), Deadline(None))
+    return lo
+
+
+def _gap_heuristic(use_lp: bool):
+    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+        from ..heuristics.matching import gap_heuristic
+
+        d = instance.data
+        early = _gap_infeasible(d)
+        if early:
+            return early
+        lo = _lp(instance)
+        if lo.status == Status.INFEASIBLE:
+            return Outcome(Status.INFEASIBLE, None, None, None, "LP infeasible",
+                           message="even the LP relaxation is infeasible")
+        bound = lo.objective if lo.status == Status.OPTIMAL else None
+        start = None
+        if use_lp and lo.x is not None:
+            start = _round_lp(d, lo.x.reshape(d.m, d.n))
+        agent = gap_heuristic(d, start)
+        if agent is None:
+            return Outcome(Status.COMPLETED, None, None, bound, "no feasible assignment found",
+                           message="the heuristic found no feasible assignment (the instance may still have one)")
+        return Outcome(Status.COMPLETED, {"agent": agent.tolist()}, None, bound, "completed")
+
+    return run
+
+
+def _round_lp(d, X):
+    """Each job to its largest-x agent where it still fits (jobs by decreasing certainty), the rest by the
+    regret greedy over the residual capacities. None when that fails."""
+    from ..heuristics.matching import regret_greedy
+
+    left = d.capacities.astype(np.float64).copy()
+    agent = np.full(d.n, -1, dtype=np.int64)
+    for j in np.argsort(-X.max(axis=0), kind="stable"):
+        for i in np.argsort(-X[:, j], kind="stable"):
+            if X[i, j] < 1e-6:
+                break
+            if d.weights[i, j] <= left[i] + 1e-9:
+                agent[j] = i
+                left[i] -= d.weights[i, j]
+                break
+    rest = np.flatnonzero(agent < 0)
+    if len(rest):
+        f = (d.costs if d.sense == "min" else -d.costs)[:, rest]
+        sub, ok = regret_greedy(np.ascontiguousarray(f, dtype=np.float64),
+                                np.ascontiguousarray(d.weights[:, rest], dtype=np.float64), left, np.arange(len(rest)))
+        if not ok:
+            return None
+        agent[rest] = sub
+    return agent
+
+
+def _matching_arrays(instance):
+    from ..models.matching import arrays
+
+    return arrays(instance)
+
+
+register(Method("assignment.lapjv", ("assignment",), "exact", "scipy", run_lapjv,
+                "scipy's linear_sum_assignment (sparse: min_weight_full_bipartite_matching)", requires=("scipy",),
+                distribution="scipy"))
+register(Method("assignment.lp", ("assignment",), "exact", "highs", run_assignment_lp,
+                "the assignment LP on HiGHS, with an integrality check of its vertex", requires=("highspy",),
+                distribution="highspy", extra={"linear_model": _matching_arrays}))
+register(Method("gap.mip", ("gap",), "exact", "highs", run_gap_mip, "the GAP MIP on HiGHS", requires=("highspy",),
+                distribution="highspy", extra={"linear_model": _matching_arrays}))
+register(Method("gap.cpsat", ("gap",), "exact", "ortools-cpsat", run_gap_cpsat, "the GAP on OR-Tools CP-SAT",
+                requires=("ortools",), distribution="ortools"))
+register(Method("gap.regret", ("gap",), "heuristic", "optalloc", _gap_heuristic(False),
+                "regret greedy + shift/swap local search; LP bound", requires=("numba", "highspy")))
+register(Method("gap.lp_round", ("gap",), "heuristic", "optalloc", _gap_heuristic(True),
+                "LP rounding + regret greedy + local search; LP bound", requires=("numba", "highspy")))

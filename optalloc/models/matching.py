@@ -1,0 +1,121 @@
+"""Assignment and GAP formulations.
+
+assignment  LP over the allowed pairs: rows of the smaller side == 1, the other side <= 1. Its corners are
+            integral (the constraint matrix is totally unimodular); the method checks that the solution is.
+gap         MIP: x_i_j binary, assign_j: sum_i x_i_j = 1, capacity_i: sum_j a_ij x_i_j <= b_i.
+
+Columns x_i_j (agent/row i, job/column j); only allowed pairs of an assignment get a column."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..instances.format import Instance
+from .linear import INF, LinearModel
+
+
+def _pairs(d):
+    i, j = np.nonzero(np.isfinite(d.costs))
+    return i, j
+
+
+def arrays(instance: Instance) -> LinearModel:
+    d = instance.data
+    if instance.problem == "assignment":
+        m, n = d.shape
+        i, j = _pairs(d)
+        N = len(i)
+        rows = sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N))
+        cols = sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N))
+        full_rows = m <= n  # the smaller side is matched completely
+        A = sp.vstack([rows, cols], format="csr")
+        lo = np.concatenate([np.ones(m) if full_rows else np.zeros(m), np.zeros(n) if full_rows else np.ones(n)])
+        hi = np.ones(m + n)
+        names = [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())]
+        rnames = [f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)]
+        return LinearModel(d.sense, d.costs[i, j], A, lo, hi, np.zeros(N), np.ones(N), np.zeros(N, dtype=bool),
+                           names, rnames)
+    m, n = d.m, d.n
+    N = m * n
+    ii, jj = np.divmod(np.arange(N), n)  # agent-major columns x_i_j
+    assign = sp.csr_matrix((np.ones(N), (jj, np.arange(N))), shape=(n, N))
+    cap = sp.csr_matrix((d.weights.ravel(), (ii, np.arange(N))), shape=(m, N))
+    A = sp.vstack([assign, cap], format="csr")
+    A.eliminate_zeros()
+    lo = np.concatenate([np.ones(n), np.full(m, -INF)])
+    hi = np.concatenate([np.ones(n), d.capacities])
+    names = [f"x_{a}_{b}" for a, b in zip(ii.tolist(), jj.tolist())]
+    rnames = [f"assign_{b}" for b in range(n)] + [f"capacity_{a}" for a in range(m)]
+    return LinearModel(d.sense, d.costs.ravel(), A, lo, hi, np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names,
+                       rnames)
+
+
+def mip(instance: Instance):
+    """The same model as `arrays`, in Pyomo."""
+    import pyomo.environ as pyo
+
+    d = instance.data
+    m = pyo.ConcreteModel(name=instance.name)
+    sense = pyo.minimize if d.sense == "min" else pyo.maximize
+    if instance.problem == "assignment":
+        i, j = _pairs(d)
+        pairs = list(zip(i.tolist(), j.tolist()))
+        rows_, cols_ = d.shape
+        m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+        m.x = pyo.Var(m.P, bounds=(0, 1))
+        m.cost = pyo.Objective(expr=sum(float(d.costs[a, b]) * m.x[a, b] for a, b in pairs), sense=sense)
+        full_rows = rows_ <= cols_
+        by_row = {a: [(a, b) for a2, b in pairs if a2 == a] for a in range(rows_)}
+        by_col = {b: [(a, b) for a, b2 in pairs if b2 == b] for b in range(cols_)}
+        m.R = pyo.RangeSet(0, rows_ - 1)
+        m.C = pyo.RangeSet(0, cols_ - 1)
+        m.row = pyo.Constraint(m.R, rule=lambda mm, a: pyo.inequality(1 if full_rows else 0,
+                                                                        sum(mm.x[p] for p in by_row[a]), 1))
+        m.col = pyo.Constraint(m.C, rule=lambda mm, b: pyo.inequality(0 if full_rows else 1,
+                                                                        sum(mm.x[p] for p in by_col[b]), 1))
+        return m
+    m.I = pyo.RangeSet(0, d.m - 1)
+    m.J = pyo.RangeSet(0, d.n - 1)
+    m.x = pyo.Var(m.I, m.J, domain=pyo.Binary)
+    m.cost = pyo.Objective(expr=sum(float(d.costs[a, b]) * m.x[a, b] for a in m.I for b in m.J), sense=sense)
+    m.assign = pyo.Constraint(m.J, rule=lambda mm, b: sum(mm.x[a, b] for a in mm.I) == 1)
+    m.capacity = pyo.Constraint(m.I, rule=lambda mm, a: sum(float(d.weights[a, b]) * mm.x[a, b] for b in mm.J)
+                                <= float(d.capacities[a]))
+    return m
+
+
+def decode(instance: Instance, x: np.ndarray) -> dict:
+    d = instance.data
+    x = np.asarray(x)
+    if instance.problem == "assignment":
+        i, j = _pairs(d)
+        out = np.full(d.shape[0], -1, dtype=np.int64)
+        on = x > 0.5
+        out[i[on]] = j[on]
+        return {"assignment": out.tolist()}
+    X = x.reshape(d.m, d.n)
+    return {"agent": np.argmax(X, axis=0).astype(np.int64).tolist()}
+
+
+def cpsat(instance: Instance):
+    """GAP as CP-SAT: one Boolean per (agent, job), exactly one agent per job, weighted capacities."""
+    from ortools.sat.python import cp_model
+
+    from ..solvers.cpsat import integer_scale
+
+    d = instance.data
+    cs = integer_scale(d.costs)
+    ws = integer_scale(np.concatenate([d.weights.ravel(), d.capacities]))
+    C = np.rint(d.costs * cs).astype(np.int64)
+    W = np.rint(d.weights * ws).astype(np.int64)
+    B = np.floor(d.capacities * ws + 1e-9).astype(np.int64)
+    model = cp_model.CpModel()
+    x = [[model.NewBoolVar(f"x_{i}_{j}") for j in range(d.n)] for i in range(d.m)]
+    for j in range(d.n):
+        model.AddExactlyOne(x[i][j] for i in range(d.m))
+    for i in range(d.m):
+        model.Add(cp_model.LinearExpr.WeightedSum(x[i], W[i].tolist()) <= int(B[i]))
+    flat = [x[i][j] for i in range(d.m) for j in range(d.n)]
+    expr = cp_model.LinearExpr.WeightedSum(flat, C.ravel().tolist())
+    model.Minimize(expr) if d.sense == "min" else model.Maximize(expr)
+    return model, x, cs

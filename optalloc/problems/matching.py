@@ -1,0 +1,199 @@
+"""Matching and task-to-machine problem kinds.
+
+assignment  linear assignment: rows (agents) to columns (jobs), each used at most once, min(m, n) pairs;
+            costs may be missing (forbidden pairs, null in JSON); dense or sparse (arcs); min or max.
+gap         generalized assignment: every job to exactly one agent, agent loads within capacities; min or max."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InstanceError
+from . import validate as v
+from .base import Evaluation, Problem, register_problem
+
+SENSES = ("min", "max")
+
+
+def _sense(d, where):
+    s = d.get("sense", "min")
+    if s not in SENSES:
+        raise InstanceError(f"{where}.sense", "must be min or max", s)
+    return s
+
+
+def _matrix(raw, where, *, allow_null: bool, nonneg: bool = False, rows: int | None = None,
+            cols: int | None = None) -> np.ndarray:
+    if not isinstance(raw, list) or not raw:
+        raise InstanceError(where, "must be a non-empty list of rows")
+    if rows is not None and len(raw) != rows:
+        raise InstanceError(where, f"must have {rows} rows (one per agent), has {len(raw)}")
+    width = cols if cols is not None else (len(raw[0]) if isinstance(raw[0], list) else None)
+    out = np.empty((len(raw), width or 0), dtype=np.float64)
+    for i, row in enumerate(raw):
+        if not isinstance(row, list) or len(row) != width or not row:
+            raise InstanceError(f"{where}[{i}]", f"must be a list of {width} numbers")
+        for j, x in enumerate(row):
+            if x is None and allow_null:
+                out[i, j] = np.nan
+                continue
+            rule = "must be a finite number" + (" or null (forbidden pair)" if allow_null else "")
+            if nonneg:
+                rule = "must be a non-negative finite number"
+            if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or not math.isfinite(x) \
+                    or (nonneg and x < 0):
+                raise InstanceError(f"{where}[{i}][{j}]", rule, x)
+            out[i, j] = x
+    return out
+
+
+def _to_list(M: np.ndarray) -> list:
+    return [[None if np.isnan(x) else v.to_json_number(x) for x in row] for row in M]
+
+
+# ------------------------------------------------------------------ assignment
+@dataclass
+class AssignmentData:
+    costs: np.ndarray  # (m, n), NaN = forbidden
+    sense: str = "min"
+
+    @property
+    def shape(self):
+        return self.costs.shape
+
+    @property
+    def size(self) -> int:
+        return min(self.costs.shape)
+
+
+@register_problem
+class Assignment(Problem):
+    name = "assignment"
+    family = "matching"
+    sense = "min"  # per instance: data.sense; see sense_of
+    description = "linear assignment: min(m, n) pairs, each row and column at most once; forbidden pairs as null"
+    fields = {"costs", "arcs", "shape", "sense"}
+
+    def parse(self, data, where="data") -> AssignmentData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        if ("costs" in d) == ("arcs" in d):
+            raise InstanceError(where, "must give either costs (dense matrix) or arcs with shape (sparse)")
+        if "costs" in d:
+            C = _matrix(d["costs"], f"{where}.costs", allow_null=True)
+        else:
+            shape = d.get("shape")
+            if not (isinstance(shape, list) and len(shape) == 2):
+                raise InstanceError(f"{where}.shape", "must be [rows, columns] with arcs")
+            m = v.nonneg_int(shape[0], f"{where}.shape[0]", positive=True)
+            n = v.nonneg_int(shape[1], f"{where}.shape[1]", positive=True)
+            arcs = d["arcs"]
+            if not isinstance(arcs, list) or not arcs:
+                raise InstanceError(f"{where}.arcs", "must be a non-empty list of [row, column, cost]")
+            C = np.full((m, n), np.nan)
+            for k, arc in enumerate(arcs):
+                if not isinstance(arc, list) or len(arc) != 3:
+                    raise InstanceError(f"{where}.arcs[{k}]", "must be [row, column, cost]", arc)
+                i = v.nonneg_int(arc[0], f"{where}.arcs[{k}][0]")
+                j = v.nonneg_int(arc[1], f"{where}.arcs[{k}][1]")
+                if i >= m or j >= n:
+                    raise InstanceError(f"{where}.arcs[{k}]", f"must index inside the {m} x {n} shape", arc)
+                C[i, j] = v.finite_number(arc[2], f"{where}.arcs[{k}][2]")
+        return AssignmentData(C, _sense(d, where))
+
+    def dump(self, t: AssignmentData) -> dict:
+        m, n = t.shape
+        finite = np.isfinite(t.costs)
+        if finite.mean() < 0.3 and m * n > 100:
+            i, j = np.nonzero(finite)
+            return {"shape": [m, n], "arcs": [[int(a), int(b), v.to_json_number(t.costs[a, b])] for a, b in zip(i, j)],
+                    "sense": t.sense}
+        return {"costs": _to_list(t.costs), "sense": t.sense}
+
+    def sense_of(self, t: AssignmentData) -> str:
+        return t.sense
+
+    def evaluate(self, t: AssignmentData, solution) -> Evaluation:
+        raw = solution.get("assignment") if isinstance(solution, dict) else None
+        m, n = t.shape
+        if raw is None or len(raw) != m:
+            return Evaluation(math.nan, [f"solution.assignment: must give a column (or -1) for each of {m} rows"])
+        a = np.asarray(raw, dtype=np.int64)
+        problems = []
+        used = a[a >= 0]
+        if (a < -1).any() or (a >= n).any():
+            return Evaluation(math.nan, [f"solution.assignment: columns must lie in -1..{n - 1}"])
+        if len(np.unique(used)) != len(used):
+            problems.append("a column is assigned twice")
+        if len(used) != t.size:
+            problems.append(f"{len(used)} pairs, a full assignment has {t.size}")
+        rows = np.flatnonzero(a >= 0)
+        vals = t.costs[rows, a[rows]]
+        if np.isnan(vals).any():
+            i = int(rows[np.flatnonzero(np.isnan(vals))[0]])
+            problems.append(f"row {i} takes the forbidden column {int(a[i])}")
+        return Evaluation(float(np.nansum(vals)), problems)
+
+    def size(self, t) -> dict:
+        return {"rows": t.shape[0], "columns": t.shape[1], "arcs": int(np.isfinite(t.costs).sum()), "sense": t.sense}
+
+
+# ------------------------------------------------------------------ generalized assignment
+@dataclass
+class GAPData:
+    costs: np.ndarray  # (m agents, n jobs)
+    weights: np.ndarray  # (m, n) resource use
+    capacities: np.ndarray  # (m,)
+    sense: str = "min"
+
+    @property
+    def m(self) -> int:
+        return self.costs.shape[0]
+
+    @property
+    def n(self) -> int:
+        return self.costs.shape[1]
+
+
+@register_problem
+class GeneralizedAssignment(Problem):
+    name = "gap"
+    family = "matching"
+    sense = "min"
+    description = "generalized assignment: each job to one agent, agent loads within capacities"
+    fields = {"costs", "weights", "capacities", "sense"}
+
+    def parse(self, data, where="data") -> GAPData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        C = _matrix(v.field_of(d, "costs", where), f"{where}.costs", allow_null=False)
+        A = _matrix(v.field_of(d, "weights", where), f"{where}.weights", allow_null=False, nonneg=True,
+                    rows=C.shape[0], cols=C.shape[1])
+        caps = v.array_of(v.field_of(d, "capacities", where), f"{where}.capacities", kind="nonneg",
+                          length=C.shape[0])
+        return GAPData(C, A, caps.astype(np.float64), _sense(d, where))
+
+    def dump(self, t: GAPData) -> dict:
+        return {"costs": _to_list(t.costs), "weights": _to_list(t.weights),
+                "capacities": v.to_json_list(t.capacities), "sense": t.sense}
+
+    def sense_of(self, t: GAPData) -> str:
+        return t.sense
+
+    def evaluate(self, t: GAPData, solution) -> Evaluation:
+        raw = solution.get("agent") if isinstance(solution, dict) else None
+        if raw is None or len(raw) != t.n:
+            return Evaluation(math.nan, [f"solution.agent: must give an agent for each of {t.n} jobs"])
+        a = np.asarray(raw, dtype=np.int64)
+        if (a < 0).any() or (a >= t.m).any():
+            return Evaluation(math.nan, [f"solution.agent: agents must lie in 0..{t.m - 1}"])
+        jobs = np.arange(t.n)
+        load = np.bincount(a, weights=t.weights[a, jobs], minlength=t.m)
+        problems = [f"agent {i}: load {v.to_json_number(load[i])} exceeds capacity {v.to_json_number(t.capacities[i])}"
+                    for i in np.flatnonzero(load > t.capacities + 1e-9)]
+        return Evaluation(float(t.costs[a, jobs].sum()), problems)
+
+    def size(self, t) -> dict:
+        return {"agents": t.m, "jobs": t.n, "sense": t.sense}
