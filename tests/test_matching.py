@@ -100,6 +100,6 @@ def test_truncated_orlib_file_is_exit_2(tmp_path, capsys, shared_data):
     assert main(["convert", "--from", "orlib-gap", str(bad), str(tmp_path / "o.jsonl")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "truncated" in err
-    bad.write_text(" 5\n 1 2 3\n")
+    bad.write_text(" 5\n 1 2 3 4\n")  # neither 25 dense costs nor whole 'i j cost' triples
     with pytest.raises(FormatError, match="truncated"):
         read("orlib-assign", bad)

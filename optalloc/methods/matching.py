@@ -23,6 +23,19 @@ def _no_agent_fits(d) -> int | None:
     return int(bad[0]) if len(bad) else None
 
 
+def _assignment_infeasible(d) -> Outcome | None:
+    """A row (or column, on the side that must be matched completely) without any allowed pair."""
+    m, n = d.shape
+    finite = np.isfinite(d.costs)
+    counts = finite.sum(axis=1) if m <= n else finite.sum(axis=0)
+    empty = np.flatnonzero(counts == 0)
+    if len(empty):
+        side = "row" if m <= n else "column"
+        return Outcome(Status.INFEASIBLE, None, None, None, "infeasible",
+                       message=f"{side} {int(empty[0])} has no allowed pair")
+    return None
+
+
 def _gap_infeasible(d) -> Outcome | None:
     j = _no_agent_fits(d)
     if j is not None:
@@ -36,6 +49,9 @@ def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     from scipy.optimize import linear_sum_assignment
 
     d = instance.data
+    early = _assignment_infeasible(d)
+    if early:
+        return early
     C = d.costs
     finite = np.isfinite(C)
     m, n = C.shape
@@ -69,6 +85,9 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
     from ..models.matching import arrays, decode
     from ..solvers.highs import solve_linear
 
+    early = _assignment_infeasible(instance.data)
+    if early:
+        return early
     lo = solve_linear(arrays(instance), options, deadline)
     if lo.status == Status.INFEASIBLE or lo.x is None:
         return Outcome(lo.status, None, None, None, lo.raw_status,

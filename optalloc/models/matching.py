@@ -32,9 +32,10 @@ def arrays(instance: Instance) -> LinearModel:
         lo = np.concatenate([np.ones(m) if full_rows else np.zeros(m), np.zeros(n) if full_rows else np.ones(n)])
         hi = np.ones(m + n)
         names = [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())]
-        rnames = [f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)]
-        return LinearModel(d.sense, d.costs[i, j], A, lo, hi, np.zeros(N), np.ones(N), np.zeros(N, dtype=bool),
-                           names, rnames)
+        rnames = np.array([f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)])
+        keep = (np.diff(A.indptr) > 0) | (lo > 0)  # an empty row of the partial side constrains nothing
+        return LinearModel(d.sense, d.costs[i, j], A[keep], lo[keep], hi[keep], np.zeros(N), np.ones(N),
+                           np.zeros(N, dtype=bool), names, rnames[keep].tolist())
     m, n = d.m, d.n
     N = m * n
     ii, jj = np.divmod(np.arange(N), n)  # agent-major columns x_i_j
@@ -69,10 +70,13 @@ def mip(instance: Instance):
         by_col = {b: [(a, b) for a, b2 in pairs if b2 == b] for b in range(cols_)}
         m.R = pyo.RangeSet(0, rows_ - 1)
         m.C = pyo.RangeSet(0, cols_ - 1)
-        m.row = pyo.Constraint(m.R, rule=lambda mm, a: pyo.inequality(1 if full_rows else 0,
-                                                                        sum(mm.x[p] for p in by_row[a]), 1))
-        m.col = pyo.Constraint(m.C, rule=lambda mm, b: pyo.inequality(0 if full_rows else 1,
-                                                                        sum(mm.x[p] for p in by_col[b]), 1))
+        def side(lo, pairs_):
+            if not pairs_:  # no allowed pair: nothing to say if partial, impossible if complete
+                return pyo.Constraint.Skip if lo == 0 else pyo.Constraint.Infeasible
+            return pyo.inequality(lo, sum(m.x[p] for p in pairs_), 1)
+
+        m.row = pyo.Constraint(m.R, rule=lambda mm, a: side(1 if full_rows else 0, by_row[a]))
+        m.col = pyo.Constraint(m.C, rule=lambda mm, b: side(0 if full_rows else 1, by_col[b]))
         return m
     m.I = pyo.RangeSet(0, d.m - 1)
     m.J = pyo.RangeSet(0, d.n - 1)
