@@ -103,3 +103,25 @@ def test_truncated_orlib_file_is_exit_2(tmp_path, capsys, shared_data):
     bad.write_text(" 5\n 1 2 3 4\n")  # neither 25 dense costs nor whole 'i j cost' triples
     with pytest.raises(FormatError, match="truncated"):
         read("orlib-assign", bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 3).flatmap(lambda m: st.integers(2, 6).flatmap(lambda n: st.lists(
+    st.lists(st.one_of(st.none(), st.integers(1, 20)), min_size=n, max_size=n), min_size=m, max_size=m))))
+def test_makespan_methods_against_brute_force(times):
+    import itertools
+
+    T = np.array([[np.nan if x is None else x for x in row] for row in times], dtype=float)
+    m, n = T.shape
+    inst = optalloc.make_instance("makespan", "t", {"times": times})
+    feasible = [a for a in map(np.array, itertools.product(range(m), repeat=n))
+                if not np.isnan(T[a, np.arange(n)]).any()]
+    if not feasible:
+        assert str(optalloc.solve(inst, "makespan.mip").status) == "infeasible"
+        return
+    best = min(np.bincount(a, weights=T[a, np.arange(n)], minlength=m).max() for a in feasible)
+    assert optalloc.solve(inst, "makespan.mip").objective == pytest.approx(best)
+    lr = optalloc.solve(inst, "makespan.lp_round")
+    assert lr.bound <= best + 1e-6 and best <= lr.objective <= 2 * lr.extra["lp_threshold"] + 1e-6
+    g = optalloc.solve(inst, "makespan.greedy")
+    assert g.bound <= best + 1e-9 <= g.objective + 2e-9

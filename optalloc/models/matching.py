@@ -21,6 +21,8 @@ def _pairs(d):
 
 def arrays(instance: Instance) -> LinearModel:
     d = instance.data
+    if instance.problem == "makespan":
+        return makespan_arrays(instance)
     if instance.problem == "assignment":
         m, n = d.shape
         i, j = _pairs(d)
@@ -55,6 +57,8 @@ def mip(instance: Instance):
     """The same model as `arrays`, in Pyomo."""
     import pyomo.environ as pyo
 
+    if instance.problem == "makespan":
+        return makespan_mip(instance)
     d = instance.data
     m = pyo.ConcreteModel(name=instance.name)
     sense = pyo.minimize if d.sense == "min" else pyo.maximize
@@ -89,6 +93,8 @@ def mip(instance: Instance):
 
 
 def decode(instance: Instance, x: np.ndarray) -> dict:
+    if instance.problem == "makespan":
+        return makespan_decode(instance, x)
     d = instance.data
     x = np.asarray(x)
     if instance.problem == "assignment":
@@ -123,3 +129,54 @@ def cpsat(instance: Instance):
     expr = cp_model.LinearExpr.WeightedSum(flat, C.ravel().tolist())
     model.Minimize(expr) if d.sense == "min" else model.Maximize(expr)
     return model, x, cs
+
+
+def makespan_arrays(instance: Instance) -> LinearModel:
+    """min C: assign_j sum_i x_i_j = 1, load_i sum_j p_ij x_i_j - C <= 0; columns x_i_j (allowed pairs), C."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.times))
+    N = len(i)
+    assign = sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(d.n, N + 1))
+    load = sp.csr_matrix((np.concatenate([d.times[i, j], -np.ones(d.m)]),
+                          (np.concatenate([i, np.arange(d.m)]), np.concatenate([np.arange(N), np.full(d.m, N)]))),
+                         shape=(d.m, N + 1))
+    A = sp.vstack([assign, load], format="csr")
+    c = np.zeros(N + 1)
+    c[N] = 1.0
+    lo = np.concatenate([np.ones(d.n), np.full(d.m, -INF)])
+    hi = np.concatenate([np.ones(d.n), np.zeros(d.m)])
+    names = [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())] + ["C"]
+    integer = np.ones(N + 1, dtype=bool)
+    integer[N] = False
+    col_hi = np.ones(N + 1)
+    col_hi[N] = INF
+    return LinearModel("min", c, A, lo, hi, np.zeros(N + 1), col_hi, integer, names,
+                       [f"assign_{b}" for b in range(d.n)] + [f"load_{a}" for a in range(d.m)])
+
+
+def makespan_mip(instance: Instance):
+    import pyomo.environ as pyo
+
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.times))
+    pairs = list(zip(i.tolist(), j.tolist()))
+    m = pyo.ConcreteModel(name=instance.name)
+    m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.x = pyo.Var(m.P, domain=pyo.Binary)
+    m.C = pyo.Var(domain=pyo.NonNegativeReals)
+    m.makespan = pyo.Objective(expr=m.C, sense=pyo.minimize)
+    m.J = pyo.RangeSet(0, d.n - 1)
+    m.M = pyo.RangeSet(0, d.m - 1)
+    m.assign = pyo.Constraint(m.J, rule=lambda mm, b: sum(mm.x[a, b] for a, b2 in pairs if b2 == b) == 1)
+    m.load = pyo.Constraint(m.M, rule=lambda mm, a: sum(float(d.times[a, b]) * mm.x[a, b] for a2, b in pairs if a2 == a)
+                            - mm.C <= 0)
+    return m
+
+
+def makespan_decode(instance: Instance, x: np.ndarray) -> dict:
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.times))
+    out = np.full(d.n, -1, dtype=np.int64)
+    on = np.asarray(x)[: len(i)] > 0.5
+    out[j[on]] = i[on]
+    return {"machine": out.tolist()}

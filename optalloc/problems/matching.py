@@ -197,3 +197,55 @@ class GeneralizedAssignment(Problem):
 
     def size(self, t) -> dict:
         return {"agents": t.m, "jobs": t.n, "sense": t.sense}
+
+
+# ------------------------------------------------------------------ makespan on unrelated machines
+@dataclass
+class MakespanData:
+    times: np.ndarray  # (m machines, n jobs), NaN = the job cannot run there
+
+    @property
+    def m(self) -> int:
+        return self.times.shape[0]
+
+    @property
+    def n(self) -> int:
+        return self.times.shape[1]
+
+
+@register_problem
+class Makespan(Problem):
+    name = "makespan"
+    family = "matching"
+    sense = "min"
+    description = "load balancing on unrelated machines (R||Cmax): each job to one machine, minimise the largest load"
+    fields = {"times"}
+
+    def parse(self, data, where="data") -> MakespanData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        T = _matrix(v.field_of(d, "times", where), f"{where}.times", allow_null=True)
+        neg = np.argwhere(T < 0)
+        if len(neg):
+            i, j = neg[0]
+            raise InstanceError(f"{where}.times[{i}][{j}]", "must be a non-negative processing time or null", T[i, j])
+        return MakespanData(T)
+
+    def dump(self, t: MakespanData) -> dict:
+        return {"times": _to_list(t.times)}
+
+    def evaluate(self, t: MakespanData, solution) -> Evaluation:
+        raw = solution.get("machine") if isinstance(solution, dict) else None
+        if raw is None or len(raw) != t.n:
+            return Evaluation(math.nan, [f"solution.machine: must give a machine for each of {t.n} jobs"])
+        a = np.asarray(raw, dtype=np.int64)
+        if (a < 0).any() or (a >= t.m).any():
+            return Evaluation(math.nan, [f"solution.machine: machines must lie in 0..{t.m - 1}"])
+        p = t.times[a, np.arange(t.n)]
+        if np.isnan(p).any():
+            j = int(np.flatnonzero(np.isnan(p))[0])
+            return Evaluation(math.nan, [f"job {j} cannot run on machine {int(a[j])}"])
+        return Evaluation(float(np.bincount(a, weights=p, minlength=t.m).max()), [])
+
+    def size(self, t) -> dict:
+        return {"machines": t.m, "jobs": t.n}
