@@ -132,7 +132,7 @@ def cpsat(instance: Instance):
 
 
 def makespan_arrays(instance: Instance) -> LinearModel:
-    """min C: assign_j sum_i x_i_j = 1, load_i sum_j p_ij x_i_j - C <= 0; columns x_i_j (allowed pairs), C."""
+    """min C: assign_j sum_i x_i_j = 1, machine_load_i sum_j p_ij x_i_j - C <= 0; columns x_i_j, C."""
     d = instance.data
     i, j = np.nonzero(np.isfinite(d.times))
     N = len(i)
@@ -151,7 +151,7 @@ def makespan_arrays(instance: Instance) -> LinearModel:
     col_hi = np.ones(N + 1)
     col_hi[N] = INF
     return LinearModel("min", c, A, lo, hi, np.zeros(N + 1), col_hi, integer, names,
-                       [f"assign_{b}" for b in range(d.n)] + [f"load_{a}" for a in range(d.m)])
+                       [f"assign_{b}" for b in range(d.n)] + [f"machine_load_{a}" for a in range(d.m)])
 
 
 def makespan_mip(instance: Instance):
@@ -168,7 +168,7 @@ def makespan_mip(instance: Instance):
     m.J = pyo.RangeSet(0, d.n - 1)
     m.M = pyo.RangeSet(0, d.m - 1)
     m.assign = pyo.Constraint(m.J, rule=lambda mm, b: sum(mm.x[a, b] for a, b2 in pairs if b2 == b) == 1)
-    m.load = pyo.Constraint(m.M, rule=lambda mm, a: sum(float(d.times[a, b]) * mm.x[a, b] for a2, b in pairs if a2 == a)
+    m.machine_load = pyo.Constraint(m.M, rule=lambda mm, a: sum(float(d.times[a, b]) * mm.x[a, b] for a2, b in pairs if a2 == a)
                             - mm.C <= 0)
     return m
 
