@@ -125,3 +125,27 @@ def test_makespan_methods_against_brute_force(times):
     assert lr.bound <= best + 1e-6 and best <= lr.objective <= 2 * lr.extra["lp_threshold"] + 1e-6
     g = optalloc.solve(inst, "makespan.greedy")
     assert g.bound <= best + 1e-9 <= g.objective + 2e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda Q: st.integers(1, 3).flatmap(lambda K: st.tuples(
+    st.lists(st.lists(st.integers(0, 20), min_size=K, max_size=K), min_size=Q, max_size=Q),
+    st.lists(st.lists(st.integers(0, 9), min_size=K, max_size=K), min_size=Q, max_size=Q),
+    st.lists(st.integers(1, Q), min_size=K, max_size=K), st.integers(0, 30)))))
+def test_routing_exact_and_lagrangian(case):
+    import itertools
+
+    q, c, cap, B = (np.array(case[0], float), np.array(case[1], float), np.array(case[2]), float(case[3]))
+    Q, K = q.shape
+    inst = optalloc.make_instance("routing", "r", {"quality": case[0], "cost": case[1], "capacity": case[2],
+                                                   "budget": B})
+    feasible = [a for a in map(np.array, itertools.product(range(K), repeat=Q))
+                if (np.bincount(a, minlength=K) <= cap).all() and c[np.arange(Q), a].sum() <= B]
+    m = optalloc.solve(inst, "routing.mip")
+    h = optalloc.solve(inst, "routing.lagrangian")
+    if not feasible:
+        assert str(m.status) == "infeasible" and not h.has_solution
+        return
+    best = max(q[np.arange(Q), a].sum() for a in feasible)
+    assert m.objective == best
+    assert h.bound >= best - 1e-6 and (not h.has_solution or h.objective <= best)

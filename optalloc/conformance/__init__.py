@@ -92,6 +92,12 @@ def cases() -> list[Case]:
              5),
         Case(make_instance("makespan", "makespan-no-machine", {"times": [[1, None], [2, None]]}), None,
              ("infeasible",)),
+        Case(make_instance("routing", "routing-small", {
+            "quality": [[9, 6, 2], [8, 7, 3], [5, 5, 4], [7, 2, 1]], "cost": [[5, 2, 1], [6, 3, 1], [4, 2, 0], [5, 1, 1]],
+            "capacity": [2, 2, 4], "budget": 9}), 22),
+        Case(make_instance("routing", "routing-over-capacity", {"quality": [[1, 2], [3, 4], [5, 6]],
+                                                                "cost": [[1, 1], [1, 1], [1, 1]], "capacity": [1, 1],
+                                                                "budget": 10}), None, ("infeasible",)),
         Case(make_instance("bitalloc", "bits-infeasible", {"sizes": [4, 4], "sensitivity": [1, 2], "budget": 2,
                                                            "b_min": 2, "b_max": 4, "overhead_bits": 8}), None,
              ("infeasible",)),

@@ -369,3 +369,113 @@ register(Method("makespan.lp_round", ("makespan",), "heuristic", "optalloc", run
                 requires=("highspy", "scipy")))
 register(Method("makespan.greedy", ("makespan",), "heuristic", "optalloc", run_makespan_greedy,
                 "list scheduling by decreasing fastest time; fastest-time bound"))
+
+
+# ------------------------------------------------------------------ LLM routing under a budget
+def _routing_infeasible(d) -> Outcome | None:
+    if int(d.capacity.sum()) < d.q:
+        return Outcome(Status.INFEASIBLE, None, None, None, "infeasible",
+                       message=f"the models take {int(d.capacity.sum())} queries in all, there are {d.q}")
+    return None
+
+
+def run_routing_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..models.matching import decode, routing_arrays
+    from ..solvers.highs import solve_linear
+
+    early = _routing_infeasible(instance.data)
+    if early:
+        return early
+    lo = solve_linear(routing_arrays(instance), options, deadline)
+    sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
+    return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+
+
+def _transport(instance, lam):
+    """The Lagrangian subproblem at lam: an integral transportation LP. Returns (model per query, value)."""
+    from ..models.matching import routing_arrays
+    from ..solvers.highs import solve_linear
+
+    lo = solve_linear(routing_arrays(instance, lam), SolveOptions(backend_options={"solver": "simplex"}),
+                      Deadline(None))
+    if lo.x is None:
+        return None, None
+    X = lo.x.reshape(instance.data.q, instance.data.k)
+    return np.argmax(X, axis=1), float(lo.objective)
+
+
+def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Relax the budget with a multiplier lam >= 0: every lam gives the bound lam B + max (q - lam c) x over
+    the transportation polytope. Bisection on lam finds the cheapest multiplier whose routing fits the
+    budget; leftover budget then buys the best quality-per-cost upgrades that still fit."""
+    d = instance.data
+    early = _routing_infeasible(d)
+    if early:
+        return early
+    rows = np.arange(d.q)
+    bound = np.inf
+    best, best_val = None, -np.inf
+
+    def consider(lam):
+        nonlocal bound, best, best_val
+        a, val = _transport(instance, lam)
+        if a is None:
+            return None
+        bound = min(bound, lam * d.budget + val)
+        spent = d.cost[rows, a].sum()
+        if spent <= d.budget * (1 + 1e-12):
+            q = d.quality[rows, a].sum()
+            if q > best_val:
+                best, best_val = a.copy(), q
+        return spent
+
+    if consider(0.0) <= d.budget:
+        lo_l = hi_l = 0.0
+    else:
+        lo_l, hi_l = 0.0, 1.0
+        while consider(hi_l) > d.budget and hi_l < 1e12:
+            lo_l, hi_l = hi_l, hi_l * 4
+        for _ in range(30):
+            if deadline.expired():
+                break
+            mid = 0.5 * (lo_l + hi_l)
+            if consider(mid) > d.budget:
+                lo_l = mid
+            else:
+                hi_l = mid
+    if best is None:
+        return Outcome(Status.COMPLETED, None, None, bound if np.isfinite(bound) else None, "no routing fits",
+                       message="no multiplier gave a routing within the budget (the instance may be infeasible)")
+    a = best.copy()
+    left = d.budget - d.cost[rows, a].sum()
+    use = np.bincount(a, minlength=d.k)
+    improved = True
+    while improved:  # best quality gain per extra cost among moves that fit budget and capacity
+        improved = False
+        gain = d.quality - d.quality[rows, a][:, None]
+        extra = d.cost - d.cost[rows, a][:, None]
+        ok = (gain > 1e-12) & (extra <= left + 1e-12) & (use < d.capacity)[None, :]
+        if ok.any():
+            score = np.where(ok, gain / np.maximum(extra, 1e-12), -np.inf)
+            i, k = np.unravel_index(np.argmax(score), score.shape)
+            use[a[i]] -= 1
+            use[k] += 1
+            left -= extra[i, k]
+            a[i] = k
+            improved = True
+    return Outcome(Status.COMPLETED, {"model": a.tolist()}, None, float(bound), "completed",
+                   extra={"multiplier": hi_l})
+
+
+def _routing_arrays(instance):
+    from ..models.matching import routing_arrays
+
+    return routing_arrays(instance)
+
+
+register(Method("routing.mip", ("routing",), "exact", "highs", run_routing_mip,
+                "LLM routing MIP on HiGHS", requires=("highspy",), distribution="highspy",
+                extra={"linear_model": _routing_arrays}))
+register(Method("routing.lagrangian", ("routing",), "heuristic", "optalloc", run_routing_lagrangian,
+                "budget relaxed by a multiplier: transportation LPs, bisection, greedy upgrades; Lagrangian bound",
+                requires=("highspy",)))

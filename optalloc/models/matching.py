@@ -23,6 +23,8 @@ def arrays(instance: Instance) -> LinearModel:
     d = instance.data
     if instance.problem == "makespan":
         return makespan_arrays(instance)
+    if instance.problem == "routing":
+        return routing_arrays(instance)
     if instance.problem == "assignment":
         m, n = d.shape
         i, j = _pairs(d)
@@ -59,6 +61,8 @@ def mip(instance: Instance):
 
     if instance.problem == "makespan":
         return makespan_mip(instance)
+    if instance.problem == "routing":
+        return routing_mip(instance)
     d = instance.data
     m = pyo.ConcreteModel(name=instance.name)
     sense = pyo.minimize if d.sense == "min" else pyo.maximize
@@ -95,6 +99,8 @@ def mip(instance: Instance):
 def decode(instance: Instance, x: np.ndarray) -> dict:
     if instance.problem == "makespan":
         return makespan_decode(instance, x)
+    if instance.problem == "routing":
+        return {"model": np.argmax(np.asarray(x).reshape(instance.data.q, instance.data.k), axis=1).tolist()}
     d = instance.data
     x = np.asarray(x)
     if instance.problem == "assignment":
@@ -180,3 +186,46 @@ def makespan_decode(instance: Instance, x: np.ndarray) -> dict:
     on = np.asarray(x)[: len(i)] > 0.5
     out[j[on]] = i[on]
     return {"machine": out.tolist()}
+
+
+def routing_arrays(instance: Instance, lam: float | None = None) -> LinearModel:
+    """max sum q x: route_i sum_k x_i_k = 1, capacity_k sum_i x_i_k <= cap_k, budget sum c x <= B.
+    With `lam`, the budget row is moved into the objective (q - lam c): the Lagrangian subproblem, a
+    transportation problem whose LP vertices are integral."""
+    d = instance.data
+    Q, K = d.q, d.k
+    N = Q * K
+    ii, kk = np.divmod(np.arange(N), K)
+    route = sp.csr_matrix((np.ones(N), (ii, np.arange(N))), shape=(Q, N))
+    cap = sp.csr_matrix((np.ones(N), (kk, np.arange(N))), shape=(K, N))
+    blocks = [route, cap]
+    lo = [np.ones(Q), np.full(K, -INF)]
+    hi = [np.ones(Q), d.capacity.astype(float)]
+    rnames = [f"route_{i}" for i in range(Q)] + [f"capacity_{k}" for k in range(K)]
+    obj = d.quality.ravel().astype(float)
+    if lam is None:
+        blocks.append(sp.csr_matrix(d.cost.ravel().reshape(1, -1)))
+        lo.append(np.array([-INF]))
+        hi.append(np.array([d.budget]))
+        rnames.append("budget")
+    else:
+        obj = obj - lam * d.cost.ravel()
+    A = sp.vstack(blocks, format="csr")
+    A.eliminate_zeros()
+    return LinearModel("max", obj, A, np.concatenate(lo), np.concatenate(hi), np.zeros(N), np.ones(N),
+                       np.full(N, lam is None), [f"x_{i}_{k}" for i, k in zip(ii.tolist(), kk.tolist())], rnames)
+
+
+def routing_mip(instance: Instance):
+    import pyomo.environ as pyo
+
+    d = instance.data
+    m = pyo.ConcreteModel(name=instance.name)
+    m.Q = pyo.RangeSet(0, d.q - 1)
+    m.K = pyo.RangeSet(0, d.k - 1)
+    m.x = pyo.Var(m.Q, m.K, domain=pyo.Binary)
+    m.quality = pyo.Objective(expr=sum(float(d.quality[i, k]) * m.x[i, k] for i in m.Q for k in m.K), sense=pyo.maximize)
+    m.route = pyo.Constraint(m.Q, rule=lambda mm, i: sum(mm.x[i, k] for k in mm.K) == 1)
+    m.capacity = pyo.Constraint(m.K, rule=lambda mm, k: sum(mm.x[i, k] for i in mm.Q) <= int(d.capacity[k]))
+    m.budget = pyo.Constraint(expr=sum(float(d.cost[i, k]) * m.x[i, k] for i in m.Q for k in m.K) <= d.budget)
+    return m

@@ -249,3 +249,63 @@ class Makespan(Problem):
 
     def size(self, t) -> dict:
         return {"machines": t.m, "jobs": t.n}
+
+
+# ------------------------------------------------------------------ LLM routing under a budget
+@dataclass
+class RoutingData:
+    quality: np.ndarray  # (queries, models)
+    cost: np.ndarray  # (queries, models), >= 0
+    capacity: np.ndarray  # (models,) queries a model can take
+    budget: float
+
+    @property
+    def q(self) -> int:
+        return self.quality.shape[0]
+
+    @property
+    def k(self) -> int:
+        return self.quality.shape[1]
+
+
+@register_problem
+class Routing(Problem):
+    name = "routing"
+    family = "matching"
+    sense = "max"
+    description = "LLM routing: each query to one model, model capacities, total cost <= budget, maximise quality"
+    fields = {"quality", "cost", "capacity", "budget"}
+
+    def parse(self, data, where="data") -> RoutingData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        Q = _matrix(v.field_of(d, "quality", where), f"{where}.quality", allow_null=False)
+        C = _matrix(v.field_of(d, "cost", where), f"{where}.cost", allow_null=False, nonneg=True, rows=Q.shape[0],
+                    cols=Q.shape[1])
+        cap = v.array_of(v.field_of(d, "capacity", where), f"{where}.capacity", kind="int", length=Q.shape[1])
+        budget = float(v.finite_number(v.field_of(d, "budget", where), f"{where}.budget", nonneg=True))
+        return RoutingData(Q, C, cap, budget)
+
+    def dump(self, t: RoutingData) -> dict:
+        return {"quality": _to_list(t.quality), "cost": _to_list(t.cost), "capacity": v.to_json_list(t.capacity),
+                "budget": v.to_json_number(t.budget)}
+
+    def evaluate(self, t: RoutingData, solution) -> Evaluation:
+        raw = solution.get("model") if isinstance(solution, dict) else None
+        if raw is None or len(raw) != t.q:
+            return Evaluation(math.nan, [f"solution.model: must give a model for each of {t.q} queries"])
+        a = np.asarray(raw, dtype=np.int64)
+        if (a < 0).any() or (a >= t.k).any():
+            return Evaluation(math.nan, [f"solution.model: models must lie in 0..{t.k - 1}"])
+        rows = np.arange(t.q)
+        problems = []
+        spent = float(t.cost[rows, a].sum())
+        if spent > t.budget * (1 + 1e-12) + 1e-9:
+            problems.append(f"cost {spent:.6g} exceeds the budget {t.budget:.6g}")
+        use = np.bincount(a, minlength=t.k)
+        for i in np.flatnonzero(use > t.capacity):
+            problems.append(f"model {int(i)} takes {int(use[i])} queries, capacity {int(t.capacity[i])}")
+        return Evaluation(float(t.quality[rows, a].sum()), problems)
+
+    def size(self, t) -> dict:
+        return {"queries": t.q, "models": t.k, "budget": t.budget}
