@@ -149,3 +149,25 @@ def test_routing_exact_and_lagrangian(case):
     best = max(q[np.arange(Q), a].sum() for a in feasible)
     assert m.objective == best
     assert h.bound >= best - 1e-6 and (not h.has_solution or h.objective <= best)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda m: st.integers(1, 3).flatmap(lambda n: st.tuples(
+    st.lists(st.lists(st.one_of(st.none(), st.integers(-5, 20)), min_size=n, max_size=n), min_size=m, max_size=m),
+    st.lists(st.integers(0, 2), min_size=m, max_size=m), st.lists(st.integers(0, 2), min_size=n, max_size=n)))))
+def test_bmatching_lp_is_integral_and_optimal(case):
+    import itertools
+
+    W, rc, cc = case
+    inst = optalloc.make_instance("bmatching", "b", {"weights": W, "row_capacity": rc, "col_capacity": cc})
+    E = [(i, j) for i, row in enumerate(W) for j, w in enumerate(row) if w is not None]
+    best = 0
+    for mask in itertools.product((0, 1), repeat=len(E)):
+        S = [e for e, b in zip(E, mask) if b]
+        if all(sum(e[0] == i for e in S) <= rc[i] for i in range(len(rc))) and \
+                all(sum(e[1] == j for e in S) <= cc[j] for j in range(len(cc))):
+            best = max(best, sum(W[i][j] for i, j in S))
+    r = optalloc.solve(inst, "bmatching.lp")
+    assert str(r.status) == "optimal" and r.objective == best
+    g = optalloc.solve(inst, "bmatching.greedy")
+    assert g.objective <= best and g.bound >= best - 1e-9

@@ -98,6 +98,8 @@ def cases() -> list[Case]:
         Case(make_instance("routing", "routing-over-capacity", {"quality": [[1, 2], [3, 4], [5, 6]],
                                                                 "cost": [[1, 1], [1, 1], [1, 1]], "capacity": [1, 1],
                                                                 "budget": 10}), None, ("infeasible",)),
+        Case(make_instance("bmatching", "bmatching-small", {"weights": [[5, 4, None], [4, 3, 6], [None, 2, 1]],
+                                                            "row_capacity": [1, 2, 1], "col_capacity": [1, 1, 2]}), 15),
         Case(make_instance("bitalloc", "bits-infeasible", {"sizes": [4, 4], "sensitivity": [1, 2], "budget": 2,
                                                            "b_min": 2, "b_max": 4, "overhead_bits": 8}), None,
              ("infeasible",)),

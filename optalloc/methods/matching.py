@@ -479,3 +479,61 @@ register(Method("routing.mip", ("routing",), "exact", "highs", run_routing_mip,
 register(Method("routing.lagrangian", ("routing",), "heuristic", "optalloc", run_routing_lagrangian,
                 "budget relaxed by a multiplier: transportation LPs, bisection, greedy upgrades; Lagrangian bound",
                 requires=("highspy",)))
+
+
+# ------------------------------------------------------------------ bipartite b-matching
+def _bmatching_lp(instance, options, deadline):
+    from ..models.matching import bmatching_arrays
+    from ..solvers.highs import solve_linear
+
+    opts = SolveOptions.from_dict(options.to_dict())
+    opts.backend_options = {"solver": "simplex", **options.backend_options}  # a vertex, hence integral
+    return solve_linear(bmatching_arrays(instance), opts, deadline)
+
+
+def _edges(instance, x):
+    i, j = np.nonzero(np.isfinite(instance.data.weights))
+    on = np.asarray(x) > 0.5
+    return [[int(a), int(b)] for a, b in zip(i[on], j[on])]
+
+
+def run_bmatching_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    lo = _bmatching_lp(instance, options, deadline)
+    if lo.x is None:
+        return Outcome(lo.status, None, None, None, lo.raw_status)
+    frac = float(np.abs(lo.x - np.round(lo.x)).max()) if len(lo.x) else 0.0
+    if frac > 1e-6:
+        return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
+                       message=f"LP vertex is fractional (max distance to 0/1: {frac:.2e})")
+    return Outcome(lo.status, {"edges": _edges(instance, lo.x)}, lo.objective, lo.objective, lo.raw_status)
+
+
+def run_bmatching_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Heaviest positive edges first, each if both ends still have capacity (at least half the optimum when
+    every capacity is 1); the LP optimum is the bound."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.weights) & (np.nan_to_num(d.weights) > 0))
+    order = np.argsort(-d.weights[i, j], kind="stable")
+    rl, cl = d.row_capacity.copy(), d.col_capacity.copy()
+    edges = []
+    for k in order:
+        a, b = i[k], j[k]
+        if rl[a] > 0 and cl[b] > 0:
+            rl[a] -= 1
+            cl[b] -= 1
+            edges.append([int(a), int(b)])
+    lo = _bmatching_lp(instance, SolveOptions(), Deadline(None))
+    return Outcome(Status.COMPLETED, {"edges": edges}, None, lo.objective if lo.x is not None else None, "completed")
+
+
+def _bmatching_arrays(instance):
+    from ..models.matching import bmatching_arrays
+
+    return bmatching_arrays(instance)
+
+
+register(Method("bmatching.lp", ("bmatching",), "exact", "highs", run_bmatching_lp,
+                "the b-matching LP on HiGHS (simplex vertex, checked integral)", requires=("highspy",),
+                distribution="highspy", extra={"linear_model": _bmatching_arrays}))
+register(Method("bmatching.greedy", ("bmatching",), "heuristic", "optalloc", run_bmatching_greedy,
+                "heaviest edge first; LP bound", requires=("highspy",)))

@@ -25,6 +25,8 @@ def arrays(instance: Instance) -> LinearModel:
         return makespan_arrays(instance)
     if instance.problem == "routing":
         return routing_arrays(instance)
+    if instance.problem == "bmatching":
+        return bmatching_arrays(instance)
     if instance.problem == "assignment":
         m, n = d.shape
         i, j = _pairs(d)
@@ -63,6 +65,8 @@ def mip(instance: Instance):
         return makespan_mip(instance)
     if instance.problem == "routing":
         return routing_mip(instance)
+    if instance.problem == "bmatching":
+        return bmatching_mip(instance)
     d = instance.data
     m = pyo.ConcreteModel(name=instance.name)
     sense = pyo.minimize if d.sense == "min" else pyo.maximize
@@ -228,4 +232,43 @@ def routing_mip(instance: Instance):
     m.route = pyo.Constraint(m.Q, rule=lambda mm, i: sum(mm.x[i, k] for k in mm.K) == 1)
     m.capacity = pyo.Constraint(m.K, rule=lambda mm, k: sum(mm.x[i, k] for i in mm.Q) <= int(d.capacity[k]))
     m.budget = pyo.Constraint(expr=sum(float(d.cost[i, k]) * m.x[i, k] for i in m.Q for k in m.K) <= d.budget)
+    return m
+
+
+def bmatching_arrays(instance: Instance) -> LinearModel:
+    """max sum w x over edges, row_i: sum_j x_i_j <= b_i, col_j: sum_i x_i_j <= d_j, 0 <= x <= 1 (an LP:
+    the bipartite incidence matrix is totally unimodular, so its vertices are integral)."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.weights))
+    N = len(i)
+    m, n = d.weights.shape
+    A = sp.vstack([sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N)),
+                   sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N))], format="csr")
+    keep = np.diff(A.indptr) > 0  # a row or column without edges constrains nothing
+    names = np.array([f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)])
+    return LinearModel("max", d.weights[i, j], A[keep], np.full(int(keep.sum()), -INF),
+                       np.concatenate([d.row_capacity, d.col_capacity]).astype(float)[keep], np.zeros(N), np.ones(N),
+                       np.zeros(N, dtype=bool), [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())],
+                       names[keep].tolist())
+
+
+def bmatching_mip(instance: Instance):
+    import pyomo.environ as pyo
+
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.weights))
+    pairs = list(zip(i.tolist(), j.tolist()))
+    m_, n_ = d.weights.shape
+    m = pyo.ConcreteModel(name=instance.name)
+    m.E = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.x = pyo.Var(m.E, bounds=(0, 1))
+    m.weight = pyo.Objective(expr=sum(float(d.weights[a, b]) * m.x[a, b] for a, b in pairs), sense=pyo.maximize)
+    by_row = {a: [p for p in pairs if p[0] == a] for a in range(m_)}
+    by_col = {b: [p for p in pairs if p[1] == b] for b in range(n_)}
+    m.R = pyo.RangeSet(0, m_ - 1)
+    m.C = pyo.RangeSet(0, n_ - 1)
+    m.row = pyo.Constraint(m.R, rule=lambda mm, a: sum(mm.x[p] for p in by_row[a]) <= int(d.row_capacity[a])
+                           if by_row[a] else pyo.Constraint.Skip)
+    m.col = pyo.Constraint(m.C, rule=lambda mm, b: sum(mm.x[p] for p in by_col[b]) <= int(d.col_capacity[b])
+                           if by_col[b] else pyo.Constraint.Skip)
     return m

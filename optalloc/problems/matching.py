@@ -309,3 +309,56 @@ class Routing(Problem):
 
     def size(self, t) -> dict:
         return {"queries": t.q, "models": t.k, "budget": t.budget}
+
+
+# ------------------------------------------------------------------ bipartite b-matching
+@dataclass
+class BMatchingData:
+    weights: np.ndarray  # (m, n), NaN = no edge
+    row_capacity: np.ndarray  # (m,) edges a row may take
+    col_capacity: np.ndarray  # (n,)
+
+
+@register_problem
+class BMatching(Problem):
+    name = "bmatching"
+    family = "matching"
+    sense = "max"
+    description = "bipartite b-matching: edges chosen at most once, degrees within capacities, maximise weight"
+    fields = {"weights", "row_capacity", "col_capacity"}
+
+    def parse(self, data, where="data") -> BMatchingData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        W = _matrix(v.field_of(d, "weights", where), f"{where}.weights", allow_null=True)
+        m, n = W.shape
+        rc = v.array_of(d.get("row_capacity", [1] * m), f"{where}.row_capacity", kind="int", length=m)
+        cc = v.array_of(d.get("col_capacity", [1] * n), f"{where}.col_capacity", kind="int", length=n)
+        return BMatchingData(W, rc, cc)
+
+    def dump(self, t: BMatchingData) -> dict:
+        return {"weights": _to_list(t.weights), "row_capacity": v.to_json_list(t.row_capacity),
+                "col_capacity": v.to_json_list(t.col_capacity)}
+
+    def evaluate(self, t: BMatchingData, solution) -> Evaluation:
+        raw = solution.get("edges") if isinstance(solution, dict) else None
+        if raw is None:
+            return Evaluation(math.nan, ["solution.edges: missing (a list of [row, column] pairs)"])
+        E = np.asarray(raw, dtype=np.int64).reshape(-1, 2)
+        m, n = t.weights.shape
+        if len(E) and ((E < 0).any() or (E[:, 0] >= m).any() or (E[:, 1] >= n).any()):
+            return Evaluation(math.nan, ["solution.edges: an index is out of range"])
+        problems = []
+        if len({(int(a), int(b)) for a, b in E}) != len(E):
+            problems.append("an edge is chosen twice")
+        w = t.weights[E[:, 0], E[:, 1]] if len(E) else np.zeros(0)
+        if np.isnan(w).any():
+            problems.append("a chosen pair is not an edge")
+        for side, idx, cap in (("row", E[:, 0], t.row_capacity), ("column", E[:, 1], t.col_capacity)):
+            deg = np.bincount(idx, minlength=len(cap)) if len(E) else np.zeros(len(cap), dtype=np.int64)
+            for k in np.flatnonzero(deg > cap):
+                problems.append(f"{side} {int(k)} has {int(deg[k])} edges, capacity {int(cap[k])}")
+        return Evaluation(float(np.nansum(w)), problems)
+
+    def size(self, t) -> dict:
+        return {"rows": t.weights.shape[0], "columns": t.weights.shape[1], "edges": int(np.isfinite(t.weights).sum())}

@@ -114,6 +114,13 @@ def to_highs(model, options: SolveOptions | None = None):
 
 def solve_linear(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
     """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate."""
+    if model.A.shape[1] == 0:
+        # No columns: HiGHS says "model empty" without a vector. Zero is the only point; it is optimal if
+        # every row admits it, and the model is infeasible otherwise.
+        ok = bool(np.all((model.row_lo <= 0) & (model.row_hi >= 0)))
+        if ok:
+            return LinearOutcome(Status.OPTIMAL, np.zeros(0), float(model.offset), float(model.offset), "kModelEmpty")
+        return LinearOutcome(Status.INFEASIBLE, None, None, None, "kModelEmpty")
     h = to_highs(model, options)
     if deadline.limit is not None:
         h.setOptionValue("time_limit", max(deadline.remaining(), 1e-3))
