@@ -100,16 +100,21 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
 
 
 # ------------------------------------------------------------------ GAP exact
-def run_gap_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+def _mip(instance, options: SolveOptions, deadline: Deadline, precheck) -> Outcome:
+    """Pre-check (proven infeasibility without a solver), then the family's MIP on HiGHS, decoded."""
     from ..models.matching import arrays, decode
     from ..solvers.highs import solve_linear
 
-    early = _gap_infeasible(instance.data)
+    early = precheck(instance.data)
     if early:
         return early
     lo = solve_linear(arrays(instance), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
     return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+
+
+def run_gap_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    return _mip(instance, options, deadline, _gap_infeasible)
 
 
 def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -380,15 +385,7 @@ def _routing_infeasible(d) -> Outcome | None:
 
 
 def run_routing_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
-    from ..models.matching import decode, routing_arrays
-    from ..solvers.highs import solve_linear
-
-    early = _routing_infeasible(instance.data)
-    if early:
-        return early
-    lo = solve_linear(routing_arrays(instance), options, deadline)
-    sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
-    return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+    return _mip(instance, options, deadline, _routing_infeasible)
 
 
 def _transport(instance, lam):
