@@ -100,6 +100,8 @@ def cases() -> list[Case]:
                                                                 "budget": 10}), None, ("infeasible",)),
         Case(make_instance("bmatching", "bmatching-small", {"weights": [[5, 4, None], [4, 3, 6], [None, 2, 1]],
                                                             "row_capacity": [1, 2, 1], "col_capacity": [1, 1, 2]}), 15),
+        Case(make_instance("adwords", "adwords-small", {"bids": [[3, 2, None, 4], [2, None, 3, 3]],
+                                                        "budgets": [5, 4]}), 9),
         Case(make_instance("bitalloc", "bits-infeasible", {"sizes": [4, 4], "sensitivity": [1, 2], "budget": 2,
                                                            "b_min": 2, "b_max": 4, "overhead_bits": 8}), None,
              ("infeasible",)),

@@ -534,3 +534,88 @@ register(Method("bmatching.lp", ("bmatching",), "exact", "highs", run_bmatching_
                 distribution="highspy", extra={"linear_model": _bmatching_arrays}))
 register(Method("bmatching.greedy", ("bmatching",), "heuristic", "optalloc", run_bmatching_greedy,
                 "heaviest edge first; LP bound", requires=("highspy",)))
+
+
+# ------------------------------------------------------------------ AdWords
+def _adwords_lp_bound(instance) -> float | None:
+    """The LP with the budgets: an upper bound on the capped revenue of any allocation (a query whose bid
+    overshoots the budget counts only the remainder, which the fractional LP can always match)."""
+    from ..models.matching import adwords_arrays
+    from ..solvers.highs import solve_linear
+
+    lo = solve_linear(adwords_arrays(instance, relax=True), SolveOptions(), Deadline(None))
+    return lo.objective if lo.status == Status.OPTIMAL else None
+
+
+def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Offline optimum of the capped revenue: the MIP without budget overshoot, then one extra query per
+    advertiser can still add its remaining budget; both are covered by solving with the cap linearised."""
+    from ..solvers.highs import solve_linear
+
+    d = instance.data
+    lm = _capped_model(d)
+    lo = solve_linear(lm, options, deadline)
+    if lo.x is None:
+        return Outcome(lo.status, None, None, lo.bound, lo.raw_status)
+    i, j = np.nonzero(np.isfinite(d.bids))
+    on = lo.x[: len(i)] > 0.5
+    adv = np.full(d.bids.shape[1], -1, dtype=np.int64)
+    adv[j[on]] = i[on]
+    return Outcome(lo.status, {"advertiser": adv.tolist()}, lo.objective, lo.bound, lo.raw_status)
+
+
+def _capped_model(d):
+    """max sum_i r_i: r_i <= sum_j b_ij x_ij, r_i <= B_i, sum_i x_ij <= 1, x binary: the exact revenue."""
+    import scipy.sparse as sp
+
+    from ..models.linear import INF, LinearModel
+
+    i, j = np.nonzero(np.isfinite(d.bids))
+    N = len(i)
+    m, n = d.bids.shape
+    b = d.bids[i, j]
+    # columns: x (N), r (m)
+    A = sp.vstack([sp.hstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N)), sp.csr_matrix((n, m))]),
+                   sp.hstack([sp.csr_matrix((-b, (i, np.arange(N))), shape=(m, N)), sp.identity(m)])], format="csr")
+    c = np.concatenate([np.zeros(N), np.ones(m)])
+    return LinearModel("max", c, A, np.full(n + m, -INF), np.concatenate([np.ones(n), np.zeros(m)]),
+                       np.zeros(N + m), np.concatenate([np.ones(N), d.budgets]),
+                       np.concatenate([np.ones(N, dtype=bool), np.zeros(m, dtype=bool)]),
+                       [f"x_{a}_{c_}" for a, c_ in zip(i.tolist(), j.tolist())] + [f"r_{a}" for a in range(m)],
+                       [f"query_{c_}" for c_ in range(n)] + [f"revenue_{a}" for a in range(m)])
+
+
+def _online(rule):
+    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+        """Queries in arrival (column) order. greedy: the highest bid among advertisers with budget left;
+        msvv: the highest bid scaled by psi(f) = 1 - e^(f - 1), f the spent fraction of the budget
+        (Mehta, Saberi, Vazirani and Vazirani, ratio 1 - 1/e as bids become small)."""
+        d = instance.data
+        m, n = d.bids.shape
+        spent = np.zeros(m)
+        adv = np.full(n, -1, dtype=np.int64)
+        for j in range(n):
+            b = d.bids[:, j]
+            ok = np.isfinite(b) & (spent < d.budgets - 1e-12) & (np.nan_to_num(b) > 0)
+            if not ok.any():
+                continue
+            score = np.where(ok, np.nan_to_num(b), -np.inf)
+            if rule == "msvv":
+                f = spent / np.maximum(d.budgets, 1e-300)
+                score = np.where(ok, np.nan_to_num(b) * (1 - np.exp(f - 1)), -np.inf)
+            i = int(np.argmax(score))
+            adv[j] = i
+            spent[i] += b[i]
+        bound = _adwords_lp_bound(instance)
+        return Outcome(Status.COMPLETED, {"advertiser": adv.tolist()}, None, bound, "completed")
+
+    return run
+
+
+register(Method("adwords.mip", ("adwords",), "exact", "highs", run_adwords_mip,
+                "offline optimum of the capped revenue (MIP on HiGHS)", requires=("highspy",), distribution="highspy",
+                extra={"linear_model": lambda inst: _capped_model(inst.data)}))
+register(Method("adwords.greedy", ("adwords",), "heuristic", "optalloc", _online("greedy"),
+                "online: highest bid among advertisers with budget left; LP bound", requires=("highspy",)))
+register(Method("adwords.msvv", ("adwords",), "heuristic", "optalloc", _online("msvv"),
+                "online MSVV: bid times 1 - e^(f-1) of the spent fraction f; LP bound", requires=("highspy",)))

@@ -272,3 +272,18 @@ def bmatching_mip(instance: Instance):
     m.col = pyo.Constraint(m.C, rule=lambda mm, b: sum(mm.x[p] for p in by_col[b]) <= int(d.col_capacity[b])
                            if by_col[b] else pyo.Constraint.Skip)
     return m
+
+
+def adwords_arrays(instance: Instance, relax: bool = False) -> LinearModel:
+    """max sum b x: query_j sum_i x_i_j <= 1, budget_i sum_j b_ij x_i_j <= B_i. Without the budget cap in
+    the objective the integer optimum equals the capped revenue optimum (never worth exceeding a budget)."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.bids))
+    N = len(i)
+    m, n = d.bids.shape
+    b = d.bids[i, j]
+    A = sp.vstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N)),
+                   sp.csr_matrix((b, (i, np.arange(N))), shape=(m, N))], format="csr")
+    return LinearModel("max", b, A, np.full(n + m, -INF), np.concatenate([np.ones(n), d.budgets]), np.zeros(N),
+                       np.ones(N), np.full(N, not relax), [f"x_{a}_{c}" for a, c in zip(i.tolist(), j.tolist())],
+                       [f"query_{c}" for c in range(n)] + [f"budget_{a}" for a in range(m)])

@@ -362,3 +362,53 @@ class BMatching(Problem):
 
     def size(self, t) -> dict:
         return {"rows": t.weights.shape[0], "columns": t.weights.shape[1], "edges": int(np.isfinite(t.weights).sum())}
+
+
+# ------------------------------------------------------------------ budgeted allocation (AdWords)
+@dataclass
+class AdwordsData:
+    bids: np.ndarray  # (advertisers, queries), NaN = no bid; queries arrive in column order
+    budgets: np.ndarray  # (advertisers,)
+
+
+@register_problem
+class Adwords(Problem):
+    name = "adwords"
+    family = "matching"
+    sense = "max"
+    description = ("budgeted allocation (AdWords): each query to at most one advertiser, who pays its bid up to "
+                   "what is left of its budget; queries arrive in column order")
+    fields = {"bids", "budgets"}
+
+    def parse(self, data, where="data") -> AdwordsData:
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        Bd = _matrix(v.field_of(d, "bids", where), f"{where}.bids", allow_null=True)
+        if (np.nan_to_num(Bd) < 0).any():
+            i, j = np.argwhere(np.nan_to_num(Bd) < 0)[0]
+            raise InstanceError(f"{where}.bids[{i}][{j}]", "must be a non-negative bid or null", Bd[i, j])
+        budgets = v.array_of(v.field_of(d, "budgets", where), f"{where}.budgets", kind="nonneg", length=Bd.shape[0])
+        return AdwordsData(Bd, budgets.astype(np.float64))
+
+    def dump(self, t: AdwordsData) -> dict:
+        return {"bids": _to_list(t.bids), "budgets": v.to_json_list(t.budgets)}
+
+    def evaluate(self, t: AdwordsData, solution) -> Evaluation:
+        """Revenue: each advertiser pays the sum of its bids on the queries it got, capped by its budget."""
+        raw = solution.get("advertiser") if isinstance(solution, dict) else None
+        m, n = t.bids.shape
+        if raw is None or len(raw) != n:
+            return Evaluation(math.nan, [f"solution.advertiser: must give an advertiser or -1 for each of {n} queries"])
+        a = np.asarray(raw, dtype=np.int64)
+        if (a < -1).any() or (a >= m).any():
+            return Evaluation(math.nan, [f"solution.advertiser: values must lie in -1..{m - 1}"])
+        q = np.flatnonzero(a >= 0)
+        b = t.bids[a[q], q]
+        if np.isnan(b).any():
+            j = int(q[np.flatnonzero(np.isnan(b))[0]])
+            return Evaluation(math.nan, [f"query {j} went to advertiser {int(a[j])}, who did not bid on it"])
+        spent = np.bincount(a[q], weights=b, minlength=m)
+        return Evaluation(float(np.minimum(spent, t.budgets).sum()), [])
+
+    def size(self, t) -> dict:
+        return {"advertisers": t.bids.shape[0], "queries": t.bids.shape[1]}

@@ -112,8 +112,9 @@ def to_highs(model, options: SolveOptions | None = None):
     return h
 
 
-def solve_linear(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
-    """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate."""
+def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: bool = False) -> LinearOutcome:
+    """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate. With
+    duals=True (LPs), extra["row_duals"] holds the row duals."""
     if model.A.shape[1] == 0:
         # No columns: HiGHS says "model empty" without a vector. Zero is the only point; it is optimal if
         # every row admits it, and the model is infeasible otherwise.
@@ -153,4 +154,6 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline) -> LinearOutc
         if abs(bound - obj) > 1e-9 * max(1.0, abs(obj)):
             status = Status.GAP_LIMIT
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
+    if duals and not is_mip and has_x:
+        extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
     return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra)
