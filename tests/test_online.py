@@ -41,7 +41,7 @@ def test_configuration_lp_column_generation_matches_enumeration(kind, p, seed):
 
 
 def test_simulation_reports_ratios_with_confidence_intervals():
-    inst = generate("vanishing", 8, 400, p=0.02, degree=3, seed=2)
+    inst = generate("vanishing", 5, 100, p=0.02, degree=3, seed=2)  # column generation stays under 3 s
     lp, conf = matching_lp(inst), configuration_lp(inst)["value"]
     res = {a: simulate(inst, a, runs=60, seed=1, lp_values=(lp, conf))
            for a in ("greedy", "ranking", "balance", "stochastic_balance")}
