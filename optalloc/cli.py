@@ -144,7 +144,7 @@ def _parse_value(text: str):
         try:
             return conv(text)
         except ValueError:
-            pass
+            continue  # not this type; try the next, then booleans and strings
     return {"true": True, "false": False}.get(text.lower(), text)
 
 

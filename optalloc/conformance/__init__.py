@@ -22,7 +22,7 @@ from ..instances.format import Instance, make_instance
 
 
 class ConformanceError(AssertionError):
-    pass
+    """A method failed checks of the conformance suite; the message lists every failed check."""
 
 
 @dataclass
