@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..instances.format import Instance
 from ..problems.bitalloc import BitAllocData
-from .linear import INF, LinearModel, tie_rows
+from .linear import LinearModel
 
 
 def merged_model(d: BitAllocData) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -98,28 +97,11 @@ def to_mckp(d: BitAllocData):
 
 
 def arrays(instance: Instance) -> LinearModel:
+    from .knapsack import multiple_choice
+
     d = instance.data
     bits, err, size, starts = d.option_tables()
-    N = len(err)
-    cls = np.repeat(np.arange(d.k), np.diff(starts))
-    opt = np.arange(N) - starts[cls]
-    names = [f"x_{j}_{k}" for j, k in zip(cls.tolist(), opt.tolist())]
-    budget = sp.csr_matrix(np.asarray(size, dtype=float).reshape(1, -1))
-    choose = sp.csr_matrix((np.ones(N), (cls, np.arange(N))), shape=(d.k, N))
-    blocks = [budget, choose]
-    row_names = ["budget"] + [f"choose_{j}" for j in range(d.k)]
-    lo = [np.array([-INF]), np.ones(d.k)]
-    hi = [np.array([d.capacity_bits]), np.ones(d.k)]
-    ties, tnames = tie_rows(d.ties, starts, N)
-    if ties is not None:
-        blocks.append(ties)
-        lo.append(np.zeros(ties.shape[0]))
-        hi.append(np.zeros(ties.shape[0]))
-        row_names += tnames
-    A = sp.vstack(blocks, format="csr")
-    A.eliminate_zeros()
-    return LinearModel("min", np.asarray(err, dtype=float), A, np.concatenate(lo), np.concatenate(hi), np.zeros(N),
-                       np.ones(N), np.ones(N, dtype=bool), names, row_names)
+    return multiple_choice(starts, err, size, d.capacity_bits, d.ties, "min", "budget")
 
 
 def mip(instance: Instance):

@@ -86,27 +86,31 @@ def arrays(instance: Instance) -> LinearModel:
         A.eliminate_zeros()
         return LinearModel("max", d.values.astype(float), A, np.full(A.shape[0], -INF), row_hi, np.zeros(n), hi,
                            np.ones(n, dtype=bool), names, rows)
-    # multiple-choice: capacity row, one choose row per class, tie rows
-    k, N = d.k, len(d.values)
-    sizes = d.sizes()
-    cls = np.repeat(np.arange(k), sizes)
-    opt = np.arange(N) - d.starts[cls]
+    return multiple_choice(d.starts, d.values, d.weights, float(d.capacity), d.ties, "max", "capacity")
+
+
+def multiple_choice(starts, objective, sizes, capacity: float, ties, sense: str, budget_row: str) -> LinearModel:
+    """One option per class (choose_i), total size within the capacity (the budget row), tied classes on the
+    same option index (tie rows); columns x_i_j. The multiple-choice knapsack and bit allocation share it."""
+    N = len(objective)
+    k = len(starts) - 1
+    cls = np.repeat(np.arange(k), np.diff(starts))
+    opt = np.arange(N) - starts[cls]
     names = [f"x_{i}_{j}" for i, j in zip(cls.tolist(), opt.tolist())]
-    cap = sp.csr_matrix(d.weights.astype(float).reshape(1, -1))
-    choose = sp.csr_matrix((np.ones(N), (cls, np.arange(N))), shape=(k, N))
-    blocks = [cap, choose]
-    row_names = ["capacity"] + [f"choose_{i}" for i in range(k)]
+    blocks = [sp.csr_matrix(np.asarray(sizes, dtype=float).reshape(1, -1)),
+              sp.csr_matrix((np.ones(N), (cls, np.arange(N))), shape=(k, N))]
+    row_names = [budget_row] + [f"choose_{i}" for i in range(k)]
     row_lo = [np.array([-INF]), np.ones(k)]
-    row_hi = [np.array([float(d.capacity)]), np.ones(k)]
-    ties, tnames = tie_rows(d.ties, d.starts, N)
-    if ties is not None:
-        blocks.append(ties)
-        row_lo.append(np.zeros(ties.shape[0]))
-        row_hi.append(np.zeros(ties.shape[0]))
+    row_hi = [np.array([capacity]), np.ones(k)]
+    tie_block, tnames = tie_rows(ties, starts, N)
+    if tie_block is not None:
+        blocks.append(tie_block)
+        row_lo.append(np.zeros(tie_block.shape[0]))
+        row_hi.append(np.zeros(tie_block.shape[0]))
         row_names += tnames
     A = sp.vstack(blocks, format="csr")
     A.eliminate_zeros()
-    return LinearModel("max", d.values.astype(float), A, np.concatenate(row_lo), np.concatenate(row_hi),
+    return LinearModel(sense, np.asarray(objective, dtype=float), A, np.concatenate(row_lo), np.concatenate(row_hi),
                        np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names, row_names)
 
 
