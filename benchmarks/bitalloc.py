@@ -79,8 +79,6 @@ def main() -> None:
     same = abs(g.objective - m.objective) <= 1e-9 * g.objective
     print(f"   identical objective: {same}; speed-up {m.time / g.time:.0f}x")
     try:
-        import cvxpy as cp
-
         from optalloc.models.bitalloc import continuous, cvxpy_model
 
         t = time.perf_counter()

@@ -399,8 +399,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_quantize(args) -> int:
-    import numpy as np
-
     from .files import atomic_write_text
     from .instances import save
     from .instances.readers import safetensors

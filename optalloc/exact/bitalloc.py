@@ -209,7 +209,6 @@ def solve_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float | Non
     else:
         dropped = np.zeros(0, dtype=np.int64)
         last = None
-    d = len(dropped)
     bits[dropped] -= 1
     used -= int(n[dropped].sum())
     # The multiplier at the threshold: between the last dropped and the first kept drop point.
@@ -303,7 +302,6 @@ def _core_by_prefixes(c, n, bl, core, lam, R, bmin, bmax, incumbent):
     bits; a down move raises it and frees n_j. Moving one group of a size up and another of the same size
     down never pays (the pair costs both reduced costs), so per size the optimum takes the k best up moves
     or the k best down moves: enumerate the count of one size, fill the other from prefix sums."""
-    f0 = c[core] * np.exp2(-2.0 * bl[core])
     used0 = int(np.dot(n, bl))
     per_size = []
     for size in np.unique(n[core]):

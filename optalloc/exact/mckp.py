@@ -99,7 +99,6 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
         budget, max_states, max_nodes):
     """Add classes cls_order[ci:] to the state list. status: 0 running, 1 done, 2 out of memory."""
     work = 0
-    status = 0
     ubmax = z
     CW = np.empty(16, np.int64)
     CP = np.empty(16, np.float64)

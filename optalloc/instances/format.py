@@ -9,7 +9,6 @@ Everything is validated on load; a bad field raises InstanceError naming its pat
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,7 +210,3 @@ def make_instance(problem: str, name: str, data: dict, reference: dict | None = 
     if meta:
         doc["meta"] = meta
     return instance_from_dict(doc)
-
-
-def _finite(x: float) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
-from ..format import Instance, Reference, make_instance
+from ..format import Instance, make_instance
 
 FORMAT_HELP = {
     "pisinger": "Pisinger CSV blocks (knapPI_t_n_R.csv): name, n, c, z, time, then j,p,w,x lines, '-----'",
