@@ -35,7 +35,56 @@ def proven(inst, source: str):
     return inst
 
 
+def scheduling(suites: dict) -> None:
+    """Raw copies of OR-Library wt40 (with wtopt40) and the seed's 20-job set, plus a small JSONL demo."""
+    import shutil
+
+    from optalloc.instances.generators.scheduling import potts_vw
+    from optalloc.instances.readers.scheduling import read_orlib_wt, read_smtt
+
+    src = HERE.parent.parent / "shared" / "data" / "smtt"
+    out = HERE / "scheduling"
+    out.mkdir(exist_ok=True)
+    for f in ("wt40.txt", "wtopt40.txt", "smtt_n20.txt"):
+        shutil.copyfile(src / f, out / f)
+    suites["wt40"] = {
+        "files": ["scheduling/wt40.txt"], "reader": "orlib-wt", "problems": ["tardiness"], "reference_kind": "optimal",
+        "provenance": "OR-Library wt40 and wtopt40 (Beasley), copied byte for byte from ../shared/data/smtt "
+                      "(origin sepear/AntColony @ fcb161bb; all 125 optima re-proven there with Tanaka's SiPS)",
+        "instances": 125}
+    suites["smtt-n20"] = {
+        "files": ["scheduling/smtt_n20.txt"], "reader": "smtt", "problems": ["tardiness"], "reference_kind": "optimal",
+        "provenance": "Çetinkaya et al. (2025) 20-job test set (ibrahimoguzc/DiscoverHeuristics @ 2a3541ba, "
+                      "data_20_800_new_.npy, converted to text in ../shared/data/smtt), optima by their subset DP, "
+                      "re-proven with SiPS",
+        "instances": 800}
+    wt = read_orlib_wt(out / "wt40.txt")
+    demo = [wt[i] for i in (0, 5, 10, 15, 25, 30, 60, 95)]
+    n100 = read_smtt(src / "smtt_n100.txt")
+    demo += [n100[i] for i in (2, 17, 45, 120, 199)]
+    for seed, (tf, rdd) in enumerate([(0.6, 0.2), (0.8, 0.6)]):
+        inst = potts_vw(12, tf, rdd, weighted=True, seed=seed)
+        a = solve(inst, "tardiness.dp")
+        b = solve(inst, "tardiness.mip_time_indexed", time_limit=300)
+        assert str(a.status) == str(b.status) == "optimal" and a.objective == b.objective, (inst.name, a, b)
+        inst.reference = Reference(a.objective, "optimal", "optalloc: tardiness.dp and the time-indexed MIP agree, both proven")
+        demo.append(inst)
+    save(demo, out / "demo.jsonl", overwrite=True)
+    suites["smtt-demo"] = {
+        "files": ["scheduling/demo.jsonl"], "reader": "optalloc", "problems": ["tardiness"],
+        "reference_kind": "optimal",
+        "provenance": "OR-Library wt40 #1, 6, 11, 16, 26, 31, 61, 96 (optima wtopt40); smtt_n100 #3, 18, 46, 121, 200 "
+                      "(Branch & Memorize optima, re-proven with SiPS); two seeded Potts-Van Wassenhove 12-job "
+                      "weighted instances proven by tardiness.dp and the time-indexed MIP on HiGHS agreeing",
+        "instances": len(demo)}
+
+
 def main() -> None:
+    if sys.argv[1:] == ["scheduling"]:  # rebuild only the scheduling part of the bundle
+        manifest = json.loads((HERE / "MANIFEST.json").read_text())
+        scheduling(manifest["suites"])
+        (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        return
     out = HERE / "knapsack"
     out.mkdir(exist_ok=True)
     suites = {}
@@ -112,6 +161,7 @@ def main() -> None:
         "provenance": "synthetic Student-t weights (seed 0), 8 matrices; column and group-of-32 units, magnitude "
                       "and measured proxies; optima proven by HiGHS MIP and the exact MCKP agreeing",
         "instances": len(bit)}
+    scheduling(suites)
     manifest = {"format": "optalloc-manifest", "version": 1, "suites": suites,
                 "shared_suites": {
                     "pisinger-official": {"path": "../shared/data/knapsack/pisinger/official", "reader": "pisinger",

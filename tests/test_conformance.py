@@ -31,7 +31,7 @@ def test_guard_catches_a_method_without_cases():
     from optalloc.conformance import ConformanceError
     from optalloc.registry import Method, register, unregister
 
-    register(Method("knapsack.orphan", ("tardiness",), "exact", "test", lambda *a: None, "no cases"))
+    register(Method("knapsack.orphan", ("problem_without_cases",), "exact", "test", lambda *a: None, "no cases"))
     try:
         with pytest.raises(ConformanceError, match="no conformance case covers its problems"):
             run_conformance("knapsack.orphan")
@@ -55,6 +55,9 @@ def test_case_optima_are_right():
                 if (d.weights[:, x].sum(1) <= d.capacities).all():
                     best = max(best, d.values[x].sum())
             assert best == case.optimum
+        elif p == "tardiness":
+            best = min(d.cost(s) for s in itertools.permutations(range(d.n)))
+            assert best == case.optimum, case.instance.name
 
 
 def test_a_lying_method_is_caught():

@@ -1,2 +1,2 @@
 """Method registrations, one module per family. Importing this package registers them all."""
-from . import bitalloc, knapsack, matching  # noqa: F401
+from . import bitalloc, knapsack, matching, tardiness  # noqa: F401

@@ -13,6 +13,8 @@ def for_problem(problem: str):
         from . import bitalloc as module
     elif family == "matching":
         from . import matching as module
+    elif family == "scheduling":
+        from . import tardiness as module
     else:
         from ..errors import UnsupportedProblemError
 

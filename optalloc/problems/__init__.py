@@ -9,5 +9,6 @@ from .base import Evaluation, Problem, get_problem, problem_names, register_prob
 from . import bitalloc as _bitalloc  # noqa: F401,E402
 from . import knapsack as _knapsack  # noqa: F401,E402
 from . import matching as _matching  # noqa: F401,E402
+from . import scheduling as _scheduling  # noqa: F401,E402
 
 __all__ = ["Evaluation", "Problem", "get_problem", "problem_names", "register_problem"]

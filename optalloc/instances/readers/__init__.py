@@ -7,10 +7,11 @@ from typing import Callable
 
 from . import knapsack as _knapsack
 from . import matching as _matching
+from . import scheduling as _scheduling
 
-READERS: dict[str, Callable] = {**_knapsack.READERS, **_matching.READERS}
-WRITERS: dict[str, Callable] = {**_knapsack.WRITERS, **_matching.WRITERS}
-FORMAT_HELP: dict[str, str] = {**_knapsack.FORMAT_HELP, **_matching.FORMAT_HELP}
+READERS: dict[str, Callable] = {**_knapsack.READERS, **_matching.READERS, **_scheduling.READERS}
+WRITERS: dict[str, Callable] = {**_knapsack.WRITERS, **_matching.WRITERS, **_scheduling.WRITERS}
+FORMAT_HELP: dict[str, str] = {**_knapsack.FORMAT_HELP, **_matching.FORMAT_HELP, **_scheduling.FORMAT_HELP}
 
 
 def read(fmt: str, path) -> list:

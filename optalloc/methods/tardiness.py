@@ -1,0 +1,228 @@
+"""Single-machine tardiness methods.
+
+tardiness.dp                  exact: Lagrangian time-indexed bound + DP over job sets with Emmons' precedences
+tardiness.mip_positional      exact: positional MIP (the seed's model, with Keha et al.'s inequality) on HiGHS
+tardiness.mip_time_indexed    exact: time-indexed MIP (path-in-time form) on HiGHS
+tardiness.mip_ordering        exact: linear-ordering MIP on HiGHS
+tardiness.pyomo               exact: the positional Pyomo model on HiGHS
+tardiness.cpsat               exact: CP-SAT, intervals on a NoOverlap machine
+tardiness.<rule>              heuristics: edd, spt, wspt, mdd, wmdd, atc, covert, eddc, mddc
+tardiness.local_search        heuristic: best rule, then dynasearch descent (swaps and insertions)
+tardiness.iterated_dynasearch heuristic: iterated dynasearch with random-swap kicks (seeded)
+
+Every heuristic reports a lower bound: the Lagrangian time-indexed bound with a work budget that keeps it
+cheap, or the closed-form bound (WSPT relaxation, EDD's maximum lateness) when that is higher."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..options import Deadline, SolveOptions
+from ..registry import Method, register
+from ..result import Outcome
+from ..status import Status
+
+P_ = ("tardiness",)
+_STOPPED = {"optimal": Status.OPTIMAL, "time_limit": Status.TIME_LIMIT, "memory_limit": Status.MEMORY_LIMIT,
+            "gap_limit": Status.GAP_LIMIT}
+
+
+def _limit(deadline: Deadline) -> float | None:
+    return None if deadline.limit is None else deadline.remaining()
+
+
+def _pdw(instance):
+    d = instance.data
+    return d.p, d.d, d.w
+
+
+# ------------------------------------------------------------------ bounds for heuristics
+def closed_form_bound(p, d, w) -> float:
+    """max(0, min Σw_jC_j - Σw_jd_j) (Smith's WSPT order minimises Σw_jC_j) and min_j w_j · max lateness of
+    EDD (EDD minimises the maximum lateness, and the latest job pays at least min w per unit)."""
+    from ..heuristics.tardiness import edd, wspt
+
+    s = wspt(p, d, w)
+    C = np.cumsum(p[s])
+    a = float(np.dot(w[s], C) - np.dot(w, d))
+    e = edd(p, d, w)
+    lmax = float(np.max(np.cumsum(p[e]) - d[e]))
+    return max(0.0, a, float(np.min(w)) * max(lmax, 0.0))
+
+
+def heuristic_bound(p, d, w, ub: float, *, work: float = 2e7, deadline: Deadline | None = None) -> float:
+    """The best cheap bound: the Lagrangian bound with about `work` DP cell updates, or the closed form."""
+    from ..exact.tardiness import lagrangian_bound
+
+    lb = closed_form_bound(p, d, w)
+    if ub - lb < 1 - 1e-9:
+        return lb
+    iters = int(min(2000, max(5, work / max(1, len(p) * int(p.sum())))))
+    b, _, _ = lagrangian_bound(p, d, w, ub, iterations=iters, deadline=deadline)
+    b = float(np.ceil(b - 1e-6)) if np.asarray(w).dtype.kind in "iu" else float(b)
+    return max(lb, b, 0.0)
+
+
+# ------------------------------------------------------------------ exact
+def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..exact.tardiness import solve_tardiness
+
+    p, d, w = _pdw(instance)
+    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap,
+          "seed": options.seed}
+    kw.update(options.backend_options)
+    r = solve_tardiness(p, d, w, **kw)
+    stopped = r.stopped
+    if stopped == "optimal" and r.value - r.bound > 1e-9:
+        stopped = "gap_limit"  # closed within the requested tolerance, not proven optimal
+    return Outcome(_STOPPED[stopped], {"sequence": r.sequence.tolist()}, r.value, r.bound, r.stopped,
+                   extra={k: v for k, v in r.stats.items() if k != "seconds"})
+
+
+def _mip(formulation: str):
+    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+        from ..models.tardiness import BUILDERS
+        from ..solvers.highs import solve_linear
+
+        build, _, decode = BUILDERS[formulation]
+        lo = solve_linear(build(instance), options, deadline)
+        sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
+        obj, bound = _integral_values(instance, lo.objective, lo.bound)
+        return Outcome(lo.status, sol, obj, bound, lo.raw_status, extra=lo.extra)
+
+    return run
+
+
+def _integral_values(instance, objective, bound):
+    """With integral weights every schedule costs an integer. The MIPs compute T_j through big-M rows and
+    continuous variables, so HiGHS reports values within its feasibility tolerance of that integer: snap the
+    objective to it and round the bound up (a bound b proves ceil(b - tol))."""
+    if instance.data.w.dtype.kind not in "iu":
+        return objective, bound
+    if objective is not None and abs(objective - round(objective)) <= 1e-5 * max(1.0, abs(objective)):
+        objective = float(round(objective))
+    if bound is not None and np.isfinite(bound):
+        bound = float(np.ceil(bound - 1e-5 * max(1.0, abs(bound))))
+    return objective, bound
+
+
+def _arrays(formulation: str):
+    def build(instance):
+        from ..models.tardiness import BUILDERS
+
+        return BUILDERS[formulation][0](instance)
+
+    return build
+
+
+def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
+    from ..models.linear import from_pyomo
+    from ..models.tardiness import positional_mip
+    from ..solvers.highs import solve_linear
+
+    model = positional_mip(instance) if model is None else model
+    lm, variables = from_pyomo(model)
+    lo = solve_linear(lm, options, deadline)
+    if lo.x is not None:
+        for var, val in zip(variables, lo.x):
+            var.set_value(round(val) if var.is_binary() else val, skip_validation=True)
+    # decode by name: from_pyomo orders columns as Pyomo does, not as the array builder
+    sol = None
+    if lo.x is not None and lo.status != Status.INFEASIBLE:
+        n = instance.data.n
+        U = np.array([[model.u[j, k].value or 0.0 for k in range(n)] for j in range(n)])
+        sol = {"sequence": np.argmax(U, axis=0).astype(np.int64).tolist()}
+    obj, bound = _integral_values(instance, lo.objective, lo.bound)
+    return Outcome(lo.status, sol, obj, bound, lo.raw_status, extra=lo.extra)
+
+
+def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..models.tardiness import cpsat
+    from ..solvers.cpsat import solve_cp
+
+    model, start, scale = cpsat(instance)
+    co = solve_cp(model, options, deadline, scale=scale)
+    sol = None
+    if co.has_solution:
+        s = np.array([co.solver.Value(v) for v in start])
+        sol = {"sequence": np.argsort(s, kind="stable").astype(np.int64).tolist()}
+    return Outcome(co.status, sol, co.objective, co.bound, co.raw_status, extra=co.extra)
+
+
+# ------------------------------------------------------------------ heuristics
+def _rule(name: str):
+    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+        from ..heuristics.tardiness import RULES, sequence_cost
+
+        p, d, w = _pdw(instance)
+        kw = {}
+        if name in ("atc", "covert") and "k" in options.backend_options:
+            kw["k"] = float(options.backend_options["k"])
+        seq = RULES[name](p, d, w, **kw)
+        ub = float(sequence_cost(seq, p.astype(float), d.astype(float), w.astype(float)))
+        bound = heuristic_bound(p, d, w, ub, deadline=deadline)
+        return Outcome(Status.COMPLETED, {"sequence": np.asarray(seq).tolist()}, None, bound, "completed")
+
+    return run
+
+
+def _start(p, d, w):
+    from ..heuristics.tardiness import RULES, sequence_cost
+
+    cands = [RULES[r](p, d, w) for r in ("atc", "wmdd", "mdd", "mddc")]
+    return min(cands, key=lambda s: sequence_cost(s, p.astype(float), d.astype(float), w.astype(float)))
+
+
+def run_local_search(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from ..heuristics.tardiness import local_search, sequence_cost
+
+    p, d, w = _pdw(instance)
+    seq = local_search(_start(p, d, w), p, d, w)
+    ub = float(sequence_cost(seq, p.astype(float), d.astype(float), w.astype(float)))
+    bound = heuristic_bound(p, d, w, ub, deadline=deadline)
+    return Outcome(Status.COMPLETED, {"sequence": seq.tolist()}, None, bound, "completed")
+
+
+def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Bound first (it is the early-stop target), then kicks until the stall limit, the deadline or the bound."""
+    from ..heuristics.tardiness import iterated_dynasearch, local_search, sequence_cost
+
+    p, d, w = _pdw(instance)
+    seq = local_search(_start(p, d, w), p, d, w)
+    ub = float(sequence_cost(seq, p.astype(float), d.astype(float), w.astype(float)))
+    bound = heuristic_bound(p, d, w, ub, work=2e8, deadline=deadline)
+    kw = dict(options.backend_options)
+    seq, val = iterated_dynasearch(seq, p, d, w, deadline=deadline, target=bound, seed=options.seed, **kw)
+    status = Status.TIME_LIMIT if deadline.expired() else Status.COMPLETED
+    return Outcome(status, {"sequence": np.asarray(seq).tolist()}, None, bound, status.value)
+
+
+register(Method("tardiness.dp", P_, "exact", "optalloc", run_dp,
+                "Lagrangian time-indexed bound, Emmons precedences, DP over job sets; iterated dynasearch incumbent",
+                requires=("numba",)))
+for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the seed's model) with the valid inequality"),
+                  ("time_indexed", "time-indexed MIP (start-time binaries, no-idle path form); strong LP, n·P columns"),
+                  ("ordering", "linear-ordering MIP (precedence binaries with transitivity rows)")):
+    register(Method(f"tardiness.mip_{_f}", P_, "exact", "highs", _mip(_f), _desc + ", vectorised into HiGHS",
+                    requires=("highspy",), distribution="highspy", extra={"linear_model": _arrays(_f)}))
+register(Method("tardiness.pyomo", P_, "exact", "pyomo+highs", run_pyomo,
+                "the inspectable Pyomo positional model (optalloc.models.tardiness.positional_mip), on HiGHS",
+                requires=("pyomo", "highspy"), distribution="pyomo", extra={"linear_model": _arrays("positional")}))
+register(Method("tardiness.cpsat", P_, "exact", "ortools-cpsat", run_cpsat,
+                "OR-Tools CP-SAT: interval variables on one NoOverlap machine", requires=("ortools",),
+                distribution="ortools"))
+_RULE_TEXT = {
+    "edd": "earliest due date", "spt": "shortest processing time", "wspt": "weighted SPT (Smith's ratio rule)",
+    "mdd": "modified due date (Baker & Bertrand)", "wmdd": "weighted modified due date (Kanet & Li)",
+    "atc": "apparent tardiness cost, best look-ahead k of 0.5-4 (or backend option k)",
+    "covert": "cost over time, k = 2 (or backend option k)",
+    "eddc": "EDD Challenger, the LLM-found rule of Çetinkaya et al. (their code's definition)",
+    "mddc": "MDD Challenger, the LLM-found rule of Çetinkaya et al. (their code's definition)"}
+for _r, _t in _RULE_TEXT.items():
+    register(Method(f"tardiness.{_r}", P_, "heuristic", "optalloc", _rule(_r), f"dispatching rule: {_t}; "
+                    "reports the cheap Lagrangian or closed-form bound", requires=("numba",)))
+register(Method("tardiness.local_search", P_, "heuristic", "optalloc", run_local_search,
+                "best of ATC/WMDD/MDD/MDDC, then dynasearch descent (swaps and insertions); cheap bound",
+                requires=("numba",)))
+register(Method("tardiness.iterated_dynasearch", P_, "heuristic", "optalloc", run_iterated,
+                "iterated dynasearch (random-swap kicks, seeded); stops at the Lagrangian bound, the stall "
+                "limit or the time limit", requires=("numba",)))

@@ -1,0 +1,226 @@
+"""Single-machine tardiness: problem rules, readers, rules as the seed defines them, exact solver, models."""
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optalloc import make_instance, solve
+from optalloc.errors import InstanceError
+from optalloc.exact.tardiness import emmons_precedence, solve_tardiness
+from optalloc.heuristics import tardiness as H
+from optalloc.instances.generators.scheduling import potts_vw
+from optalloc.instances.readers import read, write
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE = ROOT / "instances" / "scheduling"
+
+
+def brute(data) -> float:
+    return min(data.cost(s) for s in itertools.permutations(range(data.n)))
+
+
+def small_instance(draw_p, draw_d, draw_w):
+    data = {"processing_times": draw_p, "due_dates": draw_d}
+    if draw_w is not None:
+        data["weights"] = draw_w
+    return make_instance("tardiness", "h", data)
+
+
+@st.composite
+def instances(draw, max_n=7):
+    n = draw(st.integers(1, max_n))
+    p = draw(st.lists(st.integers(1, 12), min_size=n, max_size=n))
+    P = sum(p)
+    d = draw(st.lists(st.integers(-3, P + 2), min_size=n, max_size=n))
+    w = draw(st.one_of(st.none(), st.lists(st.integers(0, 6), min_size=n, max_size=n)))
+    return small_instance(p, d, w)
+
+
+# ------------------------------------------------------------------ problem kind
+def test_negative_processing_time_is_rejected_naming_the_field():
+    with pytest.raises(InstanceError) as e:
+        make_instance("tardiness", "x", {"processing_times": [3, -42, 5], "due_dates": [1, 2, 3]})
+    assert str(e.value) == "data.processing_times[1]: must be a positive integer, got -42"
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"processing_times": [], "due_dates": []}, "data.processing_times: must not be empty"),
+    ({"processing_times": [1, 2], "due_dates": [1]}, "data.due_dates: must have 2 entries (one per job), has 1"),
+    ({"processing_times": [1, 2], "due_dates": [1, float("nan")]}, "data.due_dates[1]: must be an integer, got nan"),
+    ({"processing_times": [1, 2], "due_dates": [1, 2], "weights": [1, -1]},
+     "data.weights[1]: must be a non-negative finite number, got -1"),
+    ({"processing_times": [1, 2]}, "data.due_dates: is required"),
+])
+def test_bad_data_messages(data, message):
+    with pytest.raises(InstanceError) as e:
+        make_instance("tardiness", "x", data)
+    assert str(e.value) == message
+
+
+def test_cli_negative_processing_time_exit_2_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps({"problem": "tardiness", "name": "seed-normal",
+                             "data": {"processing_times": [60, -42, 71], "due_dates": [50, 90, 130]}}))
+    p = subprocess.run([sys.executable, "-m", "optalloc", "solve", str(f)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [
+        f"error: {f}: seed-normal: data.processing_times[1]: must be a positive integer, got -42"] or \
+        "data.processing_times[1]: must be a positive integer, got -42" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_evaluation_recomputes_and_rejects_non_permutations():
+    inst = make_instance("tardiness", "x", {"processing_times": [3, 2, 4], "due_dates": [2, 6, 4],
+                                            "weights": [1, 2, 3]})
+    ev = inst.spec.evaluate(inst.data, {"sequence": [0, 2, 1]})
+    # C = 3, 7, 9 -> T = 1, 3 (job 2: 7-4), 3 (job 1: 9-6); cost 1*1 + 3*3 + 2*3 = 16
+    assert ev.objective == 16 and ev.feasible
+    bad = inst.spec.evaluate(inst.data, {"sequence": [0, 0, 1]})
+    assert bad.violations == ["solution.sequence: must be a permutation of 0..2 (job 2 is missing)"]
+
+
+# ------------------------------------------------------------------ rules as the seed's code defines them
+def test_eddc_and_mddc_on_a_hand_instance():
+    p = np.array([4, 2, 6, 3])
+    d = np.array([5, 9, 7, 4])
+    w = np.ones(4, dtype=np.int64)
+    # EDDC: SPT order 1 3 0 2; 3 passes 1 (1 is early: d 9 > 2), 0 passes 1 (d 9 > 5), 2 may not pass 1
+    # (d 9 is not > 9): 3 0 1 2
+    assert H.eddc(p, d, w).tolist() == [3, 0, 1, 2]
+    # MDDC by hand: t=0 scores 3: 5.6, 0: 7.6, 2: 12.1, 1: 10.43 -> 3; t=3: 0: 9.19, 2: 13.41, 1: 9.71 -> 0;
+    # t=7: 2: 16.53, 1: 9.60 -> 1
+    assert H.mddc(p, d, w).tolist() == [3, 0, 1, 2]
+    assert H.edd(p, d, w).tolist() == [3, 0, 2, 1]
+    assert H.spt(p, d, w).tolist() == [1, 3, 0, 2]
+
+
+def test_seed_tables_reproduced(shared_data):
+    """Mean gap over opt > 0 of EDDC and MDDC equals the seed's published 12.83 / 28.12 / 52.02 % and
+    1.70 / 1.52 / 2.00 % at n = 20, 100, 200."""
+    want = {20: (12.83, 1.70), 100: (28.12, 1.52), 200: (52.02, 2.00)}
+    for n, (e_want, m_want) in want.items():
+        insts = read("smtt", shared_data / "smtt" / f"smtt_n{n}.txt")
+        gaps = {"eddc": [], "mddc": []}
+        for inst in insts:
+            dd, opt = inst.data, inst.reference.value
+            for r in gaps:
+                v = dd.cost(H.RULES[r](dd.p, dd.d, dd.w))
+                assert v >= opt
+                if opt > 0:
+                    gaps[r].append(100 * (v - opt) / opt)
+        assert round(np.mean(gaps["eddc"]), 2) == e_want
+        assert round(np.mean(gaps["mddc"]), 2) == m_want
+
+
+# ------------------------------------------------------------------ exact solver
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_exact_matches_brute_force_and_heuristics_never_beat_it(inst):
+    opt = brute(inst.data)
+    r = solve(inst, "tardiness.dp")
+    assert r.status.value == "optimal" and r.objective == opt and r.bound == opt
+    for m in ("tardiness.mddc", "tardiness.atc", "tardiness.local_search"):
+        h = solve(inst, m)
+        assert h.objective >= opt and h.bound <= opt
+
+
+@settings(max_examples=100, deadline=None)
+@given(instances(max_n=6))
+def test_emmons_precedences_keep_an_optimum(inst):
+    """Some optimal order respects every derived precedence."""
+    dd = inst.data
+    before = emmons_precedence(dd.p, dd.d.astype(float), dd.w.astype(float))
+    opt = brute(dd)
+    ok = [s for s in itertools.permutations(range(dd.n)) if dd.cost(s) == opt
+          and all(not before[s[b], s[a]] for a in range(dd.n) for b in range(a + 1, dd.n))]
+    assert ok
+
+
+def test_time_limit_returns_best_and_bound(shared_data):
+    insts = read("orlib-wt", shared_data / "smtt" / "wt100.txt")
+    inst = insts[0]  # (RDD 0.2, TF 0.2): the hardest class for the bound
+    r = solve(inst, "tardiness.dp", time_limit=2)
+    assert r.status.value == "time_limit" and r.time < 3.5
+    assert r.bound <= inst.reference.value <= r.objective
+
+
+def test_bundled_wt40_instances_are_proven():
+    insts = read("orlib-wt", BUNDLE / "wt40.txt")
+    for i in (0, 5, 20, 25, 60, 110):
+        r = solve(insts[i], "tardiness.dp", time_limit=30)
+        assert r.status.value == "optimal" and r.objective == insts[i].reference.value
+        assert r.reference["verdict"] == "reproduced"
+
+
+def test_iterated_dynasearch_reaches_wt40_optima():
+    insts = read("orlib-wt", BUNDLE / "wt40.txt")
+    for i in (0, 6, 12, 40, 77):
+        r = solve(insts[i], "tardiness.iterated_dynasearch", {"seed": 1})
+        assert r.objective == insts[i].reference.value
+        assert r.bound <= r.objective
+
+
+# ------------------------------------------------------------------ readers, generator
+def test_orlib_reader_layout_and_round_trip(tmp_path):
+    insts = read("orlib-wt", BUNDLE / "wt40.txt")
+    assert len(insts) == 125 and insts[0].data.n == 40
+    assert sum(i.reference.value for i in insts) == 4_705_225
+    assert insts[0].meta["rdd"] == 0.2 and insts[5].meta["tf"] == 0.4
+    out = tmp_path / "wt40.txt"
+    write("orlib-wt", insts[:3], out)
+    back = read("orlib-wt", out)
+    for a, b in zip(insts, back):
+        assert (a.data.p == b.data.p).all() and (a.data.w == b.data.w).all() and (a.data.d == b.data.d).all()
+
+
+def test_smtt_reader_round_trip_and_truncation(tmp_path):
+    insts = read("smtt", BUNDLE / "smtt_n20.txt")
+    assert len(insts) == 800 and min(int(i.data.d.min()) for i in insts) < 0  # the seed's negative due dates
+    out = tmp_path / "s.txt"
+    write("smtt", insts[:4], out)
+    back = read("smtt", out)
+    assert [b.reference.value for b in back] == [a.reference.value for a in insts[:4]]
+    assert all((a.data.d == b.data.d).all() for a, b in zip(insts, back))
+    lines = out.read_text().splitlines()
+    (tmp_path / "t.txt").write_text("\n".join(lines[:10]) + "\n")
+    from optalloc.errors import FormatError
+
+    with pytest.raises(FormatError, match="truncated: 8 of 20 job lines"):
+        read("smtt", tmp_path / "t.txt")
+
+
+def test_generator_is_seeded_and_follows_the_scheme():
+    a = potts_vw(50, 0.6, 0.4, weighted=True, seed=3)
+    b = potts_vw(50, 0.6, 0.4, weighted=True, seed=3)
+    assert (a.data.p == b.data.p).all() and (a.data.d == b.data.d).all()
+    P = int(a.data.p.sum())
+    assert a.data.p.min() >= 1 and a.data.p.max() <= 100 and a.data.w.max() <= 10
+    assert a.data.d.min() >= max(0, int(P * (1 - 0.6 - 0.2))) and a.data.d.max() <= int(P * (1 - 0.6 + 0.2))
+
+
+# ------------------------------------------------------------------ models
+@pytest.mark.parametrize("form", ["positional", "time_indexed", "ordering"])
+def test_pyomo_and_array_builds_are_the_same_model(form):
+    from optalloc.models.linear import from_pyomo
+    from optalloc.models.tardiness import BUILDERS
+
+    inst = potts_vw(5, 0.6, 0.4, weighted=True, seed=2)
+    arrays, pyomo_model, _ = BUILDERS[form]
+    assert from_pyomo(pyomo_model(inst))[0].canonical() == arrays(inst).canonical()
+
+
+def test_time_indexed_lp_is_at_least_the_positional_lp():
+    from optalloc.models.tardiness import positional_arrays, time_indexed_arrays
+    from optalloc.options import Deadline, SolveOptions
+    from optalloc.solvers.highs import solve_linear
+
+    inst = potts_vw(8, 0.6, 0.4, weighted=True, seed=4)
+    ti = solve_linear(time_indexed_arrays(inst).relaxed(), SolveOptions(), Deadline(None)).objective
+    pos = solve_linear(positional_arrays(inst).relaxed(), SolveOptions(), Deadline(None)).objective
+    assert pos - 1e-6 <= ti <= brute(inst.data) + 1e-6
