@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_round
 BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
+SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
 
 .PHONY: install run test regression bench notebooks clean
 
@@ -23,15 +24,19 @@ install: $(STAMP)
 run: install
 	$(BIN)/optalloc compare instances/knapsack/demo.jsonl --methods $(METHODS) --time-limit 10
 	$(BIN)/optalloc compare instances/bitalloc/demo.jsonl --methods $(BIT_METHODS) --time-limit 30
+	$(BIN)/optalloc compare instances/scheduling/demo.jsonl --methods $(SMTT_METHODS) --time-limit 10
 
 test: install
 	$(BIN)/python -m pytest
 
 regression: install
 	$(BIN)/python benchmarks/regression_knapsack.py
+	$(BIN)/python benchmarks/regression_smtt.py exact wt40 wt50 smtt20 --jobs 2
+	$(BIN)/python benchmarks/regression_smtt.py seed
 
 bench: install
 	$(BIN)/python benchmarks/knapsack.py
+	$(BIN)/python benchmarks/smtt.py
 
 notebooks: install
 	$(BIN)/python -m pytest tests/test_notebooks.py

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = sub.add_parser("generate", help="seeded instance generators")
-    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded"])
+    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded", "potts-vw"])
     p.add_argument("output")
     p.add_argument("--type", type=int, default=1, help="pisinger: class 1-6, 9, 11-16")
     p.add_argument("--n", type=int, default=100, help="items (pisinger, mkp, bounded)")
@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", default="uncorrelated", help="mckp: uncorrelated, weakly, strongly, subset_sum, concave")
     p.add_argument("--m", type=int, default=5, help="mkp: budgets")
     p.add_argument("--tightness", type=float, default=0.5, help="mkp: capacity share")
+    p.add_argument("--tf", type=float, default=0.6, help="potts-vw: tardiness factor")
+    p.add_argument("--rdd", type=float, default=0.4, help="potts-vw: relative range of due dates")
+    p.add_argument("--weighted", action="store_true", help="potts-vw: weights ~ U{1..10}")
+    p.add_argument("--count", type=int, default=1, help="potts-vw: instances (seeds seed..seed+count-1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true")
 
@@ -342,6 +346,11 @@ def cmd_generate(args) -> int:
             insts = [g.mckp(args.classes, args.options, kind=args.kind, R=args.R, seed=args.seed)]
         elif args.generator == "mkp":
             insts = [g.mkp(args.n, args.m, tightness=args.tightness, seed=args.seed)]
+        elif args.generator == "potts-vw":
+            from .instances.generators.scheduling import potts_vw
+
+            insts = [potts_vw(args.n, args.tf, args.rdd, weighted=args.weighted, seed=args.seed + k)
+                     for k in range(args.count)]
         else:
             insts = [g.bounded(args.n, R=args.R, seed=args.seed)]
     except ValueError as e:
@@ -386,6 +395,8 @@ def cmd_export(args) -> int:
     m = get_method(args.method)
     check_usable(m, inst.problem)
     builder = m.extra.get("linear_model")
+    if builder is None and m.extra.get("cp_model") is not None:
+        return _export_cp(m, inst, args)
     if builder is None:
         raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export a MIP method such as "
                                       f"{m.family}.mip")
@@ -395,6 +406,28 @@ def cmd_export(args) -> int:
     lm.write(args.model_file, overwrite=args.force)
     rows, cols = lm.shape
     print(f"wrote {args.model_file}: {cols} columns ({int(lm.integer.sum())} integer), {rows} rows", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_cp(m, inst, args) -> int:
+    """A CP-SAT model as its protobuf text (.pbtxt) or binary (.pb), written atomically."""
+    import os
+    import tempfile
+
+    from .errors import OptionError
+    from .files import atomic_write_bytes
+
+    suffix = Path(args.model_file).suffix.lower()
+    if suffix not in (".pbtxt", ".pb"):
+        raise OptionError(f"{args.model_file}: a CP-SAT model file must end in .pbtxt (text) or .pb (binary)")
+    model = m.extra["cp_model"](inst)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model" + (".pb.txt" if suffix == ".pbtxt" else ".pb"))
+        model.ExportToFile(path)
+        atomic_write_bytes(args.model_file, Path(path).read_bytes(), overwrite=args.force)
+    stats = model.Proto()
+    print(f"wrote {args.model_file}: CP-SAT model, {len(stats.variables)} variables, {len(stats.constraints)} "
+          "constraints", file=sys.stderr)
     return EXIT_OK
 
 

@@ -224,3 +224,24 @@ def test_time_indexed_lp_is_at_least_the_positional_lp():
     ti = solve_linear(time_indexed_arrays(inst).relaxed(), SolveOptions(), Deadline(None)).objective
     pos = solve_linear(positional_arrays(inst).relaxed(), SolveOptions(), Deadline(None)).objective
     assert pos - 1e-6 <= ti <= brute(inst.data) + 1e-6
+
+
+def test_cli_generate_solve_and_export_every_model(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "optalloc", *map(str, a)], capture_output=True, text=True)
+
+    f = tmp_path / "g.jsonl"
+    assert run("generate", "potts-vw", f, "--n", 9, "--weighted", "--count", 2).returncode == 0
+    p = run("solve", f, "--method", "tardiness.dp")
+    assert p.returncode == 0 and "optimal" in p.stdout
+    for method, name in (("tardiness.mip_positional", "pos.mps"), ("tardiness.mip_time_indexed", "ti.lp"),
+                         ("tardiness.mip_ordering", "ord.mps"), ("tardiness.cpsat", "cp.pbtxt")):
+        p = run("export", f, "--method", method, tmp_path / name)
+        assert p.returncode == 0, p.stderr
+        assert (tmp_path / name).stat().st_size > 0
+    p = run("export", f, "--method", "tardiness.cpsat", tmp_path / "cp.mps")
+    assert p.returncode == 2
+    assert "a CP-SAT model file must end in .pbtxt (text) or .pb (binary)" in p.stderr

@@ -207,9 +207,15 @@ for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the se
 register(Method("tardiness.pyomo", P_, "exact", "pyomo+highs", run_pyomo,
                 "the inspectable Pyomo positional model (optalloc.models.tardiness.positional_mip), on HiGHS",
                 requires=("pyomo", "highspy"), distribution="pyomo", extra={"linear_model": _arrays("positional")}))
+def _cp_model(instance):
+    from ..models.tardiness import cpsat
+
+    return cpsat(instance)[0]
+
+
 register(Method("tardiness.cpsat", P_, "exact", "ortools-cpsat", run_cpsat,
                 "OR-Tools CP-SAT: interval variables on one NoOverlap machine", requires=("ortools",),
-                distribution="ortools"))
+                distribution="ortools", extra={"cp_model": _cp_model}))
 _RULE_TEXT = {
     "edd": "earliest due date", "spt": "shortest processing time", "wspt": "weighted SPT (Smith's ratio rule)",
     "mdd": "modified due date (Baker & Bertrand)", "wmdd": "weighted modified due date (Kanet & Li)",
