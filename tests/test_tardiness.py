@@ -245,3 +245,25 @@ def test_cli_generate_solve_and_export_every_model(tmp_path):
     p = run("export", f, "--method", "tardiness.cpsat", tmp_path / "cp.mps")
     assert p.returncode == 2
     assert "a CP-SAT model file must end in .pbtxt (text) or .pb (binary)" in p.stderr
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1, 8).flatmap(lambda n: st.tuples(st.lists(st.integers(1, 5), min_size=n, max_size=n),
+                                                     st.lists(st.integers(-2, 30), min_size=n, max_size=n))))
+def test_lawler_decomposition_with_elimination_rules_is_exact(pd_):
+    """Short processing times force many ties in p and d: the tie-breaking of the decomposition and of the
+    elimination rules is what this checks."""
+    from optalloc.exact.lawler import solve_unweighted
+
+    p, d = pd_
+    inst = small_instance(p, d, None)
+    value, seq, _ = solve_unweighted(p, d)
+    assert sorted(seq.tolist()) == list(range(len(p)))
+    assert value == inst.data.cost(seq) == brute(inst.data)
+
+
+def test_unweighted_sets_proven(shared_data):
+    insts = read("smtt", shared_data / "smtt" / "smtt_n100.txt")
+    for inst in insts[::20]:
+        r = solve(inst, "tardiness.dp", time_limit=60)
+        assert str(r.status) == "optimal" and r.reference["verdict"] == "reproduced"

@@ -1,6 +1,6 @@
 """Single-machine tardiness methods.
 
-tardiness.dp                  exact: Lagrangian time-indexed bound + DP over job sets with Emmons' precedences
+tardiness.dp                  exact: Lawler decomposition (equal weights); else Lagrangian bound + DP over job sets
 tardiness.mip_positional      exact: positional MIP (the seed's model, with Keha et al.'s inequality) on HiGHS
 tardiness.mip_time_indexed    exact: time-indexed MIP (path-in-time form) on HiGHS
 tardiness.mip_ordering        exact: linear-ordering MIP on HiGHS
@@ -197,7 +197,8 @@ def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome
 
 
 register(Method("tardiness.dp", P_, "exact", "optalloc", run_dp,
-                "Lagrangian time-indexed bound, Emmons precedences, DP over job sets; iterated dynasearch incumbent",
+                "equal weights: Lawler decomposition with memo and elimination rules; otherwise Lagrangian "
+                "time-indexed bound, Emmons precedences, DP over job sets, iterated dynasearch incumbent",
                 requires=("numba",)))
 for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the seed's model) with the valid inequality"),
                   ("time_indexed", "time-indexed MIP (start-time binaries, no-idle path form); strong LP, n·P columns"),
