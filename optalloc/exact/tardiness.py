@@ -5,12 +5,18 @@ take over only if it does not finish.
 
 1. Upper bound: iterated dynasearch from the best dispatching rule.
 2. Lower bound: the time-indexed relaxation. Relaxing "each job exactly once" with multipliers λ leaves a
-   shortest path over time 0..P (P = Σp) in which any job may be used any number of times, but not twice in a
-   row (Tanaka, Fujikuma & Araki's first relaxation). The path costs Σ(w_jT_j - λ_j); L(λ) = path + Σλ. λ is
-   improved by subgradient steps. The DP is run backwards, so b(t) bounds the cost of filling [t, P].
+   shortest path over time 0..P (P = Σp) in which any job may be used any number of times. The path costs
+   Σ(w_jT_j - λ_j); L(λ) = path + Σλ; λ is improved by subgradient steps. Two strengths, after Tanaka,
+   Fujikuma & Araki (2009):
+   - level 1: no job twice in a row; the DP over time keeps the best and second-best first job.
+   - level 2: the DP state is (time, previous job), and a pair j -> k is forbidden when k must precede j
+     (Emmons) or when swapping the two is strictly cheaper (an optimal schedule has no such pair).
+   Both keep every job inside the window its Emmons predecessors and successors leave it. The DP runs
+   backwards, so B[t, j] bounds the cost of filling [t, P] after job j ended at t.
 3. Exact search: forward DP over the set S of jobs already sequenced (its end time is p(S), so the cost to go
    depends on S only, and two orders of S keep only the cheaper). A state is dropped when its cost plus
-   b(p(S)) + Σ_{j∉S} λ_j cannot beat the incumbent, or when swapping its last two jobs is strictly cheaper.
+   B[p(S), last] + Σ_{j∉S} λ_j cannot beat the incumbent, or when swapping its last two jobs is strictly
+   cheaper.
    When the last level is reached the incumbent is optimal; when the time or the state budget runs out, the
    smallest bound over the live states is a proven lower bound.
 
@@ -37,11 +43,16 @@ class TardinessResult:
     stats: dict = field(default_factory=dict)
 
 
-# ------------------------------------------------------------------ Lagrangian time-indexed bound
+# ------------------------------------------------------------------ Lagrangian time-indexed bounds
 @njit(cache=True)
-def backward_paths(p, d, w, lam, P):
-    """b1[t]: cheapest pseudo-schedule of [t, P] (costs w_jT_j - λ_j, no job twice in a row); f1[t] its first
-    job; b2[t], f2[t]: the cheapest whose first job differs from f1[t]."""
+def _tard(j, u, d, w):
+    return w[j] * (u - d[j]) if u > d[j] else 0.0
+
+
+@njit(cache=True)
+def backward_paths(p, d, w, lam, P, E, L):
+    """Level 1. b1[t]: cheapest pseudo-schedule of [t, P] (costs w_jT_j - λ_j, no job twice in a row, every
+    job inside [E_j, L_j]); f1[t] its first job; b2[t], f2[t]: the cheapest whose first job differs."""
     n = len(p)
     b1 = np.full(P + 1, np.inf)
     b2 = np.full(P + 1, np.inf)
@@ -55,13 +66,12 @@ def backward_paths(p, d, w, lam, P):
         j2 = -1
         for j in range(n):
             u = t + p[j]
-            if u > P:
+            if u > P or t < E[j] or u > L[j]:
                 continue
             nxt = b1[u] if f1[u] != j else b2[u]
             if nxt == np.inf:
                 continue
-            c = w[j] * (u - d[j]) if u > d[j] else 0.0
-            val = c - lam[j] + nxt
+            val = _tard(j, u, d, w) - lam[j] + nxt
             if val < v1:
                 v2 = v1
                 j2 = j1
@@ -78,20 +88,146 @@ def backward_paths(p, d, w, lam, P):
 
 
 @njit(cache=True)
-def _usage(p, f1, f2, P, n):
-    x = np.zeros(n)
-    t = 0
-    prev = -1
-    while t < P:
-        j = f1[t] if f1[t] != prev else f2[t]
-        x[j] += 1.0
-        prev = j
-        t += p[j]
-    return x
+def _pair_allowed(j, k, t, p, d, w, before):
+    """May k start at t right after j (which ends at t)? Not when k must precede j, nor when the swapped
+    pair k, j over the same interval is strictly cheaper."""
+    if k == j or before[k, j]:
+        return False
+    s = t - p[j]
+    now = _tard(j, t, d, w) + _tard(k, t + p[k], d, w)
+    swapped = _tard(k, s + p[k], d, w) + _tard(j, t + p[k], d, w)
+    return not swapped < now - 1e-9
 
 
 @njit(cache=True)
-def _subgradient(p, d, w, lam, P, ub, iterations, alpha, patience, stop_gap):
+def backward_lr2(p, d, w, lam, P, E, L, before, M):
+    """Level 2 with state-space modifiers M (Tanaka et al.'s successive sublimation). B[t, j, mask]: cheapest
+    pseudo-schedule of [t, P] after job j ended at t, when `mask` holds the jobs of M already used before t;
+    the rest must use every other job of M exactly once. No forbidden pair (see _pair_allowed), every job
+    inside its window; row n of the second axis is the empty start (t = 0, mask 0). With M empty this is
+    plain level 2. Per (t, mask) the few best starters are kept sorted, so most (t, j) cost O(1)."""
+    n = len(p)
+    m = len(M)
+    full = (1 << m) - 1
+    bit = np.zeros(n, dtype=np.int64)
+    for q in range(m):
+        bit[M[q]] = 1 << q
+    K = 8
+    B = np.full((P + 1, n + 1, full + 1), np.inf)
+    B[P, :, full] = 0.0
+    v = np.empty(n)
+    top = np.empty(K, dtype=np.int64)
+    topv = np.empty(K)
+    for t in range(P - 1, -1, -1):
+        for mask in range(full + 1):
+            cnt = 0
+            for k in range(n):
+                u = t + p[k]
+                v[k] = np.inf
+                if u > P or t < E[k] or u > L[k] or mask & bit[k]:
+                    continue
+                b = B[u, k, mask | bit[k]]
+                if b == np.inf:
+                    continue
+                val = _tard(k, u, d, w) - lam[k] + b
+                v[k] = val
+                if cnt < K or val < topv[cnt - 1]:
+                    pos = cnt if cnt < K else K - 1
+                    while pos > 0 and topv[pos - 1] > val:
+                        topv[pos] = topv[pos - 1]
+                        top[pos] = top[pos - 1]
+                        pos -= 1
+                    topv[pos] = val
+                    top[pos] = k
+                    if cnt < K:
+                        cnt += 1
+            if cnt == 0:
+                continue
+            if t == 0 and mask == 0:
+                B[0, n, 0] = topv[0]
+            for j in range(n):
+                s = t - p[j]
+                if s < 0 or s < E[j] or t > L[j] or (bit[j] and not mask & bit[j]):
+                    continue  # j cannot end at t with this mask
+                found = -1
+                for q in range(cnt):
+                    if _pair_allowed(j, top[q], t, p, d, w, before):
+                        found = top[q]
+                        break
+                if found < 0 and cnt == K:
+                    best = np.inf
+                    for k in range(n):
+                        if v[k] < best and _pair_allowed(j, k, t, p, d, w, before):
+                            best = v[k]
+                            found = k
+                if found >= 0:
+                    B[t, j, mask] = v[found]
+    return B
+
+
+@njit(cache=True)
+def _lr2_path(B, p, d, w, lam, P, E, L, before, M):
+    """Job usage of the cheapest level-2 path, rebuilt forwards from the table, and the path's jobs."""
+    n = len(p)
+    bit = np.zeros(n, dtype=np.int64)
+    for q in range(len(M)):
+        bit[M[q]] = 1 << q
+    x = np.zeros(n)
+    seq = np.empty(P, dtype=np.int64)
+    steps = 0
+    t = 0
+    j = n
+    mask = 0
+    while t < P:
+        target = B[t, j, mask]
+        pick = -1
+        for k in range(n):
+            u = t + p[k]
+            if u > P or t < E[k] or u > L[k] or mask & bit[k]:
+                continue
+            if j < n and not _pair_allowed(j, k, t, p, d, w, before):
+                continue
+            val = _tard(k, u, d, w) - lam[k] + B[u, k, mask | bit[k]]
+            if abs(val - target) <= 1e-7 * max(1.0, abs(target)):
+                pick = k
+                break
+        if pick < 0:
+            break  # cannot happen for a finite table entry; guards an endless loop
+        x[pick] += 1.0
+        seq[steps] = pick
+        steps += 1
+        t += p[pick]
+        mask |= bit[pick]
+        j = pick
+    return x, seq[:steps]
+
+
+@njit(cache=True)
+def _relaxation(level, p, d, w, lam, P, E, L, before, M):
+    """The relaxed path's cost (without Σλ) and how often it uses each job."""
+    n = len(p)
+    x = np.zeros(n)
+    if level == 1:
+        b1, f1, b2, f2 = backward_paths(p, d, w, lam, P, E, L)
+        if b1[0] == np.inf:
+            return np.inf, x
+        t = 0
+        prev = -1
+        while t < P:
+            j = f1[t] if f1[t] != prev else f2[t]
+            x[j] += 1.0
+            prev = j
+            t += p[j]
+        return b1[0], x
+    B = backward_lr2(p, d, w, lam, P, E, L, before, M)
+    if B[0, n, 0] == np.inf:
+        return np.inf, x
+    x, _ = _lr2_path(B, p, d, w, lam, P, E, L, before, M)
+    return B[0, n, 0], x
+
+
+@njit(cache=True)
+def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha, patience, stop_gap):
     """Deflected subgradient ascent (Camerini-Fratta-Maffioli direction, Polyak step towards `ub`). The step
     halves after `patience` iterations without a better bound. Stops when ub - bound <= stop_gap."""
     n = len(p)
@@ -101,10 +237,12 @@ def _subgradient(p, d, w, lam, P, ub, iterations, alpha, patience, stop_gap):
     prev = np.zeros(n)
     it = 0
     for it in range(1, iterations + 1):
-        b1, f1, b2, f2 = backward_paths(p, d, w, lam, P)
-        L = b1[0] + lam.sum()
-        if L > best + 1e-9:
-            best = L
+        path, used = _relaxation(level, p, d, w, lam, P, E, L, before, M)
+        if path == np.inf:
+            return np.inf, best_lam, it  # no pseudo-schedule fits the windows: nothing beats the incumbent
+        Lv = path + lam.sum()
+        if Lv > best + 1e-9:
+            best = Lv
             best_lam[:] = lam
             since = 0
         else:
@@ -114,7 +252,7 @@ def _subgradient(p, d, w, lam, P, ub, iterations, alpha, patience, stop_gap):
                 since = 0
         if ub - best <= stop_gap or alpha < 1e-5:
             break
-        g = 1.0 - _usage(p, f1, f2, P, n)
+        g = 1.0 - used
         pp = prev @ prev
         if pp > 0:
             beta = max(0.0, -1.5 * (prev @ g) / pp)
@@ -122,25 +260,43 @@ def _subgradient(p, d, w, lam, P, ub, iterations, alpha, patience, stop_gap):
         norm = g @ g
         if norm == 0.0:
             break  # the path uses every job once: it is a schedule and the bound is exact
-        lam = lam + alpha * (ub - L) / norm * g
+        lam = lam + alpha * (ub - Lv) / norm * g
         prev = g
     return best, best_lam, it
 
 
+def job_windows(p, before):
+    """E_j = p(jobs that must precede j), L_j = P - p(jobs that must follow j)."""
+    p = np.asarray(p, dtype=np.int64)
+    return before.T.astype(np.int64) @ p, int(p.sum()) - before.astype(np.int64) @ p
+
+
 def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, deadline=None,
-                     chunk: int = 500):
-    """Subgradient ascent on L(λ), in chunks so a deadline is honoured. Returns (bound, λ, iterations)."""
+                     chunk: int = 500, level: int = 1, before=None, patience: int = 100, alpha: float = 1.0,
+                     modifiers=None):
+    """Subgradient ascent on L(λ) at `level` (1 or 2, level 2 with the state-space `modifiers`), in chunks so
+    a deadline is honoured. `before` is a precedence matrix (Emmons) whose windows and pairs restrict the
+    relaxation. Returns (bound, λ, iterations)."""
     n = len(p)
     P = int(p.sum())
-    pi, df, wf = p.astype(np.int64), d.astype(np.float64), w.astype(np.float64)
+    pi, df, wf = np.asarray(p, dtype=np.int64), np.asarray(d, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    if before is None:
+        before = np.zeros((n, n), dtype=np.bool_)
+    E, L = job_windows(pi, before)
+    M = np.zeros(0, dtype=np.int64) if modifiers is None else np.asarray(modifiers, dtype=np.int64)
     lam = np.zeros(n) if lam0 is None else lam0.astype(np.float64).copy()
     stop_gap = 1.0 - 1e-6 if _integral(w) else 1e-9
     best, best_lam, done = -np.inf, lam, 0
-    alpha = 1.0
+    per_it = None  # seconds per iteration, measured on the first chunk, so later chunks fit the deadline
     while done < iterations:
         k = min(chunk, iterations - done)
-        b, lam_b, it = _subgradient(pi, df, wf, best_lam.copy(), P, float(ub), k, alpha, 100, stop_gap)
+        if deadline is not None and deadline.limit is not None:
+            k = min(k, 2) if per_it is None else max(1, min(k, int(deadline.remaining() / per_it)))
+        started = time.perf_counter()
+        b, lam_b, it = _subgradient(level, pi, df, wf, best_lam.copy(), P, E, L, before, M, float(ub), k, alpha,
+                                    patience, stop_gap)
         done += it
+        per_it = (time.perf_counter() - started) / max(1, it)
         improved = b > best + 1e-9
         if improved:
             best, best_lam = b, lam_b
@@ -228,8 +384,9 @@ def _hash(words, r):
 
 
 @njit(cache=True)
-def _expand(words, g, t, last, p, d, w, lam, b1, f1, b2, lam_left, cutoff, cap, pred):
+def _expand(words, g, t, last, p, d, w, lam, B, M, b1, f1, b2, lam_left, cutoff, cap, pred):
     """All children of one level that survive the bound and the adjacent-swap test, merged by job set.
+    The cost to go is B[u, j, mask of M done] (level 2) when B has rows, else the level-1 path values.
     Returns the next level (words, g, t, last, parent) and, for bound reporting, the smallest child bound
     (inf when no child survives). count = -1 means the state budget `cap` was exceeded."""
     m, K = words.shape
@@ -242,9 +399,16 @@ def _expand(words, g, t, last, p, d, w, lam, b1, f1, b2, lam_left, cutoff, cap, 
     table = Dict.empty(key_type=types.int64, value_type=types.int64)
     count = 0
     low = np.inf
+    mbit = np.zeros(n, dtype=np.int64)
+    for q in range(len(M)):
+        mbit[M[q]] = 1 << q
     for s in range(m):
         ts = t[s]
         l = last[s]
+        pmask = 0
+        for q in range(len(M)):
+            if words[s, M[q] >> 6] & (np.uint64(1) << np.uint64(M[q] & 63)):
+                pmask |= 1 << q
         for j in range(n):
             word = j >> 6
             bit = np.uint64(1) << np.uint64(j & 63)
@@ -267,7 +431,10 @@ def _expand(words, g, t, last, p, d, w, lam, b1, f1, b2, lam_left, cutoff, cap, 
                 if cj_sw + cl_sw < cl_now + cj - 1e-9:
                     continue
             gj = g[s] + cj
-            rest = b1[u] if f1[u] != j else b2[u]
+            if B.shape[0] > 1:
+                rest = B[u, j, pmask | mbit[j]]
+            else:
+                rest = b1[u] if f1[u] != j else b2[u]
             lb = gj + rest + lam_left[s] - lam[j]
             if lb > cutoff:
                 continue
@@ -337,13 +504,236 @@ def _lam_left(words, lam_total, lam):
     return out
 
 
+# ------------------------------------------------------------------ successive sublimation with modifiers
+@njit(cache=True)
+def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, prev_vals, cutoff, cap, cap_edges):
+    """One round of the modifier DP on a sparse state graph. A state is (t, j, mask): job j ended at t and
+    `mask` holds the jobs of M used so far; every other job is relaxed (priced by λ). Forward: states are
+    made in time order, and a new one is kept only if its cost plus the previous round's cost to go (the
+    same state with the mask cut to the first m_prev modifiers: a weaker relaxation, so a valid bound) stays
+    within `cutoff`; a state the previous round found dead stays dead. Backward: the cost to go over the
+    kept edges. Returns (status, bound without Σλ, the best path's jobs, alive keys, their costs to go);
+    status 0 done, 1 state or edge budget exceeded."""
+    n = len(p)
+    m = len(M)
+    bit = np.zeros(n, dtype=np.int64)
+    for q in range(m):
+        bit[M[q]] = 1 << q
+    full = (1 << m) - 1
+    prevmask = (1 << m_prev) - 1
+    shift = np.int64(63)
+    span = np.int64((P + 1) * (n + 1))
+    while (np.int64(1) << (63 - shift)) < span:
+        shift -= 1
+    prev = Dict.empty(key_type=types.int64, value_type=types.float64)
+    for i in range(len(prev_keys)):
+        prev[prev_keys[i]] = prev_vals[i]
+    st_t = np.empty(cap, dtype=np.int64)
+    st_j = np.empty(cap, dtype=np.int64)
+    st_mask = np.empty(cap, dtype=np.int64)
+    st_F = np.empty(cap)
+    st_pred = np.empty(cap, dtype=np.int64)
+    nxt = np.empty(cap, dtype=np.int64)
+    e_start = np.empty(cap, dtype=np.int64)
+    e_end = np.empty(cap, dtype=np.int64)
+    e_to = np.empty(cap_edges, dtype=np.int64)
+    head = np.full(P + 1, -1, dtype=np.int64)
+    index = Dict.empty(key_type=types.int64, value_type=types.int64)
+    empty_i = np.zeros(0, dtype=np.int64)
+    empty_f = np.zeros(0)
+    st_t[0] = 0
+    st_j[0] = n
+    st_mask[0] = 0
+    st_F[0] = 0.0
+    st_pred[0] = -1
+    nxt[0] = -1
+    head[0] = 0
+    count = 1
+    ne = 0
+    for t in range(P):
+        s = head[t]
+        while s >= 0:
+            j = st_j[s]
+            mask = st_mask[s]
+            F = st_F[s]
+            e_start[s] = ne
+            for k in range(n):
+                if mask & bit[k]:
+                    continue
+                u = t + p[k]
+                if u > P or t < E[k] or u > L[k]:
+                    continue
+                if j < n and not _pair_allowed(j, k, t, p, d, w, before):
+                    continue
+                nm = mask | bit[k]
+                node = np.int64(u * (n + 1) + k) << shift
+                kp = node | (nm & prevmask)
+                if kp not in prev:
+                    continue
+                Fk = F + _tard(k, u, d, w) - lam[k]
+                if Fk + prev[kp] + lam_sum > cutoff:
+                    continue
+                key = node | nm
+                if key in index:
+                    idx = index[key]
+                    if Fk < st_F[idx]:
+                        st_F[idx] = Fk
+                        st_pred[idx] = s
+                else:
+                    if count >= cap:
+                        return 1, np.inf, empty_i, empty_i, empty_f
+                    idx = count
+                    count += 1
+                    index[key] = idx
+                    st_t[idx] = u
+                    st_j[idx] = k
+                    st_mask[idx] = nm
+                    st_F[idx] = Fk
+                    st_pred[idx] = s
+                    nxt[idx] = head[u]
+                    head[u] = idx
+                if ne >= cap_edges:
+                    return 1, np.inf, empty_i, empty_i, empty_f
+                e_to[ne] = idx
+                ne += 1
+            e_end[s] = ne
+            s = nxt[s]
+    Bv = np.full(count, np.inf)
+    s = head[P]
+    best_end = -1
+    while s >= 0:
+        if st_mask[s] == full:
+            Bv[s] = 0.0
+            if best_end < 0 or st_F[s] < st_F[best_end]:
+                best_end = s
+        e_start[s] = 0
+        e_end[s] = 0
+        s = nxt[s]
+    for t in range(P - 1, -1, -1):
+        s = head[t]
+        while s >= 0:
+            best = np.inf
+            for e in range(e_start[s], e_end[s]):
+                o = e_to[e]
+                val = _tard(st_j[o], st_t[o], d, w) - lam[st_j[o]] + Bv[o]
+                if val < best:
+                    best = val
+            Bv[s] = best
+            s = nxt[s]
+    alive = 0
+    for s in range(1, count):
+        if st_F[s] + Bv[s] + lam_sum <= cutoff:
+            alive += 1
+    keys = np.empty(alive, dtype=np.int64)
+    vals = np.empty(alive)
+    a = 0
+    for s in range(1, count):
+        if st_F[s] + Bv[s] + lam_sum <= cutoff:
+            keys[a] = (np.int64(st_t[s] * (n + 1) + st_j[s]) << shift) | st_mask[s]
+            vals[a] = Bv[s]
+            a += 1
+    if best_end < 0 or Bv[0] == np.inf:
+        return 0, np.inf, empty_i, keys, vals
+    length = 0
+    s = best_end
+    while s > 0:
+        length += 1
+        s = st_pred[s]
+    path = np.empty(length, dtype=np.int64)
+    s = best_end
+    for q in range(length - 1, -1, -1):
+        path[q] = st_j[s]
+        s = st_pred[s]
+    return 0, Bv[0], path, keys, vals
+
+
+@njit(cache=True)
+def _dense_keys(B, P, n):
+    """The level-2 table (no modifiers) as the sparse keys and costs to go of round 0."""
+    shift = np.int64(63)
+    span = np.int64((P + 1) * (n + 1))
+    while (np.int64(1) << (63 - shift)) < span:
+        shift -= 1
+    cnt = 0
+    for t in range(P + 1):
+        for j in range(n):
+            if B[t, j, 0] < np.inf:
+                cnt += 1
+    keys = np.empty(cnt, dtype=np.int64)
+    vals = np.empty(cnt)
+    c = 0
+    for t in range(P + 1):
+        for j in range(n):
+            if B[t, j, 0] < np.inf:
+                keys[c] = np.int64(t * (n + 1) + j) << shift
+                vals[c] = B[t, j, 0]
+                c += 1
+    return keys, vals, 63 - shift
+
+
+def successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline, *, step: int = 4,
+                           max_states: int = 3_000_000, max_edges: int = 30_000_000):
+    """Stage 3 of Tanaka et al.: grow the modifier set M with the jobs the relaxed path misuses, pruning
+    states with the previous round's costs to go, until the path is a schedule or the bound reaches the
+    incumbent. Returns (stopped, bound, sequence or None, stats): stopped is "optimal" (the sequence, if
+    any, is optimal; else the incumbent is), "memory_limit" or "time_limit"."""
+    n = len(p)
+    E, L = job_windows(p, before)
+    lam_sum = float(lam.sum())
+    B = backward_lr2(p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
+    keys, vals, mask_bits = _dense_keys(B, P, n)
+    used, path = _lr2_path(B, p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
+    bound = B[0, n, 0] + lam_sum
+    M: list[int] = []
+    stats = {"rounds": 0}
+    per_state = 0.0
+    # round 0 (no modifiers) on the sparse graph keeps only the (time, job) nodes that some path within the
+    # cutoff goes through; a round with `step` more modifiers can have up to 2^step states per node
+    status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, np.zeros(0, dtype=np.int64),
+                                          0, keys, vals, cutoff, max_states, max_edges)
+    stats["alive_nodes"] = len(keys)
+    if status == 1:
+        return "memory_limit", bound, None, stats
+    if b == np.inf:
+        return "optimal", ub, None, stats
+    while True:
+        viol = [int(j) for j in np.argsort(-np.abs(used - 1.0), kind="stable") if used[j] != 1 and j not in M]
+        if not viol:
+            return "optimal", bound, path, stats  # the relaxed optimum is a schedule, so it is optimal
+        if len(M) + 1 > mask_bits or len(keys) * 2 ** min(step, len(viol)) > max_states:
+            return "memory_limit", bound, None, stats
+        if deadline.limit is not None and per_state * len(keys) * 2 > deadline.remaining():
+            return "time_limit", bound, None, stats  # the next round would overrun the limit
+        m_prev = len(M)
+        M += viol[:min(step, mask_bits - len(M))]
+        started = time.perf_counter()
+        status, b, path, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before,
+                                                 np.asarray(M, dtype=np.int64), m_prev, keys, vals, cutoff,
+                                                 max_states, max_edges)
+        per_state = (time.perf_counter() - started) / max(1, len(keys))
+        stats.update(rounds=stats["rounds"] + 1, modifiers=len(M), alive_states=len(keys))
+        if status == 1:
+            return "memory_limit", bound, None, stats
+        if b == np.inf:
+            return "optimal", ub, None, stats  # nothing beats the incumbent
+        bound = max(bound, b + lam_sum)
+        used = np.bincount(path, minlength=n).astype(np.float64)
+        if np.all(used == 1):
+            return "optimal", bound, path, stats  # the relaxed optimum is a schedule
+        if bound > cutoff:
+            return "optimal", ub, None, stats
+        if deadline.expired():
+            return "time_limit", bound, None, stats
+
+
 def _start_sequence(p, d, w):
     cands = [RULES[r](p, d, w) for r in ("atc", "wmdd", "mdd", "edd")]
     return min(cands, key=lambda s: sequence_cost(s, p.astype(np.float64), d.astype(np.float64), w.astype(np.float64)))
 
 
 def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int = 4_000_000,
-                    lagrangian_iterations: int = 1000, seed: int = 0, rel_gap: float = 0.0,
+                    lagrangian_iterations: int = 1000,
+                    stages=((25, 30_000), (75, 150_000), (200, 600_000)), max_lr2_cells: int = 20_000_000, seed: int = 0, rel_gap: float = 0.0,
                     abs_gap: float = 0.0) -> TardinessResult:
     from ..options import Deadline
 
@@ -361,8 +751,10 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     if n and np.all(wf == wf[0]) and wf[0] > 0:
         from .lawler import Timeout, solve_unweighted
 
+        # a share of the limit, so that a timeout still leaves time for a good schedule and a bound
+        share = Deadline(None if time_limit is None else 0.7 * time_limit)
         try:
-            value, order, st = solve_unweighted(p, d, deadline=deadline)
+            value, order, st = solve_unweighted(p, d, deadline=share)
         except Timeout:
             stats["decomposition"] = "stopped at the time or memo limit"
         else:
@@ -390,35 +782,80 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     if ub <= 1e-9:
         return result(0.0, "optimal")
 
-    # 2. Lagrangian bound, then 3. the DP over job sets. When the DP outgrows a small state budget the
-    # multipliers are not good enough yet: more subgradient iterations (warm), then a larger budget.
+    # 2. Lagrangian bounds, then 3. the DP over job sets. Level 1 is cheap and gives the multipliers a warm
+    # start; level 2 (when its (P+1) x (n+1) table fits) is far tighter. When the DP outgrows a small state
+    # budget the multipliers are not good enough yet: more subgradient iterations (warm), then a larger budget.
     K = (n + 63) // 64
     before = emmons_precedence(p, d, wf)
     stats["precedences"] = int(before.sum())
     pred = _pred_words(before, K)
     P = int(p.sum())
-    lam = None
-    lb = 0.0
-    its_total = 0
-    budget = min(max_states, 200_000)
+    level = 2 if (P + 1) * (n + 1) <= max_lr2_cells else 1
+    b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, deadline=deadline, before=before)
+    lb = max(b, 0.0)
+    its_total = {1: its, 2: 0}
+    if level == 2 and not closed(lb) and not deadline.expired():
+        # level-2 ascent in stages, each followed by a DP over job sets on a small budget: when the table
+        # prunes well the DP closes long before the multipliers converge
+        for its_stage, budget_stage in stages:
+            b, lam, its = lagrangian_bound(p, d, w, ub, iterations=its_stage, lam0=lam, deadline=deadline,
+                                           before=before, level=2, chunk=25, patience=20)
+            its_total[2] += its
+            lb = max(lb, b)
+            stats.update(lagrangian_bound=float(lb), lagrangian_iterations=its_total[1],
+                         lr2_iterations=its_total[2])
+            if closed(lb):
+                return result(lb, "optimal")
+            if deadline.expired():
+                return result(lb, "time_limit")
+            out = _set_dp(p, df, wf, lam, P, ub, integral, budget_stage, pred, deadline, before)
+            if out[0] == "none":
+                stats.update(peak_states=out[1])
+                return result(ub, "optimal")
+            if out[0] == "found":
+                val = sequence_cost(out[1], pf, df, wf)
+                if val < ub:
+                    seq, ub = out[1], val
+                stats.update(peak_states=out[2])
+                return result(ub, "optimal")
+            if out[0] == "time_limit":
+                stats.update(peak_states=out[2])
+                return result(max(lb, out[1]), "time_limit")
+        cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
+        stopped, b, found, st = successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline)
+        stats.update({f"ssdp_{k}": v for k, v in st.items()})
+        if found is not None:
+            val = sequence_cost(found, pf, df, wf)
+            if val < ub:
+                seq, ub = found, val
+        if stopped == "optimal":
+            return result(ub, "optimal")
+        lb = max(lb, b)
+        if deadline.expired():
+            return result(lb, "time_limit")
+        # the modifier graph outgrew its budget or its time estimate: larger DPs over job sets
+    budget = min(max_states, 4 * stages[-1][1] if level == 2 else 200_000)
     rounds = 0
     while True:
         rounds += 1
-        b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, lam0=lam, deadline=deadline)
-        its_total += its
-        lb = max(lb, b, 0.0)
-        stats.update(lagrangian_bound=float(lb), lagrangian_iterations=its_total, rounds=rounds)
+        stats.update(lagrangian_bound=float(lb), lagrangian_iterations=its_total[1],
+                     lr2_iterations=its_total[2], level=level, rounds=rounds)
         if closed(lb):
             return result(lb, "optimal")
         if deadline.expired():
             return result(lb, "time_limit")
-        out = _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline)
+        out = _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before if level == 2 else None)
         kind = out[0]
         if kind == "overflow":
-            if budget >= max_states and its < lagrangian_iterations:
+            if budget >= max_states:
                 stats.update(peak_states=out[1])
-                return result(lb, "memory_limit")  # the subgradient has stalled and the budget is spent
+                return result(lb, "memory_limit")
             budget = min(max_states, budget * 4)
+            if level == 1:
+                b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, lam0=lam,
+                                               deadline=deadline, before=before)
+                its_total[1] += its
+                lb = max(lb, b)
             continue
         if kind == "time_limit":
             stats.update(peak_states=out[2])
@@ -434,12 +871,21 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         return result(ub, "optimal")
 
 
-def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline):
-    """Run the DP over job sets. Returns ("overflow", peak) | ("time_limit", bound, peak) | ("none", peak)
-    when nothing beats ub | ("found", sequence, peak)."""
+def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None, M=None):
+    """Run the DP over job sets, bounded by the level-2 table when `before` is given, else by level 1.
+    Returns ("overflow", peak) | ("time_limit", bound, peak) | ("none", peak) when nothing beats ub |
+    ("found", sequence, peak)."""
     n = len(p)
     K = pred.shape[1]
-    b1, f1, b2, f2 = backward_paths(p, df, wf, lam, P)
+    E, L = job_windows(p, before if before is not None else np.zeros((n, n), dtype=np.bool_))
+    M = np.zeros(0, dtype=np.int64) if M is None else np.asarray(M, dtype=np.int64)
+    if before is not None:
+        B = backward_lr2(p, df, wf, lam, P, E, L, before, M)
+        b1 = b2 = np.zeros(1)
+        f1 = np.zeros(1, dtype=np.int64)
+    else:
+        B = np.zeros((1, 1, 1))
+        b1, f1, b2, _ = backward_paths(p, df, wf, lam, P, E, L)
     cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
     words = np.zeros((1, K), dtype=np.uint64)
     g = np.zeros(1)
@@ -455,8 +901,8 @@ def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline):
             return ("time_limit", low, peak)  # this level would overrun the time limit
         started, expanded = time.perf_counter(), len(g)
         lam_left = _lam_left(words, lam_total, lam)
-        words, g, tt, last, par, low, count = _expand(words, g, tt, last, p, df, wf, lam, b1, f1, b2, lam_left,
-                                                      cutoff, budget, pred)
+        words, g, tt, last, par, low, count = _expand(words, g, tt, last, p, df, wf, lam, B, M, b1, f1, b2,
+                                                      lam_left, cutoff, budget, pred)
         if count < 0:
             return ("overflow", max(peak, budget))
         peak = max(peak, count)
