@@ -10,7 +10,7 @@ METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_r
 BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
 SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
 
-.PHONY: install run test regression bench notebooks clean
+.PHONY: install run test regression bench notebooks clean chromium check-suites
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,26 @@ run: install
 	$(BIN)/optalloc compare instances/bitalloc/demo.jsonl --methods $(BIT_METHODS) --time-limit 30
 	$(BIN)/optalloc compare instances/scheduling/demo.jsonl --methods $(SMTT_METHODS) --time-limit 10
 
-test: install
+# The report test renders HTML in Debian's chromium; installing it is best effort (the test skips without it).
+chromium:
+	-@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1) || \
+	  echo "chromium not installed: the report rendering test will skip"
+
+test: install chromium
 	$(BIN)/python -m pytest
 
 regression: install
 	$(BIN)/python benchmarks/regression_knapsack.py
 	$(BIN)/python benchmarks/regression_smtt.py exact wt40 wt50 smtt20 --jobs 2
 	$(BIN)/python benchmarks/regression_smtt.py seed
+
+# Issue 6's regression check over bundled and shared suites (needs ../shared/data for gap and assignment).
+check-suites: install
+	$(BIN)/optalloc bench wt40 smtt-n20 gap-orlib assign-orlib \
+	  --methods tardiness.dp,tardiness.mddc,tardiness.iterated_dynasearch,gap.mip,gap.regret,assignment.lapjv,assignment.lp \
+	  --time-limit 60 --jobs 2 --output runs/check-suites.parquet --force --check
+	$(BIN)/optalloc report runs/check-suites.parquet -o runs/check-suites-report --check --force
 
 bench: install
 	$(BIN)/python benchmarks/knapsack.py

@@ -106,6 +106,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--problem", help="only methods for this problem kind")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("suites", help="list the benchmark suites of the manifest")
+    p.add_argument("--manifest", metavar="FILE", help="default: instances/MANIFEST.json")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check")
+    p.add_argument("suites", nargs="+", metavar="SUITE")
+    p.add_argument("--methods", required=True, help="comma-separated family.method names")
+    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per run")
+    p.add_argument("--seed", type=int, default=0, metavar="K")
+    p.add_argument("--threads", type=int, default=1, metavar="N")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (0: in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler instead")
+    p.add_argument("--output", metavar="FILE", help="results parquet (default runs/bench-<time>.parquet)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --output, skipping finished rows")
+    p.add_argument("--force", action="store_true", help="discard an existing --output and start over")
+    p.add_argument("--grace", type=float, default=10.0, metavar="S",
+                   help="a run silent this long past its time limit is killed and recorded as time_limit")
+    p.add_argument("--first", type=int, metavar="N", help="only the first N instances of each suite")
+    p.add_argument("--check", action="store_true", help="exit 1 when the run shows a regression (see docs)")
+    p.add_argument("--baseline", metavar="FILE", help="with --check: an earlier results file to compare against")
+    p.add_argument("--tolerance", type=float, default=1e-3, metavar="G",
+                   help="with --baseline: allowed rise of a heuristic's mean gap (absolute; default 0.001)")
+    p.add_argument("--manifest", metavar="FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = sub.add_parser("report", help="gap tables, performance profiles, plots and an HTML page of a run")
+    p.add_argument("run", help="results parquet (or its journal .jsonl)")
+    p.add_argument("-o", "--out", required=True, metavar="DIR")
+    p.add_argument("--check", action="store_true", help="include the regression check in the page")
+    p.add_argument("--force", action="store_true")
+
     p = sub.add_parser("export", help="write the LP/MIP a method solves as .mps or .lp")
     p.add_argument("file")
     p.add_argument("model_file", help="output path ending in .mps or .lp")
@@ -489,8 +520,72 @@ def _fmt_f(x, digits: int = 6) -> str:
     return "-" if x is None else f"{float(x):.{digits}g}"
 
 
+def cmd_suites(args) -> int:
+    from .bench.suites import load_manifest
+
+    suites = load_manifest(args.manifest)
+    if args.json:
+        for s in suites.values():
+            print(json.dumps({"name": s.name, "origin": s.origin, "available": s.available, "reader": s.reader,
+                              "files": [str(f) for f in s.files], "instances": s.declared,
+                              "reference_kind": s.reference_kind, "provenance": s.provenance}))
+        return EXIT_OK
+    rows = [[s.name, s.origin, "yes" if s.available else f"no ({s.unsupported or 'needs ../shared/data'})", s.reader,
+             str(len(s.files)), "-" if s.declared is None else str(s.declared), s.reference_kind]
+            for s in suites.values()]
+    print(_render(["suite", "origin", "available", "reader", "files", "instances", "reference"], rows))
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    import time
+
+    from .bench import bench, check, read_rows, resolve
+
+    suites = resolve(args.suites, args.manifest)
+    names = [m.strip() for m in args.methods.split(",") if m.strip()]
+    opts = _bench_options(args)
+    output = args.output or f"runs/bench-{time.strftime('%Y%m%d-%H%M%S')}.parquet"
+    baseline = read_rows(args.baseline) if args.baseline else None
+    run = bench(suites, names, options=opts, output=output, jobs=args.jobs, scheduler=args.scheduler,
+                resume=args.resume, force=args.force, grace=args.grace, first=args.first, progress=not args.quiet)
+    print(_render(["suite", "method", "kind", "runs", "solved", "proven", "reproduced", "mean ref gap %",
+                   "max ref gap %", "mean gap %", "mean time s", "total time s"], _bench_table(run.rows)))
+    print(f"{run.ran} run(s) now, {run.skipped} already in {run.output}; {run.seconds:.1f} s")
+    if args.check:
+        rep = check(run.rows, baseline, args.tolerance)
+        print(rep.render())
+        return EXIT_OK if rep.ok else EXIT_NO_SOLUTION
+    return EXIT_OK
+
+
+def _bench_options(args) -> dict:
+    from .options import SolveOptions
+
+    opts = SolveOptions(time_limit=args.time_limit, threads=args.threads, seed=args.seed)  # validated when set
+    return {k: v for k, v in opts.to_dict().items() if k in ("time_limit", "threads", "seed")}
+
+
+def _bench_table(rows):
+    from .bench.report import gap_table
+
+    return gap_table(rows)
+
+
+def cmd_report(args) -> int:
+    from .bench import check, read_rows, write_report
+
+    rows = read_rows(args.run)
+    text = check(rows).render() if args.check else None
+    written = write_report(rows, args.out, source=str(args.run), check_text=text, force=args.force)
+    for p in written.values():
+        print(p)
+    return EXIT_OK
+
+
 COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
-            "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export}
+            "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export, "suites": cmd_suites,
+            "bench": cmd_bench, "report": cmd_report}
 
 
 def main(argv=None) -> int:

@@ -291,7 +291,7 @@ def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, 
     while done < iterations:
         k = min(chunk, iterations - done)
         if deadline is not None and deadline.limit is not None:
-            k = min(k, 2) if per_it is None else max(1, min(k, int(deadline.remaining() / per_it)))
+            k = min(k, 2) if per_it is None else max(1, min(k, int(0.85 * deadline.remaining() / per_it)))
         started = time.perf_counter()
         b, lam_b, it = _subgradient(level, pi, df, wf, best_lam.copy(), P, E, L, before, M, float(ub), k, alpha,
                                     patience, stop_gap)

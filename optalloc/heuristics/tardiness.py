@@ -18,6 +18,8 @@ Local search moves (all evaluated exactly; times are integers):
 Iterated dynasearch kicks the local optimum with a few random swaps and descends again; it keeps the best."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
@@ -336,14 +338,20 @@ def iterated_dynasearch(seq, p, d, w, *, deadline=None, max_kicks: int = 5000, s
     stall = stall if stall is not None else max(50, 30000 // max(len(p), 1))
     done = since = 0
     batch = 0
+    per_kick = None  # measured, so that a batch ends before the deadline
+    timed = deadline is not None and deadline.limit is not None
     while done < max_kicks and since < stall and best_v > target + 1e-9:
         if deadline is not None and deadline.expired():
             break
         k = min(25, max_kicks - done)
+        if timed:
+            k = 1 if per_kick is None else max(1, min(k, int(0.8 * deadline.remaining() / per_kick)))
+        started = time.perf_counter()
         cand, v = _iterate(best, pf, df, wf, int(swap_window), k, int(strength), float(target), seed * 100003 + batch,
                            int(reach))
         batch += 1
         done += k
+        per_kick = (time.perf_counter() - started) / k
         if v < best_v - 1e-9:
             best, best_v, since = cand, v, 0
         else:

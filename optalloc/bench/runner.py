@@ -1,0 +1,445 @@
+"""The suite runner: the instance x method grid, run on a local worker pool or a Dask cluster.
+
+Every finished run becomes one row (see `ROW_COLUMNS`). Rows are appended to a journal next to the results
+file as they arrive (`RUN.parquet.journal.jsonl`, flushed per row), and the parquet file is rewritten
+atomically from the rows every few seconds and at the end. A killed run therefore loses nothing that
+finished, and `resume=True` skips the rows already in the journal (or in the parquet file).
+
+The local pool is our own (not concurrent.futures) so that a run that hangs past its time limit plus a
+grace period can be killed: its worker process is terminated, the run is recorded as `time_limit` with a
+note, and a fresh worker takes its place."""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import sys
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from multiprocessing.connection import wait as wait_for
+from pathlib import Path
+
+from ..errors import OptallocError
+from .suites import Suite
+
+ROW_COLUMNS = ("key", "suite", "instance", "position", "problem", "method", "kind", "options", "status",
+               "solution_status", "objective", "bound", "gap", "reference_value", "reference_kind",
+               "reference_verdict", "reference_gap", "time", "failure", "backend", "backend_version",
+               "optalloc_version", "python", "machine", "host", "finished_at")
+# Columns that describe where and when a row was made; everything else must be identical across executors.
+CIRCUMSTANTIAL = ("time", "host", "machine", "finished_at")
+
+
+class BenchError(OptallocError):
+    pass
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    suite: str
+    file: str
+    reader: str
+    index: int
+    instance: str
+    method: str
+    options: dict = field(default_factory=dict)
+    reader_options: dict = field(default_factory=dict)
+
+
+def make_tasks(suites: list[Suite], methods: list[str], options: dict, first: int | None = None) -> list[Task]:
+    """The grid, in suite, instance, method order. A method runs on the instances whose problem it solves;
+    a method that solves none of the suites' problems is an error (a typo in --methods should not pass)."""
+    from ..registry import check_usable, get_method
+
+    ms = [get_method(m) for m in methods]
+    opt_hash = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:8]
+    tasks: list[Task] = []
+    used = {m.name: False for m in ms}
+    problems = set()
+    for s in suites:
+        seen = 0
+        for f in s.files:
+            insts = _load_cached(str(f), s.reader, s.options)
+            for i, inst in enumerate(insts):
+                if first is not None and seen >= first:
+                    break
+                seen += 1
+                problems.add(inst.problem)
+                for m in ms:
+                    if not m.accepts(inst.problem):
+                        continue
+                    used[m.name] = True
+                    pos = f"{f.name}#{i}"
+                    tasks.append(Task(f"{s.name}/{pos}/{m.name}/{opt_hash}", s.name, str(f), s.reader, i, inst.name,
+                                      m.name, dict(options), dict(s.options)))
+    for m in ms:
+        if not used[m.name] and problems:
+            check_usable(m, sorted(problems)[0])  # raises, naming the problems the method does solve
+        if m.accepts(next(iter(problems), "")) or used[m.name]:
+            check_usable(m, m.problems[0])  # an unavailable backend fails before anything runs
+    return tasks
+
+
+# ------------------------------------------------------------------ one run (in a worker)
+_FILES: dict = {}
+_PLUGINS_LOADED = [False]
+
+
+def _load_cached(path: str, reader: str, options: dict):
+    key = (path, reader, json.dumps(options, sort_keys=True))
+    if key not in _FILES:
+        from .suites import load_file
+
+        _FILES[key] = load_file(Path(path), reader, options)
+    return _FILES[key]
+
+
+def load_plugins() -> None:
+    """Import the modules named in $OPTALLOC_PLUGINS (comma-separated): they register extra methods, in
+    the runner's own process and in every worker, local or on a cluster."""
+    if _PLUGINS_LOADED[0]:
+        return
+    _PLUGINS_LOADED[0] = True
+    import importlib
+
+    for name in filter(None, (x.strip() for x in os.environ.get("OPTALLOC_PLUGINS", "").split(","))):
+        importlib.import_module(name)
+
+
+def _machine() -> str:
+    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpus"
+
+
+def run_task(task: Task) -> dict:
+    """Solve one instance with one method and turn the certified result (or the failure) into a row."""
+    load_plugins()
+    from .. import __version__
+    from ..errors import VerificationError
+    from ..registry import get_method
+    from ..solve import solve
+
+    inst = _load_cached(task.file, task.reader, task.reader_options)[task.index]
+    m = get_method(task.method)
+    ref = inst.reference
+    row = {"key": task.key, "suite": task.suite, "instance": inst.name, "position": f"{Path(task.file).name}#{task.index}",
+           "problem": inst.problem, "method": m.name, "kind": m.kind, "options": json.dumps(task.options, sort_keys=True),
+           "status": None, "solution_status": None, "objective": None, "bound": None, "gap": None,
+           "reference_value": None if ref is None else float(ref.value),
+           "reference_kind": None if ref is None else ref.kind, "reference_verdict": None, "reference_gap": None,
+           "time": None, "failure": None, "backend": m.backend, "backend_version": m.backend_version(),
+           "optalloc_version": __version__, "python": platform.python_version(), "machine": _machine(),
+           "host": socket.gethostname(), "finished_at": None}
+    started = time.perf_counter()
+    try:
+        r = solve(inst, m, task.options)
+    except VerificationError as e:
+        row.update(status="error", solution_status="none", failure=f"verification: {e}")
+    except Exception as e:  # noqa: BLE001  (a crash of one run is a row, not the end of the suite)
+        row.update(status="error", solution_status="none", failure=f"crash: {type(e).__name__}: {e}")
+    else:
+        rr = r.reference or {}
+        row.update(status=str(r.status), solution_status=str(r.solution_status), objective=_f(r.objective),
+                   bound=_f(r.bound), gap=_f(r.gap), reference_verdict=rr.get("verdict"),
+                   reference_gap=_f(rr.get("gap")), failure=r.message if str(r.status) == "error" else None)
+    row["time"] = time.perf_counter() - started
+    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return row
+
+
+def _f(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if x == x and abs(x) != float("inf") else None
+
+
+def timeout_row(task: Task, limit: float, waited: float) -> dict:
+    """The row of a run whose worker was killed after its time limit plus the grace period."""
+    from .. import __version__
+    from ..registry import get_method
+
+    m = get_method(task.method)
+    return {"key": task.key, "suite": task.suite, "instance": task.instance,
+            "position": f"{Path(task.file).name}#{task.index}", "problem": None, "method": task.method,
+            "kind": m.kind, "options": json.dumps(task.options, sort_keys=True), "status": "time_limit",
+            "solution_status": "none", "objective": None, "bound": None, "gap": None, "reference_value": None,
+            "reference_kind": None, "reference_verdict": None, "reference_gap": None, "time": waited,
+            "failure": f"killed: no answer {waited:.1f} s after the start (time limit {limit:g} s plus grace)",
+            "backend": m.backend, "backend_version": m.backend_version(), "optalloc_version": __version__,
+            "python": platform.python_version(), "machine": _machine(), "host": socket.gethostname(),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+# ------------------------------------------------------------------ executors
+def _worker_main(conn) -> None:
+    try:
+        load_plugins()
+        from ..registry import all_methods
+
+        all_methods()  # import every family now, so start-up never counts against a run's time limit
+        conn.send("ready")
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            conn.send(run_task(task))
+    except (EOFError, KeyboardInterrupt):
+        return
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: Task | None = None
+        self.started = 0.0
+        self.ready = False  # set when the process has imported everything and said so
+
+    def give(self, task: Task) -> None:
+        self.task, self.started = task, time.perf_counter()
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.kill()
+
+
+def run_local(tasks: list[Task], emit, *, jobs: int, time_limit: float | None, grace: float) -> None:
+    """jobs == 0 runs in this process (no isolation: a hang is not killed); otherwise `jobs` spawned workers."""
+    if jobs == 0:
+        for t in tasks:
+            emit(run_task(t))
+        return
+    ctx = mp.get_context("spawn")  # fork after numba/HiGHS threads have started is not safe
+    workers = [_Worker(ctx) for _ in range(min(jobs, len(tasks)) or 1)]
+    pending = deque(tasks)
+    try:
+        while pending or any(w.task for w in workers):
+            for w in workers:
+                if w.ready and w.task is None and pending:
+                    w.give(pending.popleft())
+            listening = [w for w in workers if w.task is not None or not w.ready]
+            ready = wait_for([w.conn for w in listening], timeout=0.25)
+            for w in listening:
+                if w.conn in ready:
+                    try:
+                        msg = w.conn.recv()
+                    except (EOFError, OSError):
+                        if w.task is None:
+                            raise BenchError(f"a worker process died while starting (exit code {w.proc.exitcode})")
+                        workers[workers.index(w)] = _Worker(ctx)
+                        row = _dead_row(w)
+                        w.task = None
+                        emit(row)
+                        continue
+                    if msg == "ready":
+                        w.ready = True
+                        continue
+                    w.task = None
+                    emit(msg)
+                elif w.task is not None and time_limit is not None and time.perf_counter() - w.started > time_limit + grace:
+                    waited = time.perf_counter() - w.started
+                    task = w.task
+                    w.kill()
+                    workers[workers.index(w)] = _Worker(ctx)
+                    emit(timeout_row(task, time_limit, waited))
+    finally:
+        for w in workers:
+            w.stop()
+
+
+def _dead_row(w: _Worker) -> dict:
+    w.proc.join(1)
+    row = timeout_row(w.task, 0.0, time.perf_counter() - w.started)
+    row.update(status="error", failure=f"crash: the worker process died (exit code {w.proc.exitcode})")
+    return row
+
+
+def run_dask(tasks: list[Task], emit, *, scheduler: str) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise BenchError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as e:
+        raise BenchError(f"--scheduler {scheduler}: cannot connect ({e})") from None
+    try:
+        futures = [client.submit(run_task, t, key=f"optalloc-{hashlib.sha1(t.key.encode()).hexdigest()}",
+                                 pure=False) for t in tasks]
+        for fut in as_completed(futures):
+            emit(fut.result())
+    finally:
+        client.close()
+
+
+# ------------------------------------------------------------------ results file
+def journal_path(output: Path) -> Path:
+    return output.with_name(output.name + ".journal.jsonl")
+
+
+def read_rows(path: str | os.PathLike) -> list[dict]:
+    """Rows of a results file: parquet, or a journal (JSON Lines). A parquet file whose journal holds more
+    rows (the run was killed between checkpoints) is read from the journal."""
+    path = Path(path)
+    if path.suffix == ".jsonl":
+        return _read_journal(path)
+    j = journal_path(path)
+    rows = []
+    if path.is_file():
+        import pandas as pd
+
+        rows = pd.read_parquet(path).astype(object).where(lambda df: df.notna(), None).to_dict("records")
+    if j.is_file():
+        jr = _read_journal(j)
+        if len(jr) > len(rows):
+            return jr
+    if not rows and not path.is_file() and not j.is_file():
+        raise BenchError(f"{path}: not found")
+    return rows
+
+
+def _read_journal(path: Path) -> list[dict]:
+    rows = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            break  # a line cut by a kill mid-write: everything before it is whole
+    return rows
+
+
+def write_parquet(rows: list[dict], path: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    from ..files import atomic_write_bytes
+
+    df = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
+    for c in ("objective", "bound", "gap", "reference_value", "reference_gap", "time"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    atomic_write_bytes(path, buf.getvalue(), overwrite=True)
+
+
+# ------------------------------------------------------------------ progress
+class Progress:
+    """A bar on a terminal (done / total, failures, elapsed); plain lines at most every 2 s otherwise."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done, self.failures = total, 0, 0
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self.last = 0.0
+
+    def update(self, row: dict) -> None:
+        self.done += 1
+        self.failures += row.get("failure") is not None and row["status"] in ("error", "time_limit")
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if self.tty:
+            width = 30
+            fill = int(width * self.done / max(1, self.total))
+            self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total}  "
+                              f"failures {self.failures}  elapsed {now - self.start:.1f} s")
+            self.stream.flush()
+        elif now - self.last >= 2.0 or self.done == self.total:
+            self.last = now
+            print(f"optalloc bench: {self.done}/{self.total} done, {self.failures} failures, "
+                  f"{now - self.start:.1f} s", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# ------------------------------------------------------------------ the whole run
+@dataclass
+class RunSummary:
+    output: Path
+    rows: list[dict]
+    ran: int
+    skipped: int
+    seconds: float
+
+    def to_dict(self):
+        d = asdict(self)
+        d.pop("rows")
+        d["output"] = str(self.output)
+        return d
+
+
+def bench(suites: list[Suite], methods: list[str], *, options: dict | None = None, output: str | os.PathLike,
+          jobs: int = 1, scheduler: str | None = None, resume: bool = False, force: bool = False,
+          grace: float = 10.0, first: int | None = None, progress: bool = True,
+          checkpoint_seconds: float = 5.0) -> RunSummary:
+    load_plugins()
+    options = dict(options or {})
+    output = Path(output)
+    journal = journal_path(output)
+    if resume and force:
+        raise BenchError("--resume and --force exclude each other: resume keeps the rows, force discards them")
+    exists = output.exists() or journal.exists()
+    if exists and not (resume or force):
+        raise BenchError(f"{output}: already exists; pass --resume to continue that run or --force to start over "
+                         f"(nothing was written)")
+    if force:
+        for p in (output, journal):
+            if p.exists():
+                p.unlink()
+    tasks = make_tasks(suites, methods, options, first)
+    rows = read_rows(output) if resume and exists else []
+    done = {r["key"] for r in rows}
+    todo = [t for t in tasks if t.key not in done]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    bar = Progress(len(todo), enabled=progress)
+    started = time.perf_counter()
+    last_checkpoint = [time.perf_counter()]
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def emit(row: dict) -> None:
+        rows.append(row)
+        os.write(fd, (json.dumps(row, allow_nan=False) + "\n").encode())  # one write per row: whole lines
+        bar.update(row)
+        if time.perf_counter() - last_checkpoint[0] >= checkpoint_seconds:
+            write_parquet(rows, output)
+            last_checkpoint[0] = time.perf_counter()
+
+    try:
+        if scheduler:
+            run_dask(todo, emit, scheduler=scheduler)
+        else:
+            run_local(todo, emit, jobs=jobs, time_limit=options.get("time_limit"), grace=grace)
+    finally:
+        os.fsync(fd)
+        os.close(fd)
+        bar.close()
+        write_parquet(rows, output)
+    return RunSummary(output, rows, len(todo), len(tasks) - len(todo), time.perf_counter() - started)

@@ -1,0 +1,134 @@
+"""Benchmark suites: named sets of instance files with their reader, reference kind and provenance.
+
+Suites are declared in a manifest (`instances/MANIFEST.json`, format "optalloc-manifest"). A bundled suite
+lists `files` relative to the manifest's folder; a shared suite gives a `path` relative to the repository
+(usually into ../shared/data), optionally with a `glob` when the path is a folder. Suites whose files are
+absent (no ../shared beside the repository) are listed as unavailable rather than failing."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import OptallocError
+
+
+class SuiteError(OptallocError):
+    pass
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    files: tuple[Path, ...]
+    reader: str  # "optalloc" for the native JSON / JSONL format, else a public format in READERS
+    reference_kind: str
+    provenance: str
+    problems: tuple[str, ...] = ()
+    declared: int | None = None  # instance count the manifest states
+    origin: str = "bundled"  # bundled | shared
+    options: dict = field(default_factory=dict)  # reader keyword arguments, e.g. {"sense": "max"}
+    unsupported: str = ""  # why the runner cannot read it (a reader only a script knows), else ""
+
+    @property
+    def available(self) -> bool:
+        return not self.unsupported and bool(self.files) and all(f.is_file() for f in self.files)
+
+    def load(self) -> list:
+        """Every instance of the suite, in file order."""
+        return [inst for f in self.files for inst in load_file(f, self.reader, self.options)]
+
+
+def load_file(path: Path, reader: str, options: dict | None = None) -> list:
+    if reader == "optalloc":
+        from ..instances import load
+
+        return load(path)
+    from ..instances.readers import READERS, read
+
+    if options:
+        return READERS[reader](path, **options)
+    return read(reader, path)
+
+
+def find_manifest(explicit: str | os.PathLike | None = None) -> Path:
+    """--manifest, then $OPTALLOC_MANIFEST, then ./instances/MANIFEST.json, then the one beside the package
+    (an editable install or a source checkout)."""
+    candidates = [explicit, os.environ.get("OPTALLOC_MANIFEST"), Path.cwd() / "instances" / "MANIFEST.json",
+                  Path(__file__).resolve().parents[2] / "instances" / "MANIFEST.json"]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return Path(c).resolve()
+    if explicit:
+        raise SuiteError(f"{explicit}: manifest not found")
+    raise SuiteError("no suite manifest found: run from the repository, or pass --manifest FILE "
+                     "(or set OPTALLOC_MANIFEST)")
+
+
+def load_manifest(path: str | os.PathLike | None = None) -> dict[str, Suite]:
+    mpath = find_manifest(path)
+    try:
+        doc = json.loads(mpath.read_text())
+    except json.JSONDecodeError as e:
+        raise SuiteError(f"{mpath}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    if doc.get("format") != "optalloc-manifest":
+        raise SuiteError(f"{mpath}: format: must be 'optalloc-manifest', got {doc.get('format')!r}")
+    here, repo = mpath.parent, mpath.parent.parent
+    suites: dict[str, Suite] = {}
+    for origin, key in (("bundled", "suites"), ("shared", "shared_suites")):
+        for name, raw in doc.get(key, {}).items():
+            suites[name] = _suite(name, raw, here, repo, origin, mpath)
+    return suites
+
+
+def _suite(name: str, raw: dict, here: Path, repo: Path, origin: str, mpath: Path) -> Suite:
+    where = f"{mpath}: {name}"
+    reader = raw.get("reader")
+    if not reader:
+        raise SuiteError(f"{where}: reader: is required")
+    unsupported = ""
+    if reader != "optalloc":
+        from ..instances.readers import READERS
+
+        if reader not in READERS:
+            # listed (a benchmark script reads it), but not runnable here
+            unsupported = f"reader {reader!r} is a benchmark script's own"
+    if "files" in raw:
+        files = tuple(here / f for f in raw["files"])
+    elif "path" in raw:
+        base = (repo / raw["path"]).resolve()
+        if "glob" in raw:
+            files = tuple(sorted(base.glob(raw["glob"]), key=_natural)) if base.is_dir() else ()
+        else:
+            files = (base,)
+    else:
+        raise SuiteError(f"{where}: needs 'files' or 'path'")
+    return Suite(name, files, reader, raw.get("reference_kind", "optimal"), raw.get("provenance", ""),
+                 tuple(raw.get("problems", ())), raw.get("instances"), origin, dict(raw.get("reader_options", {})),
+                 unsupported)
+
+
+def _natural(p: Path):
+    """gap2 before gap10."""
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
+
+
+def resolve(names: list[str], manifest: str | os.PathLike | None = None) -> list[Suite]:
+    suites = load_manifest(manifest)
+    out = []
+    for n in names:
+        if n not in suites:
+            raise SuiteError(f"suite {n!r}: unknown; run 'optalloc suites' for the list "
+                             f"({', '.join(sorted(suites))})")
+        s = suites[n]
+        if s.unsupported:
+            raise SuiteError(f"suite {n!r}: cannot be run by optalloc bench: {s.unsupported}")
+        if not s.available:
+            missing = [str(f) for f in s.files if not f.is_file()] or ["(no file matches)"]
+            raise SuiteError(f"suite {n!r}: files not found ({missing[0]}); shared suites need ../shared/data "
+                             f"beside the repository")
+        out.append(s)
+    return out
