@@ -202,7 +202,7 @@ def test_time_limit_returns_best_and_bound(shared_data):
     r = solve(inst, "tardiness.dp", time_limit=2)
     assert r.status.value == "time_limit" and r.time < 2.5
     assert 0 < r.bound <= inst.reference.value <= r.objective
-    assert r.objective - r.bound < 0.01 * r.objective  # the level-2 bound is within 1 % by then
+    assert r.objective - r.bound < 0.05 * r.objective  # the Lagrangian bound is within a few % by then
 
 
 def test_bundled_wt40_instances_are_proven():

@@ -764,8 +764,9 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
 
     # 1. incumbent
     seq = _start_sequence(p, d, w)
-    seq, ub = iterated_dynasearch(seq, p, d, w, deadline=deadline, max_kicks=5000,
-                                  target=0.0, seed=seed)
+    # at most a fifth of a time limit: the bound needs the rest to certify anything
+    search = deadline if time_limit is None else Deadline(0.2 * deadline.remaining())
+    seq, ub = iterated_dynasearch(seq, p, d, w, deadline=search, max_kicks=5000, target=0.0, seed=seed)
     stats["heuristic_seconds"] = time.perf_counter() - t0
 
     def result(bound, stopped):

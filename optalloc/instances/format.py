@@ -173,16 +173,10 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
 
 def load(path: str | os.PathLike) -> list[Instance]:
     """Read every instance of an optalloc JSON or JSONL file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FormatError("file", "does not exist", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise FormatError("file", "is not UTF-8 text", source=str(path)) from None
-    except IsADirectoryError:
-        raise FormatError("file", "is a directory", source=str(path)) from None
-    return loads(text, str(path))
+    from .readers.text import read_text
+
+    text, src = read_text(path)
+    return loads(text, src)
 
 
 def dumps(instances: Iterable[Instance]) -> str:

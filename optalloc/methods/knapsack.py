@@ -65,16 +65,10 @@ def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
     """Build (or take) the Pyomo model, hand its arrays to HiGHS, and load the solution back into it."""
     from ..models.knapsack import decode, mip
-    from ..models.linear import from_pyomo
-    from ..solvers.highs import solve_linear
+    from ..solvers.highs import solve_pyomo
 
     model = mip(instance) if model is None else model
-    lm, variables = from_pyomo(model)
-    lo = solve_linear(lm, options, deadline)
-    if lo.x is not None:
-        for var, val in zip(variables, lo.x):
-            var.set_value(round(val) if var.is_integer() or var.is_binary() else val, skip_validation=True)
-    return _linear_outcome(instance, lo, decode)
+    return _linear_outcome(instance, solve_pyomo(model, options, deadline), decode)
 
 
 # ------------------------------------------------------------------ CP-SAT

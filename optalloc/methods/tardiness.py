@@ -115,16 +115,11 @@ def _arrays(formulation: str):
 
 
 def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
-    from ..models.linear import from_pyomo
     from ..models.tardiness import positional_mip
-    from ..solvers.highs import solve_linear
+    from ..solvers.highs import solve_pyomo
 
     model = positional_mip(instance) if model is None else model
-    lm, variables = from_pyomo(model)
-    lo = solve_linear(lm, options, deadline)
-    if lo.x is not None:
-        for var, val in zip(variables, lo.x):
-            var.set_value(round(val) if var.is_binary() else val, skip_validation=True)
+    lo = solve_pyomo(model, options, deadline)
     # decode by name: from_pyomo orders columns as Pyomo does, not as the array builder
     sol = None
     if lo.x is not None and lo.status != Status.INFEASIBLE:

@@ -84,15 +84,21 @@ def positional_arrays(instance: Instance, valid_inequalities: bool = True) -> Li
         add(np.concatenate([np.arange(n), J[sel]]), np.concatenate([iC + np.arange(n), iu + q[sel]]),
             np.concatenate([np.ones(n), -pi[J[sel], K[sel]]]), p.astype(float).tolist(), [INF] * n,
             [f"earliest_completion_{j}" for j in range(n)])
+    col_names = ([f"u_{j}_{k}" for j, k in zip(J.tolist(), K.tolist())] + [f"c_{k}" for k in range(n)]
+                 + [f"C_{j}" for j in range(n)] + [f"T_{j}" for j in range(n)])
+    return _binaries_then_tardiness(rows, cols, vals, r, ncol, nu, iT, w, lo, hi, names, col_names)
+
+
+def _binaries_then_tardiness(rows, cols, vals, r, ncol, nbin, iT, w, lo, hi, names, col_names) -> LinearModel:
+    """The common tail of the positional and ordering models: the first `nbin` columns are binaries, the
+    objective is Σ w_j T_j over the columns from iT on, every other column is continuous and >= 0."""
     A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
     c = np.zeros(ncol)
     c[iT:] = w
     integer = np.zeros(ncol, dtype=bool)
-    integer[:nu] = True
+    integer[:nbin] = True
     col_hi = np.full(ncol, INF)
-    col_hi[:nu] = 1.0
-    col_names = ([f"u_{j}_{k}" for j, k in zip(J.tolist(), K.tolist())] + [f"c_{k}" for k in range(n)]
-                 + [f"C_{j}" for j in range(n)] + [f"T_{j}" for j in range(n)])
+    col_hi[:nbin] = 1.0
     return LinearModel("min", c, A, np.asarray(lo), np.asarray(hi), np.zeros(ncol), col_hi, integer, col_names,
                        names)
 
@@ -229,16 +235,8 @@ def ordering_arrays(instance: Instance) -> LinearModel:
         names += [f"transitive_{x}_{y}_{z}" for x, y, z in zip(a.tolist(), b.tolist(), c3.tolist())]
         names += [f"transitive_rev_{x}_{y}_{z}" for x, y, z in zip(a.tolist(), b.tolist(), c3.tolist())]
         r += 2 * nt
-    A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, ncol))
-    c = np.zeros(ncol)
-    c[iT:] = w
-    integer = np.zeros(ncol, dtype=bool)
-    integer[:npair] = True
-    col_hi = np.full(ncol, INF)
-    col_hi[:npair] = 1.0
     col_names = [f"y_{i}_{j}" for i, j in zip(I.tolist(), Jc.tolist())] + [f"T_{j}" for j in range(n)]
-    return LinearModel("min", c, A, np.asarray(lo), np.asarray(hi), np.zeros(ncol), col_hi, integer, col_names,
-                       names)
+    return _binaries_then_tardiness(rows, cols, vals, r, ncol, npair, iT, w, lo, hi, names, col_names)
 
 
 def ordering_mip(instance: Instance):

@@ -157,3 +157,16 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
     return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra)
+
+
+def solve_pyomo(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
+    """Solve a linear Pyomo model on HiGHS through its arrays and load the values back into the model, so
+    the user's model holds the answer; binaries and integers are rounded when loaded."""
+    from ..models.linear import from_pyomo
+
+    lm, variables = from_pyomo(model)
+    lo = solve_linear(lm, options, deadline)
+    if lo.x is not None:
+        for var, val in zip(variables, lo.x):
+            var.set_value(round(val) if var.is_integer() or var.is_binary() else val, skip_validation=True)
+    return lo

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
+from .text import read_text
 from ..format import Instance, make_instance
 
 FORMAT_HELP = {
@@ -18,14 +19,6 @@ FORMAT_HELP = {
 }
 
 
-def _text(path) -> tuple[str, str]:
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8"), str(p)
-    except FileNotFoundError:
-        raise FormatError("file", "does not exist", source=str(p)) from None
-    except UnicodeDecodeError:
-        raise FormatError("file", "is not UTF-8 text", source=str(p)) from None
 
 
 def _int(tok: str, where: str, src: str) -> int:
@@ -45,7 +38,7 @@ def _num(tok: str, where: str, src: str):
 
 # ------------------------------------------------------------------ Pisinger CSV
 def read_pisinger(path) -> list[Instance]:
-    text, src = _text(path)
+    text, src = read_text(path)
     lines = text.splitlines()
     out, i = [], 0
     while i < len(lines):
@@ -116,7 +109,7 @@ def _fmt(x) -> str:
 
 # ------------------------------------------------------------------ Pisinger large_scale
 def read_pisinger_large(path, optimum_path=None) -> list[Instance]:
-    text, src = _text(path)
+    text, src = read_text(path)
     toks = text.split()
     if len(toks) < 2:
         raise FormatError("line 1", "must be 'n c'", source=src)
@@ -153,7 +146,7 @@ def write_pisinger_large(instances, path, *, overwrite=False):
 
 # ------------------------------------------------------------------ Jooken 2022
 def read_jooken(path, optimum: int | None = None) -> list[Instance]:
-    text, src = _text(path)
+    text, src = read_text(path)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise FormatError("file", "is empty", source=src)
@@ -183,7 +176,7 @@ def write_jooken(instances, path, *, overwrite=False):
 
 # ------------------------------------------------------------------ OR-Library mknap1 / mknapcb
 def read_mknap(path) -> list[Instance]:
-    text, src = _text(path)
+    text, src = read_text(path)
     toks = text.split()
     pos = 0
 

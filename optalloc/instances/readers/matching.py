@@ -16,15 +16,13 @@ import numpy as np
 
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
+from .text import read_text
 from ..format import Instance, make_instance
 
 
 def _tokens(path) -> tuple[list[str], str]:
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8").split(), str(p)
-    except FileNotFoundError:
-        raise FormatError("file", "does not exist", source=str(p)) from None
+    text, src = read_text(path)
+    return text.split(), src
 
 
 def _ints(toks, src, what):

@@ -18,17 +18,12 @@ import numpy as np
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
 from ..format import Instance, make_instance
+from .text import read_text
 
 # Proven optimal values for the OR-Library sets (100b: after iterated dynasearch, proven by Tanaka's SSDP).
 _ORLIB_OPT = {40: "wtopt40.txt", 50: "wtopt50.txt", 100: "wtbest100b.txt"}
 
 
-def _read(path) -> tuple[str, str]:
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8"), str(p)
-    except FileNotFoundError:
-        raise FormatError("file", "does not exist", source=str(p)) from None
 
 
 def _ints(toks, src, what) -> np.ndarray:
@@ -47,7 +42,7 @@ def _make(name, data, ref, meta, src) -> Instance:
 
 
 def read_orlib_wt(path, n: int | None = None) -> list[Instance]:
-    text, src = _read(path)
+    text, src = read_text(path)
     stem = Path(src).stem
     if n is None:
         m = re.search(r"(\d+)$", stem)
@@ -89,7 +84,7 @@ def write_orlib_wt(instances, path, *, overwrite=False):
 
 
 def read_smtt(path) -> list[Instance]:
-    text, src = _read(path)
+    text, src = read_text(path)
     lines = [(k + 1, ln) for k, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise FormatError("file", "holds no instance", source=src)
