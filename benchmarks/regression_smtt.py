@@ -41,11 +41,12 @@ def _warm_up():
     """Load the numba cache once per process, so the first instance's time is not the load time."""
     if not _WARM:
         import optalloc
+        from optalloc.instances.generators.scheduling import potts_vw
 
-        tiny = optalloc.make_instance("tardiness", "warm-up", {"processing_times": [3, 2, 4, 1, 5],
-                                                               "due_dates": [2, 3, 4, 1, 6], "weights": [1, 2, 1, 3, 2]})
-        for m in ("tardiness.dp", "tardiness.iterated_dynasearch"):
-            optalloc.solve(tiny, m, time_limit=5)
+        # large enough to reach every phase (bounds, set DP), so all compiled code is loaded before timing
+        for inst in (potts_vw(30, 0.6, 0.4, weighted=True, seed=1), potts_vw(30, 0.6, 0.4, seed=2)):
+            for m in ("tardiness.dp", "tardiness.iterated_dynasearch"):
+                optalloc.solve(inst, m, time_limit=5)
         _WARM.append(True)
 
 

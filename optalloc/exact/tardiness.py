@@ -686,11 +686,12 @@ def successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline, *, s
     bound = B[0, n, 0] + lam_sum
     M: list[int] = []
     stats = {"rounds": 0}
-    per_state = 0.0
     # round 0 (no modifiers) on the sparse graph keeps only the (time, job) nodes that some path within the
     # cutoff goes through; a round with `step` more modifiers can have up to 2^step states per node
+    started = time.perf_counter()
     status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, np.zeros(0, dtype=np.int64),
                                           0, keys, vals, cutoff, max_states, max_edges)
+    per_state = (time.perf_counter() - started) / max(1, len(keys))  # seconds per kept state, an overestimate
     stats["alive_nodes"] = len(keys)
     if status == 1:
         return "memory_limit", bound, None, stats
@@ -707,9 +708,12 @@ def successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline, *, s
         m_prev = len(M)
         M += viol[:min(step, mask_bits - len(M))]
         started = time.perf_counter()
+        cap = max_states
+        if deadline.limit is not None and per_state > 0:
+            cap = min(cap, max(1000, int(0.8 * deadline.remaining() / per_state)))  # a pass has no clock inside
         status, b, path, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before,
                                                  np.asarray(M, dtype=np.int64), m_prev, keys, vals, cutoff,
-                                                 max_states, max_edges)
+                                                 cap, 10 * cap)
         per_state = (time.perf_counter() - started) / max(1, len(keys))
         stats.update(rounds=stats["rounds"] + 1, modifiers=len(M), alive_states=len(keys))
         if status == 1:

@@ -326,10 +326,14 @@ def local_search(seq, p, d, w, *, swap_window: int = 64):
 
 
 def iterated_dynasearch(seq, p, d, w, *, deadline=None, max_kicks: int = 5000, stall: int | None = None,
-                        strength: int = 6, swap_window: int = 64, target: float = -np.inf, seed: int = 0,
+                        strength: int | None = None, swap_window: int = 64, target: float = -np.inf, seed: int = 0,
                         reach: int | None = None):
     """Iterated dynasearch from `seq`. Runs in batches of kicks so the deadline is checked between batches;
-    stops after `max_kicks`, after `stall` kicks without improvement, at the deadline or at `target`."""
+    stops after `max_kicks`, after `stall` kicks without improvement, at the deadline or at `target`.
+    A kick is `strength` random swaps: 6 up to 150 jobs, 3 beyond (measured: 6 finds every wt100 optimum
+    within 1 s where 3 misses one; at n = 500, 3 gives 0.07 % mean gap where 6 gives 0.10 %)."""
+    if strength is None:
+        strength = 6 if len(p) <= 150 else 3
     pf, df, wf = _floats(p, d, w)
     best = dynasearch(np.asarray(seq, dtype=np.int64), pf, df, wf, int(swap_window))
     best_v = sequence_cost(best, pf, df, wf)

@@ -179,7 +179,7 @@ def run_local_search(instance, options: SolveOptions, deadline: Deadline) -> Out
 
 def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     """Without a time limit: the bound first (it is the early-stop target), then kicks until the stall limit or
-    the bound. With one: kicks get 65 % of it (the closed-form bound as target), the Lagrangian bound the rest,
+    the bound. With one: kicks get 55 % of it (the closed-form bound as target), the Lagrangian bound the rest,
     because on hard instances the bound would otherwise eat the search's time."""
     from ..heuristics.tardiness import iterated_dynasearch, local_search, sequence_cost
 
@@ -192,11 +192,12 @@ def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome
         bound = heuristic_bound(p, d, w, ub, work=2e8, deadline=deadline)
         seq, val = iterated_dynasearch(seq, p, d, w, deadline=deadline, target=bound, seed=options.seed, **kw)
     else:
-        share = Deadline(0.65 * deadline.remaining())
+        share = Deadline(0.55 * deadline.remaining())
+        kw.setdefault("stall", 10**9)  # with a time limit the search uses its share instead of a stall rule
         seq, val = iterated_dynasearch(seq, p, d, w, deadline=share, target=closed_form_bound(p, d, w),
                                        seed=options.seed, **kw)
         # stop a little early: evaluation and certification of the answer come after the bound
-        bound = heuristic_bound(p, d, w, float(val), work=2e8, deadline=Deadline(0.9 * deadline.remaining()))
+        bound = heuristic_bound(p, d, w, float(val), work=2e8, deadline=Deadline(0.8 * deadline.remaining()))
     status = Status.TIME_LIMIT if deadline.expired() else Status.COMPLETED
     return Outcome(status, {"sequence": np.asarray(seq).tolist()}, None, bound, status.value)
 
