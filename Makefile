@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m optalloc.warmup   # compile the numba kernels once, so no solve pays for it in its time limit
 	touch $(STAMP)
 
 install: $(STAMP)
