@@ -384,9 +384,9 @@ def _hash(words, r):
 
 
 @njit(cache=True)
-def _expand(words, g, t, last, p, d, w, lam, B, M, b1, f1, b2, lam_left, cutoff, cap, pred):
+def _expand(words, g, t, last, p, d, w, lam, B, b1, f1, b2, lam_left, cutoff, cap, pred):
     """All children of one level that survive the bound and the adjacent-swap test, merged by job set.
-    The cost to go is B[u, j, mask of M done] (level 2) when B has rows, else the level-1 path values.
+    The cost to go is B[u, j, 0] (level 2, no modifiers) when B has rows, else the level-1 path values.
     Returns the next level (words, g, t, last, parent) and, for bound reporting, the smallest child bound
     (inf when no child survives). count = -1 means the state budget `cap` was exceeded."""
     m, K = words.shape
@@ -399,16 +399,9 @@ def _expand(words, g, t, last, p, d, w, lam, B, M, b1, f1, b2, lam_left, cutoff,
     table = Dict.empty(key_type=types.int64, value_type=types.int64)
     count = 0
     low = np.inf
-    mbit = np.zeros(n, dtype=np.int64)
-    for q in range(len(M)):
-        mbit[M[q]] = 1 << q
     for s in range(m):
         ts = t[s]
         l = last[s]
-        pmask = 0
-        for q in range(len(M)):
-            if words[s, M[q] >> 6] & (np.uint64(1) << np.uint64(M[q] & 63)):
-                pmask |= 1 << q
         for j in range(n):
             word = j >> 6
             bit = np.uint64(1) << np.uint64(j & 63)
@@ -432,7 +425,7 @@ def _expand(words, g, t, last, p, d, w, lam, B, M, b1, f1, b2, lam_left, cutoff,
                     continue
             gj = g[s] + cj
             if B.shape[0] > 1:
-                rest = B[u, j, pmask | mbit[j]]
+                rest = B[u, j, 0]
             else:
                 rest = b1[u] if f1[u] != j else b2[u]
             lb = gj + rest + lam_left[s] - lam[j]
@@ -784,6 +777,24 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         lb_eff = np.ceil(lb - 1e-6) if integral else lb
         return ub - lb_eff <= max(abs_gap, rel_gap * abs(ub)) + 1e-9
 
+    def settled(out, lb):
+        """The result when a DP over job sets ended the search (nothing beats the incumbent, a better
+        schedule was found, or the clock ran out); None when it only outgrew its state budget."""
+        nonlocal seq, ub
+        kind = out[0]
+        if kind == "overflow":
+            return None
+        if kind == "none":
+            stats.update(peak_states=out[1])
+            return result(ub, "optimal")
+        stats.update(peak_states=out[2])
+        if kind == "time_limit":
+            return result(max(lb, out[1]), "time_limit")
+        val = sequence_cost(out[1], pf, df, wf)  # "found": the DP's optimum, recomputed
+        if val < ub:
+            seq, ub = out[1], val
+        return result(ub, "optimal")
+
     if ub <= 1e-9:
         return result(0.0, "optimal")
 
@@ -813,19 +824,9 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
                 return result(lb, "optimal")
             if deadline.expired():
                 return result(lb, "time_limit")
-            out = _set_dp(p, df, wf, lam, P, ub, integral, budget_stage, pred, deadline, before)
-            if out[0] == "none":
-                stats.update(peak_states=out[1])
-                return result(ub, "optimal")
-            if out[0] == "found":
-                val = sequence_cost(out[1], pf, df, wf)
-                if val < ub:
-                    seq, ub = out[1], val
-                stats.update(peak_states=out[2])
-                return result(ub, "optimal")
-            if out[0] == "time_limit":
-                stats.update(peak_states=out[2])
-                return result(max(lb, out[1]), "time_limit")
+            done = settled(_set_dp(p, df, wf, lam, P, ub, integral, budget_stage, pred, deadline, before), lb)
+            if done is not None:
+                return done
         cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
         stopped, b, found, st = successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline)
         stats.update({f"ssdp_{k}": v for k, v in st.items()})
@@ -850,42 +851,29 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         if deadline.expired():
             return result(lb, "time_limit")
         out = _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before if level == 2 else None)
-        kind = out[0]
-        if kind == "overflow":
-            if budget >= max_states:
-                stats.update(peak_states=out[1])
-                return result(lb, "memory_limit")
-            budget = min(max_states, budget * 4)
-            if level == 1:
-                b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, lam0=lam,
-                                               deadline=deadline, before=before)
-                its_total[1] += its
-                lb = max(lb, b)
-            continue
-        if kind == "time_limit":
-            stats.update(peak_states=out[2])
-            return result(max(lb, out[1]), "time_limit")
-        if kind == "none":
+        done = settled(out, lb)
+        if done is not None:
+            return done
+        if budget >= max_states:
             stats.update(peak_states=out[1])
-            return result(ub, "optimal")
-        order, peak = out[1], out[2]
-        stats.update(peak_states=peak)
-        val = sequence_cost(order, pf, df, wf)
-        if val < ub:
-            seq, ub = order, val
-        return result(ub, "optimal")
+            return result(lb, "memory_limit")
+        budget = min(max_states, budget * 4)
+        if level == 1:
+            b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, lam0=lam,
+                                           deadline=deadline, before=before)
+            its_total[1] += its
+            lb = max(lb, b)
 
 
-def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None, M=None):
+def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None):
     """Run the DP over job sets, bounded by the level-2 table when `before` is given, else by level 1.
     Returns ("overflow", peak) | ("time_limit", bound, peak) | ("none", peak) when nothing beats ub |
     ("found", sequence, peak)."""
     n = len(p)
     K = pred.shape[1]
     E, L = job_windows(p, before if before is not None else np.zeros((n, n), dtype=np.bool_))
-    M = np.zeros(0, dtype=np.int64) if M is None else np.asarray(M, dtype=np.int64)
     if before is not None:
-        B = backward_lr2(p, df, wf, lam, P, E, L, before, M)
+        B = backward_lr2(p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
         b1 = b2 = np.zeros(1)
         f1 = np.zeros(1, dtype=np.int64)
     else:
@@ -906,7 +894,7 @@ def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None
             return ("time_limit", low, peak)  # this level would overrun the time limit
         started, expanded = time.perf_counter(), len(g)
         lam_left = _lam_left(words, lam_total, lam)
-        words, g, tt, last, par, low, count = _expand(words, g, tt, last, p, df, wf, lam, B, M, b1, f1, b2,
+        words, g, tt, last, par, low, count = _expand(words, g, tt, last, p, df, wf, lam, B, b1, f1, b2,
                                                       lam_left, cutoff, budget, pred)
         if count < 0:
             return ("overflow", max(peak, budget))
