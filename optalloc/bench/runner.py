@@ -116,10 +116,27 @@ def _machine() -> str:
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cpus"
 
 
+def _base_row(task: Task, method) -> dict:
+    """Every column, None where the run has not said anything yet: what a row is before its result."""
+    from .. import __version__
+
+    row = dict.fromkeys(ROW_COLUMNS)
+    row.update(key=task.key, suite=task.suite, instance=task.instance,
+               position=f"{Path(task.file).name}#{task.index}", method=method.name, kind=method.kind,
+               options=json.dumps(task.options, sort_keys=True), backend=method.backend,
+               backend_version=method.backend_version(), optalloc_version=__version__,
+               python=platform.python_version(), machine=_machine(), host=socket.gethostname())
+    return row
+
+
+def _finished(row: dict) -> dict:
+    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return row
+
+
 def run_task(task: Task) -> dict:
     """Solve one instance with one method and turn the certified result (or the failure) into a row."""
     load_plugins()
-    from .. import __version__
     from ..errors import VerificationError
     from ..registry import get_method
     from ..solve import solve
@@ -127,14 +144,10 @@ def run_task(task: Task) -> dict:
     inst = _load_cached(task.file, task.reader, task.reader_options)[task.index]
     m = get_method(task.method)
     ref = inst.reference
-    row = {"key": task.key, "suite": task.suite, "instance": inst.name, "position": f"{Path(task.file).name}#{task.index}",
-           "problem": inst.problem, "method": m.name, "kind": m.kind, "options": json.dumps(task.options, sort_keys=True),
-           "status": None, "solution_status": None, "objective": None, "bound": None, "gap": None,
-           "reference_value": None if ref is None else float(ref.value),
-           "reference_kind": None if ref is None else ref.kind, "reference_verdict": None, "reference_gap": None,
-           "time": None, "failure": None, "backend": m.backend, "backend_version": m.backend_version(),
-           "optalloc_version": __version__, "python": platform.python_version(), "machine": _machine(),
-           "host": socket.gethostname(), "finished_at": None}
+    row = _base_row(task, m)
+    row.update(instance=inst.name, problem=inst.problem,
+               reference_value=None if ref is None else float(ref.value),
+               reference_kind=None if ref is None else ref.kind)
     started = time.perf_counter()
     try:
         r = solve(inst, m, task.options)
@@ -148,8 +161,7 @@ def run_task(task: Task) -> dict:
                    bound=_f(r.bound), gap=_f(r.gap), reference_verdict=rr.get("verdict"),
                    reference_gap=_f(rr.get("gap")), failure=r.message if str(r.status) == "error" else None)
     row["time"] = time.perf_counter() - started
-    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return row
+    return _finished(row)
 
 
 def _f(x):
@@ -161,19 +173,12 @@ def _f(x):
 
 def timeout_row(task: Task, limit: float, waited: float) -> dict:
     """The row of a run whose worker was killed after its time limit plus the grace period."""
-    from .. import __version__
     from ..registry import get_method
 
-    m = get_method(task.method)
-    return {"key": task.key, "suite": task.suite, "instance": task.instance,
-            "position": f"{Path(task.file).name}#{task.index}", "problem": None, "method": task.method,
-            "kind": m.kind, "options": json.dumps(task.options, sort_keys=True), "status": "time_limit",
-            "solution_status": "none", "objective": None, "bound": None, "gap": None, "reference_value": None,
-            "reference_kind": None, "reference_verdict": None, "reference_gap": None, "time": waited,
-            "failure": f"killed: no answer {waited:.1f} s after the start (time limit {limit:g} s plus grace)",
-            "backend": m.backend, "backend_version": m.backend_version(), "optalloc_version": __version__,
-            "python": platform.python_version(), "machine": _machine(), "host": socket.gethostname(),
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    row = _base_row(task, get_method(task.method))
+    row.update(status="time_limit", solution_status="none", time=waited,
+               failure=f"killed: no answer {waited:.1f} s after the start (time limit {limit:g} s plus grace)")
+    return _finished(row)
 
 
 # ------------------------------------------------------------------ executors
