@@ -131,6 +131,22 @@ def test_exact_matches_brute_force_and_heuristics_never_beat_it(inst):
         assert h.objective >= opt and h.bound <= opt
 
 
+@pytest.mark.parametrize("p,d,opt", [
+    ([1, 11, 1, 3, 11], [0, 1, 17, 0, -1], 47),
+    ([1, 1, 1, 9, 9], [0, 0, 12, 0, 1], 34),
+])
+def test_lagrangian_bound_stays_below_the_optimum_when_deflection_turns_downhill(p, d, opt):
+    """Found by hypothesis: the deflected direction pointed opposite the subgradient, the multipliers grew
+    to 1e17 and L(λ) lost its precision, certifying 48 > 47 and 64 > 35."""
+    inst = small_instance(p, d, None)
+    assert brute(inst.data) == opt
+    b, lam, _ = X.lagrangian_bound(np.array(p), np.array(d, dtype=float), np.ones(len(p)), opt + 1,
+                                   iterations=2000)
+    assert opt - 1 < b <= opt and np.abs(lam).max() < 100
+    h = solve(inst, "tardiness.mddc")
+    assert h.objective == opt + 1 and h.bound == opt
+
+
 def _arrays(dd):
     return dd.p.astype(np.int64), dd.d.astype(np.float64), dd.w.astype(np.float64)
 

@@ -229,18 +229,34 @@ def _relaxation(level, p, d, w, lam, P, E, L, before, M):
 @njit(cache=True)
 def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha, patience, stop_gap):
     """Deflected subgradient ascent (Camerini-Fratta-Maffioli direction, Polyak step towards `ub`). The step
-    halves after `patience` iterations without a better bound. Stops when ub - bound <= stop_gap."""
+    halves after `patience` iterations without a better bound. Stops when ub - bound <= stop_gap.
+
+    Each L(λ) is lowered by a bound on its floating-point error, so a returned bound never crosses the
+    optimum by rounding; multipliers that leave a box no optimal λ needs are reset to the best ones."""
     n = len(p)
     best = -np.inf
     best_lam = lam.copy()
     since = 0
     prev = np.zeros(n)
+    wmax = 0.0
+    dmax = 0.0
+    for j in range(n):
+        wmax = max(wmax, abs(w[j]))
+        dmax = max(dmax, abs(d[j]))
+    # a job's cost ranges over [0, w_max (P + |d|_max)]; multipliers far beyond that only lose precision
+    cost_scale = wmax * (P + dmax) + 1.0
+    lam_cap = 16.0 * cost_scale
+    eps = 2.3e-16
     it = 0
     for it in range(1, iterations + 1):
         path, used = _relaxation(level, p, d, w, lam, P, E, L, before, M)
         if path == np.inf:
             return np.inf, best_lam, it  # no pseudo-schedule fits the windows: nothing beats the incumbent
-        Lv = path + lam.sum()
+        # the DP adds at most P terms along a path, each below cost_scale + |λ|_max in size; every partial sum
+        # carries a relative error of eps
+        lam_abs = np.abs(lam)
+        err = 4.0 * eps * (P + n + 2) * (n * cost_scale + P * lam_abs.max() + lam_abs.sum() + abs(path))
+        Lv = path + lam.sum() - err
         if Lv > best + 1e-9:
             best = Lv
             best_lam[:] = lam
@@ -253,14 +269,23 @@ def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha,
         if ub - best <= stop_gap or alpha < 1e-5:
             break
         g = 1.0 - used
-        pp = prev @ prev
-        if pp > 0:
-            beta = max(0.0, -1.5 * (prev @ g) / pp)
-            g = g + beta * prev
         norm = g @ g
         if norm == 0.0:
             break  # the path uses every job once: it is a schedule and the bound is exact
+        pp = prev @ prev
+        if pp > 0:
+            beta = max(0.0, -1.5 * (prev @ g) / pp)
+            dg = g + beta * prev
+            # deflect only while the direction still ascends: with g nearly opposite the previous direction,
+            # g + 1.5 proj would point downhill and the Polyak step would then grow without end
+            if dg @ g > 1e-12:
+                g = dg
+                norm = g @ g
         lam = lam + alpha * (ub - Lv) / norm * g
+        if np.abs(lam).max() > lam_cap:
+            lam = best_lam.copy()
+            alpha *= 0.5
+            g = np.zeros(n)
         prev = g
     return best, best_lam, it
 
