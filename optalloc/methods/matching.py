@@ -4,9 +4,13 @@ assignment.lapjv   exact: scipy's shortest augmenting path (LAPJV family); spars
                    min_weight_full_bipartite_matching; missing pairs never used (else infeasible)
 assignment.lp      exact: the LP on HiGHS; its corners are integral and the solution is checked to be
 gap.mip            exact: HiGHS MIP        gap.cpsat  exact: CP-SAT
-gap.regret         heuristic: regret greedy + shift/swap local search; LP bound
+gap.regret         heuristic: regret greedy + shift/swap local search
 gap.lp_round       heuristic: LP solution rounded (largest x per job where it fits), regret greedy for the
-                   rest, local search; LP bound"""
+                   rest, local search
+gap.lns            heuristic: regret start, HiGHS on a Lagrangian core, then large-neighbourhood search with
+                   exact sub-MIPs until the time limit (200 sub-MIPs without one)
+Every GAP heuristic carries the better of the LP bound and the Lagrangian (knapsack) bound; the latter needs
+integer weights and capacities."""
 from __future__ import annotations
 
 import numpy as np
@@ -142,6 +146,38 @@ def _lp(instance):
     return lo
 
 
+def _gap_bounds(instance, ub: float, deadline: Deadline, u0=None, work: float = 2e9, lo=None):
+    """(bound in the instance's sense, multipliers or None, LP outcome): the better of the LP and the
+    Lagrangian bound, whose ascent gets about `work` knapsack cell updates (at most 1000 iterations).
+    `ub` is an incumbent's value in the instance's sense; `u0` multipliers to start from; `lo` the LP
+    outcome when it is already solved."""
+    from ..exact.gap_bound import lagrangian_bound
+
+    d = instance.data
+    lo = _lp(instance) if lo is None else lo
+    if lo.status == Status.INFEASIBLE:
+        return None, None, lo
+    bound = lo.objective if lo.status == Status.OPTIMAL else None
+    integral = np.allclose(d.weights, np.rint(d.weights)) and np.allclose(d.capacities, np.floor(d.capacities))
+    if not integral:
+        return bound, None, lo
+    sign = 1.0 if d.sense == "min" else -1.0  # the bound works on costs to minimise
+    cells = float(d.n) * float(np.maximum(d.capacities, 1).sum())
+    iterations = int(min(1000, max(30, work / max(cells, 1.0))))
+    lb, u = lagrangian_bound(sign * d.costs, d.weights, d.capacities, sign * ub, iterations=iterations,
+                             deadline=deadline, u0=u0)
+    if np.allclose(d.costs, np.rint(d.costs)):
+        lb = float(np.ceil(lb - 1e-6))  # integer costs: every assignment's cost is an integer
+    lb = sign * lb
+    if bound is None or (lb > bound if d.sense == "min" else lb < bound):
+        bound = lb
+    return bound, u, lo
+
+
+def _costs(d):
+    return np.ascontiguousarray(d.costs if d.sense == "min" else -d.costs, dtype=np.float64)
+
+
 def _gap_heuristic(use_lp: bool):
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from ..heuristics.matching import gap_heuristic
@@ -154,17 +190,68 @@ def _gap_heuristic(use_lp: bool):
         if lo.status == Status.INFEASIBLE:
             return Outcome(Status.INFEASIBLE, None, None, None, "LP infeasible",
                            message="even the LP relaxation is infeasible")
-        bound = lo.objective if lo.status == Status.OPTIMAL else None
         start = None
         if use_lp and lo.x is not None:
             start = _round_lp(d, lo.x.reshape(d.m, d.n))
         agent = gap_heuristic(d, start)
         if agent is None:
+            bound = lo.objective if lo.status == Status.OPTIMAL else None
             return Outcome(Status.COMPLETED, None, None, bound, "no feasible assignment found",
                            message="the heuristic found no feasible assignment (the instance may still have one)")
+        value = float(d.costs[agent, np.arange(d.n)].sum())
+        bound, _, _ = _gap_bounds(instance, value, deadline, lo=lo)
         return Outcome(Status.COMPLETED, {"agent": agent.tolist()}, None, bound, "completed")
 
     return run
+
+
+def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Regret start; the Lagrangian bound and its penalties pick a core of 3 agents per job; HiGHS on the
+    core, then large-neighbourhood search (see heuristics.gap_lns)."""
+    from ..exact.gap_bound import forced_bounds
+    from ..heuristics.gap_lns import gap_lns
+    from ..heuristics.matching import gap_heuristic
+
+    d = instance.data
+    early = _gap_infeasible(d)
+    if early:
+        return early
+    agent = gap_heuristic(d)
+    if agent is None:  # the greedy starts failed: let HiGHS find a first assignment
+        first = _mip(instance, SolveOptions(backend_options={"mip_max_improving_sols": 1}),
+                     Deadline(None if deadline.limit is None else 0.3 * deadline.remaining()), _gap_infeasible)
+        if first.solution is None:
+            return Outcome(first.status if first.status == Status.INFEASIBLE else Status.COMPLETED, None, None,
+                           first.bound, first.raw_status, message="no feasible assignment found")
+        agent = np.asarray(first.solution["agent"], dtype=np.int64)
+    f = _costs(d)
+    value = float(d.costs[agent, np.arange(d.n)].sum())
+    share = Deadline(None if deadline.limit is None else 0.1 * deadline.remaining())
+    bound, u, lo = _gap_bounds(instance, value, share)
+    sign = 1.0 if d.sense == "min" else -1.0
+    core = None
+    if u is not None:
+        _, forced_in, _ = forced_bounds(f, d.weights, d.capacities, u)
+        core = np.zeros((d.m, d.n), dtype=bool)
+        order = np.argsort(forced_in, axis=0, kind="stable")[:3]
+        core[order, np.arange(d.n)] = True
+    target = -np.inf if bound is None else sign * bound
+    if target > -np.inf and np.allclose(f, np.rint(f)):
+        target = float(np.ceil(target - 1e-6))  # integer costs: no assignment lies strictly between
+    kw = dict(options.backend_options)
+    search = Deadline(None if deadline.limit is None else 0.95 * deadline.remaining())  # the bound comes after
+    agent, _, stats = gap_lns(f, d.weights.astype(np.float64), d.capacities.astype(np.float64), agent, search,
+                              seed=options.seed, core=core, target=target, **kw)
+    if u is not None and not deadline.expired():
+        # the ascent aimed at the start's value; aimed at the final one it climbs further (kept if higher)
+        value = float(d.costs[agent, np.arange(d.n)].sum())
+        again, _, _ = _gap_bounds(instance, value, Deadline(None if deadline.limit is None else
+                                                            0.8 * deadline.remaining()), u0=u, lo=lo)
+        if again is not None and (bound is None or sign * again > sign * bound):
+            bound = again
+    status = Status.TIME_LIMIT if stats["stopped"] == "time_limit" else Status.COMPLETED
+    return Outcome(status, {"agent": agent.tolist()}, None, bound, "completed",
+                   extra={k: v for k, v in stats.items() if k in ("steps", "improving", "proven")})
 
 
 def _round_lp(d, X):
@@ -210,9 +297,12 @@ register(Method("gap.mip", ("gap",), "exact", "highs", run_gap_mip, "the GAP MIP
 register(Method("gap.cpsat", ("gap",), "exact", "ortools-cpsat", run_gap_cpsat, "the GAP on OR-Tools CP-SAT",
                 requires=("ortools",), distribution="ortools"))
 register(Method("gap.regret", ("gap",), "heuristic", "optalloc", _gap_heuristic(False),
-                "regret greedy + shift/swap local search; LP bound", requires=("numba", "highspy")))
+                "regret greedy + shift/swap local search; LP and Lagrangian bound", requires=("numba", "highspy")))
+register(Method("gap.lns", ("gap",), "heuristic", "optalloc", run_gap_lns,
+                "regret start, HiGHS on a Lagrangian core, large-neighbourhood search with exact sub-MIPs",
+                requires=("numba", "highspy")))
 register(Method("gap.lp_round", ("gap",), "heuristic", "optalloc", _gap_heuristic(True),
-                "LP rounding + regret greedy + local search; LP bound", requires=("numba", "highspy")))
+                "LP rounding + regret greedy + local search; LP and Lagrangian bound", requires=("numba", "highspy")))
 
 
 # ------------------------------------------------------------------ makespan on unrelated machines

@@ -1,0 +1,137 @@
+"""GAP large-neighbourhood search with exact sub-MIPs (a matheuristic).
+
+First the whole problem restricted to a core of promising pairs (the few agents per job with the smallest
+Lagrangian penalty) is solved by HiGHS with half the time. Then each step frees part of the incumbent and re-solves that part exactly with HiGHS, the rest fixed:
+  agents   all jobs of k agents, re-packed among those k agents (capacities in full);
+  jobs     q jobs chosen at random, re-assigned over every agent's residual capacity.
+The incumbent is always feasible for the sub-MIP, and is passed to HiGHS as its start, so a step never
+makes things worse. Sizes adapt: a sub-MIP proven quickly grows the next one of its kind, a sub-MIP
+stopped by its limit shrinks it. Costs are minimised (a max instance passes negated profits)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..options import Deadline
+
+
+def solve_sub(f, a, K, J, r, start, limit, allowed=None):
+    """The sub-GAP on agents K and jobs J with residual capacities r, only the pairs in `allowed`
+    (|K| x |J|, optional), started from the assignment `start` (which must use agents in K). Built as
+    arrays straight into highspy: a Pyomo build would cost more than the solve. Returns (agent per job
+    of J or None, proven optimal)."""
+    import highspy as hs
+
+    from ..solvers.highs import new_highs
+
+    k, q = len(K), len(J)
+    ok = a[np.ix_(K, J)] <= r[:, None] + 1e-9
+    kpos = np.full(f.shape[0], -1, dtype=np.int64)
+    kpos[K] = np.arange(k)
+    ok[kpos[start[J]], np.arange(q)] = True  # the start's pairs, so the start stays feasible
+    if allowed is not None:
+        ok &= allowed
+        ok[kpos[start[J]], np.arange(q)] = True
+    ki, qj = np.nonzero(ok)  # column c is x[K[ki[c]], J[qj[c]]]
+    N = len(ki)
+    cols = np.arange(N)
+    A = sp.vstack([sp.csr_matrix((np.ones(N), (qj, cols)), shape=(q, N)),
+                   sp.csr_matrix((a[K[ki], J[qj]], (ki, cols)), shape=(k, N))], format="csc")
+    lp = hs.HighsLp()
+    lp.num_col_, lp.num_row_ = N, q + k
+    lp.col_cost_ = f[K[ki], J[qj]].astype(float)
+    lp.col_lower_ = np.zeros(N)
+    lp.col_upper_ = np.ones(N)
+    lp.row_lower_ = np.concatenate([np.ones(q), np.full(k, -np.inf)])
+    lp.row_upper_ = np.concatenate([np.ones(q), r.astype(float)])
+    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(float)
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = N, q + k
+    lp.integrality_ = [hs.HighsVarType.kInteger] * N
+    h = new_highs()
+    h.setOptionValue("time_limit", float(max(limit, 1e-3)))
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    h.passModel(lp)
+    col = np.full((k, q), -1, dtype=np.int64)
+    col[ki, qj] = cols
+    x0 = np.zeros(N)
+    x0[col[kpos[start[J]], np.arange(q)]] = 1.0
+    sol = hs.HighsSolution()
+    sol.col_value = x0.tolist()
+    h.setSolution(sol)
+    h.run()
+    proven = h.getModelStatus() == hs.HighsModelStatus.kOptimal
+    if h.getInfo().primal_solution_status != 2:
+        return None, proven
+    pick = np.asarray(h.getSolution().col_value) > 0.5
+    out = np.empty(q, dtype=np.int64)
+    out[qj[pick]] = K[ki[pick]]
+    return out, proven
+
+
+def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, core=None, target: float = -np.inf,
+            sub_limit: float = 1.0, steps: int = 200):
+    """Improve the feasible assignment `start` (agent per job) until the deadline (or `steps` sub-MIPs
+    without one) or until its cost reaches `target` (a proven lower bound). With `core` (an m x n mask of
+    promising pairs) the whole problem restricted to the core is solved first, with half the time.
+    Returns (agent, cost, stats)."""
+    m, n = f.shape
+    rng = np.random.default_rng(seed)
+    agent = np.asarray(start, dtype=np.int64).copy()
+    jobs = np.arange(n)
+    cost = float(f[agent, jobs].sum())
+    stats = {"steps": 0, "improving": 0, "proven": 0}
+    if core is not None and cost > target + 1e-9:
+        limit = sub_limit * 20 if deadline.limit is None else 0.5 * deadline.remaining()
+        new, proven = solve_sub(f, a, np.arange(m), jobs, b.astype(float), agent, limit, core)
+        if new is not None and float(f[new, jobs].sum()) <= cost:
+            agent, cost = new, float(f[new, jobs].sum())
+        stats["core"] = {"pairs": int(core.sum()), "proven": bool(proven), "cost": cost}
+    size = {"agents": min(m, 3 if m <= 10 else 4), "jobs": min(n, max(10, 3 * n // max(m, 1)))}
+    kinds = ["agents", "jobs"]
+    while cost > target + 1e-9 and (deadline.limit is None or deadline.remaining() > 0.02):
+        if deadline.limit is None and stats["steps"] >= steps:
+            break
+        kind = kinds[stats["steps"] % len(kinds)]
+        load = np.bincount(agent, weights=a[agent, jobs], minlength=m)
+        if kind == "agents":
+            K = np.sort(rng.choice(m, size=size["agents"], replace=False))
+            J = jobs[np.isin(agent, K)]
+            r = b[K].astype(float)
+        else:
+            J = np.sort(rng.choice(n, size=size["jobs"], replace=False))
+            K = np.arange(m)
+            r = b - load + np.bincount(agent[J], weights=a[agent[J], J], minlength=m)
+        if len(J) == 0:
+            stats["steps"] += 1
+            continue
+        limit = sub_limit if deadline.limit is None else min(sub_limit, deadline.remaining())
+        started = time.perf_counter()
+        new, proven = solve_sub(f, a, K, J, r, agent, limit)
+        took = time.perf_counter() - started
+        stats["steps"] += 1
+        if new is not None:
+            trial = agent.copy()
+            trial[J] = new
+            val = float(f[trial, jobs].sum())
+            if val < cost - 1e-9:
+                stats["improving"] += 1
+            if val <= cost + 1e-9:
+                agent, cost = trial, val
+        cap = m if kind == "agents" else n
+        if proven:
+            stats["proven"] += 1
+            if took < 0.3 * sub_limit:
+                size[kind] = min(cap, size[kind] + 1)
+        else:
+            size[kind] = max(2, size[kind] - 1)
+    stats["sizes"] = dict(size)
+    stats["stopped"] = ("target" if cost <= target + 1e-9 else
+                        "steps" if deadline.limit is None else "time_limit")
+    return agent, cost, stats

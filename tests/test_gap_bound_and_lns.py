@@ -1,0 +1,85 @@
+"""GAP: the Lagrangian (knapsack) bound against brute force and the LP; the LNS matheuristic."""
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import optalloc
+from optalloc.exact.gap_bound import forced_bounds, lagrangian_bound
+from optalloc.instances.readers.matching import read_orlib_gap
+
+
+def brute(c, a, b):
+    """Optimal cost and one optimal assignment (min), or (inf, None)."""
+    m, n = c.shape
+    best, arg = np.inf, None
+    for ag in itertools.product(range(m), repeat=n):
+        ag = np.array(ag)
+        if (np.bincount(ag, weights=a[ag, np.arange(n)], minlength=m) <= b).all():
+            v = c[ag, np.arange(n)].sum()
+            if v < best:
+                best, arg = v, ag
+    return best, arg
+
+
+@st.composite
+def gaps(draw):
+    m, n = draw(st.integers(1, 3)), draw(st.integers(1, 6))
+    c = np.array(draw(st.lists(st.integers(-5, 30), min_size=m * n, max_size=m * n)), dtype=float).reshape(m, n)
+    a = np.array(draw(st.lists(st.integers(1, 9), min_size=m * n, max_size=m * n)), dtype=float).reshape(m, n)
+    b = np.array(draw(st.lists(st.integers(0, 25), min_size=m, max_size=m)), dtype=float)
+    return c, a, b
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gaps(), st.integers(0, 2**31 - 1))
+def test_lagrangian_bounds_never_cross_the_optimum(g, seed):
+    """L(u) <= opt for the ascent's answer and for random multipliers; a pair forced to the side an optimal
+    assignment takes keeps its forced bound <= opt."""
+    c, a, b = g
+    opt, x = brute(c, a, b)
+    if x is None:
+        return
+    lb, u = lagrangian_bound(c, a, b, opt + 1, iterations=200)
+    assert lb <= opt + 1e-9
+    u_rand = np.random.default_rng(seed).uniform(-10, 40, c.shape[1])
+    L, forced_in, forced_out = forced_bounds(c, a, b, u_rand)
+    assert L <= opt + 1e-9
+    m, n = c.shape
+    on = np.zeros((m, n), dtype=bool)
+    on[x, np.arange(n)] = True
+    assert (forced_in[on] <= opt + 1e-9).all() and (forced_out[~on] <= opt + 1e-9).all()
+    assert (forced_in >= L - 1e-9).all() and (forced_out >= L - 1e-9).all()
+
+
+def test_lagrangian_bound_beats_the_lp_on_type_d(shared_data):
+    """gapd #1 (d05100, optimum 6353): LP 6345.41; the knapsack relaxation closes most of the rest."""
+    inst = read_orlib_gap(shared_data / "matching/gap/orlib/gapd.txt", sense="min")[0]
+    d = inst.data
+    lb, _ = lagrangian_bound(d.costs, d.weights, d.capacities, 6353 * 1.003, iterations=1000)
+    assert 6349 < lb <= 6353
+
+
+def test_heuristics_carry_the_lagrangian_bound(shared_data):
+    inst = read_orlib_gap(shared_data / "matching/gap/orlib/gapd.txt", sense="min")[0]
+    r = optalloc.solve(inst, "gap.regret")
+    assert r.bound == 6350  # ceil of the Lagrangian bound; the LP's is 6345.41
+    assert r.objective >= 6353
+
+
+@pytest.mark.parametrize("sense", ["min", "max"])
+def test_lns_reaches_the_optimum_and_stops_on_the_bound(shared_data, sense):
+    """gap12 #1 (m = 10, n = 60): the LNS meets the Lagrangian bound, which proves its answer optimal."""
+    inst = read_orlib_gap(shared_data / "matching/gap/orlib/gap12.txt", sense=sense)[0]
+    r = optalloc.solve(inst, "gap.lns", time_limit=30)
+    assert r.reference["verdict"] == "reproduced", r.summary()
+    assert r.gap == 0.0 and str(r.status) == "optimal"  # a heuristic whose bound meets it is proven
+
+
+def test_lns_honours_a_time_limit(shared_data):
+    inst = read_orlib_gap(shared_data / "matching/gap/orlib/gapd.txt", sense="min")[5]  # d20200, not closed
+    r = optalloc.solve(inst, "gap.lns", time_limit=4)
+    assert str(r.status) == "time_limit" and r.time < 5.0
+    assert r.objective >= 12244 and r.bound <= 12244 and r.gap > 0
