@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
 
     p = sub.add_parser("generate", help="seeded instance generators")
-    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded", "potts-vw"])
+    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded", "potts-vw", "assignment", "gap",
+                                         "makespan", "routing", "bmatching", "adwords"])
     p.add_argument("output")
     p.add_argument("--type", type=int, default=1, help="pisinger: class 1-6, 9, 11-16")
     p.add_argument("--n", type=int, default=100, help="items (pisinger, mkp, bounded)")
@@ -71,13 +72,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instances", default="1", help="pisinger: instance numbers, e.g. 1-100 or 5,7")
     p.add_argument("--classes", type=int, default=100, help="mckp: classes")
     p.add_argument("--options", type=int, default=10, help="mckp: options per class")
-    p.add_argument("--kind", default="uncorrelated", help="mckp: uncorrelated, weakly, strongly, subset_sum, concave")
-    p.add_argument("--m", type=int, default=5, help="mkp: budgets")
+    p.add_argument("--kind", default=None,
+                   help="mckp: uncorrelated (default), weakly, strongly, subset_sum, concave; gap: type A-E (default D)")
+    p.add_argument("--m", type=int, default=5,
+                   help="mkp: budgets; gap/makespan: agents or machines; routing: models; bmatching/adwords: rows")
+    p.add_argument("--density", type=float, default=None,
+                   help="assignment (default 1: dense), bmatching, adwords (default 0.3): share of allowed pairs")
     p.add_argument("--tightness", type=float, default=0.5, help="mkp: capacity share")
     p.add_argument("--tf", type=float, default=0.6, help="potts-vw: tardiness factor")
     p.add_argument("--rdd", type=float, default=0.4, help="potts-vw: relative range of due dates")
     p.add_argument("--weighted", action="store_true", help="potts-vw: weights ~ U{1..10}")
-    p.add_argument("--count", type=int, default=1, help="potts-vw: instances (seeds seed..seed+count-1)")
+    p.add_argument("--count", type=int, default=1,
+                   help="potts-vw and the matching generators: instances (seeds seed..seed+count-1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true")
 
@@ -365,6 +371,23 @@ def _instance_numbers(spec: str) -> list[int]:
     return out
 
 
+def _matching_instance(args, seed: int):
+    from .instances.generators import matching as gm
+
+    dens = {} if args.density is None else {"density": args.density}
+    if args.generator == "assignment":
+        return gm.assignment(args.n, seed=seed, **dens)
+    if args.generator == "gap":
+        return gm.gap(args.m, args.n, args.kind or "D", seed=seed)
+    if args.generator == "makespan":
+        return gm.makespan(args.m, args.n, seed=seed)
+    if args.generator == "routing":
+        return gm.routing(args.n, args.m, seed=seed)
+    if args.generator == "bmatching":
+        return gm.bmatching(args.m, args.n, seed=seed, **dens)
+    return gm.adwords(args.m, args.n, seed=seed, **dens)
+
+
 def cmd_generate(args) -> int:
     from .errors import OptionError
     from .instances import save
@@ -374,7 +397,9 @@ def cmd_generate(args) -> int:
         if args.generator == "pisinger":
             insts = [g.pisinger(args.type, args.n, args.R, i) for i in _instance_numbers(args.instances)]
         elif args.generator == "mckp":
-            insts = [g.mckp(args.classes, args.options, kind=args.kind, R=args.R, seed=args.seed)]
+            insts = [g.mckp(args.classes, args.options, kind=args.kind or "uncorrelated", R=args.R, seed=args.seed)]
+        elif args.generator in ("assignment", "gap", "makespan", "routing", "bmatching", "adwords"):
+            insts = [_matching_instance(args, args.seed + k) for k in range(args.count)]
         elif args.generator == "mkp":
             insts = [g.mkp(args.n, args.m, tightness=args.tightness, seed=args.seed)]
         elif args.generator == "potts-vw":

@@ -26,6 +26,8 @@ def _sense(d, where):
 
 def _matrix(raw, where, *, allow_null: bool, nonneg: bool = False, rows: int | None = None,
             cols: int | None = None) -> np.ndarray:
+    if isinstance(raw, np.ndarray):
+        return _array(raw, where, allow_null=allow_null, nonneg=nonneg, rows=rows, cols=cols)
     if not isinstance(raw, list) or not raw:
         raise InstanceError(where, "must be a non-empty list of rows")
     if rows is not None and len(raw) != rows:
@@ -46,6 +48,27 @@ def _matrix(raw, where, *, allow_null: bool, nonneg: bool = False, rows: int | N
                     or (nonneg and x < 0):
                 raise InstanceError(f"{where}[{i}][{j}]", rule, x)
             out[i, j] = x
+    return out
+
+
+def _array(raw, where, *, allow_null, nonneg, rows, cols) -> np.ndarray:
+    """The numpy twin of the list path, checked whole-array (a 5000 x 5000 matrix as lists would take
+    seconds). Forbidden pairs need the list form (null) or arcs: a NaN here is an error, as in a file."""
+    if raw.ndim != 2 or raw.size == 0:
+        raise InstanceError(where, "must be a non-empty list of rows")
+    if rows is not None and raw.shape[0] != rows:
+        raise InstanceError(where, f"must have {rows} rows (one per agent), has {raw.shape[0]}")
+    if cols is not None and raw.shape[1] != cols:
+        raise InstanceError(f"{where}[0]", f"must be a list of {cols} numbers")
+    if raw.dtype.kind not in "iuf":
+        raise InstanceError(where, "must hold numbers", str(raw.dtype))
+    out = np.array(raw, dtype=np.float64)
+    bad = ~np.isfinite(out) | ((out < 0) if nonneg else False)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        rule = "must be a non-negative finite number" if nonneg else \
+            "must be a finite number" + (" or null (forbidden pair)" if allow_null else "")
+        raise InstanceError(f"{where}[{i}][{j}]", rule, float(out[i, j]))
     return out
 
 

@@ -1,7 +1,8 @@
 """Seeded instance generators. The same arguments always give the same instance."""
-from . import knapsack, scheduling  # noqa: F401
+from . import knapsack, matching, scheduling  # noqa: F401
 from .knapsack import GENERATORS as _KNAPSACK
+from .matching import GENERATORS as _MATCHING
 
-GENERATORS = {**_KNAPSACK, "potts-vw": scheduling.potts_vw}
+GENERATORS = {**_KNAPSACK, **_MATCHING, "potts-vw": scheduling.potts_vw}
 
 __all__ = ["GENERATORS"]
