@@ -29,8 +29,10 @@ def _no_agent_fits(d) -> int | None:
 
 def _assignment_infeasible(d) -> Outcome | None:
     """A row (or column, on the side that must be matched completely) without any allowed pair."""
+    if d.complete:
+        return None
     m, n = d.shape
-    finite = np.isfinite(d.costs)
+    finite = d.allowed
     counts = finite.sum(axis=1) if m <= n else finite.sum(axis=0)
     empty = np.flatnonzero(counts == 0)
     if len(empty):
@@ -57,10 +59,10 @@ def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     if early:
         return early
     C = d.costs
-    finite = np.isfinite(C)
+    finite = d.allowed
     m, n = C.shape
     maximize = d.sense == "max"
-    if finite.mean() < 0.2 and min(m, n) >= 1000:
+    if not d.complete and finite.mean() < 0.2 and min(m, n) >= 1000:
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -72,6 +74,8 @@ def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         except ValueError:
             return Outcome(Status.INFEASIBLE, None, None, None, "no full matching",
                            message="the allowed pairs admit no complete assignment")
+    elif d.complete:  # no forbidden pair: scipy gets the matrix itself, without a copy
+        rows, cols = linear_sum_assignment(C, maximize=maximize)
     else:
         big = (np.abs(C[finite]).max() + 1.0) * (min(m, n) + 1) if finite.any() else 1.0
         W = np.where(finite, C, -big if maximize else big)

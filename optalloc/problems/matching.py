@@ -5,6 +5,7 @@ assignment  linear assignment: rows (agents) to columns (jobs), each used at mos
 gap         generalized assignment: every job to exactly one agent, agent loads within capacities; min or max."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -89,6 +90,15 @@ class AssignmentData:
     @property
     def size(self) -> int:
         return min(self.costs.shape)
+
+    @functools.cached_property
+    def allowed(self) -> np.ndarray:
+        """Mask of the allowed pairs, computed once (methods and checks all need it)."""
+        return np.isfinite(self.costs)
+
+    @functools.cached_property
+    def complete(self) -> bool:
+        return bool(self.allowed.all())
 
 
 @register_problem
