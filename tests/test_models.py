@@ -8,8 +8,7 @@ from optalloc.models.linear import from_pyomo
 
 
 @pytest.mark.parametrize("case", [c for c in cases() if (c.problem != "knapsack" or c.instance.data.n < 60)
-                                  and not (c.problem in ("assignment", "makespan") and "infeasible" in c.tags)
-                                  and c.problem != "adwords"],  # AdWords has no Pyomo twin yet
+                                  and not (c.problem in ("assignment", "makespan") and "infeasible" in c.tags)],
                          ids=lambda c: c.instance.name)
 def test_pyomo_and_vectorised_builds_are_equal(case):
     from optalloc.models import for_problem

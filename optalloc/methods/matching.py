@@ -644,10 +644,11 @@ def _adwords_lp_bound(instance) -> float | None:
 def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     """Offline optimum of the capped revenue: the MIP without budget overshoot, then one extra query per
     advertiser can still add its remaining budget; both are covered by solving with the cap linearised."""
+    from ..models.matching import adwords_capped_arrays
     from ..solvers.highs import solve_linear
 
     d = instance.data
-    lm = _capped_model(d)
+    lm = adwords_capped_arrays(instance)
     lo = solve_linear(lm, options, deadline)
     if lo.x is None:
         return Outcome(lo.status, None, None, lo.bound, lo.raw_status)
@@ -656,27 +657,6 @@ def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outc
     adv = np.full(d.bids.shape[1], -1, dtype=np.int64)
     adv[j[on]] = i[on]
     return Outcome(lo.status, {"advertiser": adv.tolist()}, lo.objective, lo.bound, lo.raw_status)
-
-
-def _capped_model(d):
-    """max sum_i r_i: r_i <= sum_j b_ij x_ij, r_i <= B_i, sum_i x_ij <= 1, x binary: the exact revenue."""
-    import scipy.sparse as sp
-
-    from ..models.linear import INF, LinearModel
-
-    i, j = np.nonzero(np.isfinite(d.bids))
-    N = len(i)
-    m, n = d.bids.shape
-    b = d.bids[i, j]
-    # columns: x (N), r (m)
-    A = sp.vstack([sp.hstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N)), sp.csr_matrix((n, m))]),
-                   sp.hstack([sp.csr_matrix((-b, (i, np.arange(N))), shape=(m, N)), sp.identity(m)])], format="csr")
-    c = np.concatenate([np.zeros(N), np.ones(m)])
-    return LinearModel("max", c, A, np.full(n + m, -INF), np.concatenate([np.ones(n), np.zeros(m)]),
-                       np.zeros(N + m), np.concatenate([np.ones(N), d.budgets]),
-                       np.concatenate([np.ones(N, dtype=bool), np.zeros(m, dtype=bool)]),
-                       [f"x_{a}_{c_}" for a, c_ in zip(i.tolist(), j.tolist())] + [f"r_{a}" for a in range(m)],
-                       [f"query_{c_}" for c_ in range(n)] + [f"revenue_{a}" for a in range(m)])
 
 
 def _online(rule):
@@ -708,7 +688,7 @@ def _online(rule):
 
 register(Method("adwords.mip", ("adwords",), "exact", "highs", run_adwords_mip,
                 "offline optimum of the capped revenue (MIP on HiGHS)", requires=("highspy",), distribution="highspy",
-                extra={"linear_model": lambda inst: _capped_model(inst.data)}))
+                extra={"linear_model": _matching_arrays}))
 register(Method("adwords.greedy", ("adwords",), "heuristic", "optalloc", _online("greedy"),
                 "online: highest bid among advertisers with budget left; LP bound", requires=("highspy",)))
 register(Method("adwords.msvv", ("adwords",), "heuristic", "optalloc", _online("msvv"),

@@ -27,6 +27,8 @@ def arrays(instance: Instance) -> LinearModel:
         return routing_arrays(instance)
     if instance.problem == "bmatching":
         return bmatching_arrays(instance)
+    if instance.problem == "adwords":
+        return adwords_capped_arrays(instance)
     if instance.problem == "assignment":
         m, n = d.shape
         i, j = _pairs(d)
@@ -67,6 +69,8 @@ def mip(instance: Instance):
         return routing_mip(instance)
     if instance.problem == "bmatching":
         return bmatching_mip(instance)
+    if instance.problem == "adwords":
+        return adwords_mip(instance)
     d = instance.data
     m = pyo.ConcreteModel(name=instance.name)
     sense = pyo.minimize if d.sense == "min" else pyo.maximize
@@ -287,3 +291,48 @@ def adwords_arrays(instance: Instance, relax: bool = False) -> LinearModel:
     return LinearModel("max", b, A, np.full(n + m, -INF), np.concatenate([np.ones(n), d.budgets]), np.zeros(N),
                        np.ones(N), np.full(N, not relax), [f"x_{a}_{c}" for a, c in zip(i.tolist(), j.tolist())],
                        [f"query_{c}" for c in range(n)] + [f"budget_{a}" for a in range(m)])
+
+
+def adwords_capped_arrays(instance: Instance) -> LinearModel:
+    """The exact offline revenue: max sum_i r_i, query_j: sum_i x_i_j <= 1, revenue_i: r_i <= sum_j b_ij
+    x_i_j, 0 <= r_i <= B_i, x binary. Columns x (allowed pairs) then r; a query nobody bids on is no row."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.bids))
+    N = len(i)
+    m, n = d.bids.shape
+    b = d.bids[i, j]
+    A = sp.vstack([sp.hstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N)), sp.csr_matrix((n, m))]),
+                   sp.hstack([sp.csr_matrix((-b, (i, np.arange(N))), shape=(m, N)), sp.identity(m)])], format="csr")
+    keep = np.concatenate([np.bincount(j, minlength=n) > 0, np.ones(m, dtype=bool)])
+    c = np.concatenate([np.zeros(N), np.ones(m)])
+    rnames = np.array([f"query_{q}" for q in range(n)] + [f"revenue_{a}" for a in range(m)])
+    return LinearModel("max", c, A[keep], np.full(int(keep.sum()), -INF),
+                       np.concatenate([np.ones(n), np.zeros(m)])[keep], np.zeros(N + m),
+                       np.concatenate([np.ones(N), d.budgets]),
+                       np.concatenate([np.ones(N, dtype=bool), np.zeros(m, dtype=bool)]),
+                       [f"x_{a}_{q}" for a, q in zip(i.tolist(), j.tolist())] + [f"r_{a}" for a in range(m)],
+                       rnames[keep].tolist())
+
+
+def adwords_mip(instance: Instance):
+    """The same model as `adwords_capped_arrays`, in Pyomo."""
+    import pyomo.environ as pyo
+
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.bids))
+    pairs = list(zip(i.tolist(), j.tolist()))
+    m_, n_ = d.bids.shape
+    by_adv = {a: [p for p in pairs if p[0] == a] for a in range(m_)}
+    by_query = {q: [p for p in pairs if p[1] == q] for q in range(n_)}
+    m = pyo.ConcreteModel(name=instance.name)
+    m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.A = pyo.RangeSet(0, m_ - 1)
+    m.Q = pyo.RangeSet(0, n_ - 1)
+    m.x = pyo.Var(m.P, domain=pyo.Binary)
+    m.r = pyo.Var(m.A, bounds=lambda mm, a: (0, float(d.budgets[a])))
+    m.revenue_total = pyo.Objective(expr=sum(m.r[a] for a in m.A), sense=pyo.maximize)
+    m.query = pyo.Constraint(m.Q, rule=lambda mm, q: sum(mm.x[p] for p in by_query[q]) <= 1
+                             if by_query[q] else pyo.Constraint.Skip)
+    m.revenue = pyo.Constraint(m.A, rule=lambda mm, a: mm.r[a] - sum(float(d.bids[p]) * mm.x[p] for p in by_adv[a])
+                               <= 0)
+    return m
