@@ -1,7 +1,8 @@
 """GAP large-neighbourhood search with exact sub-MIPs (a matheuristic).
 
-First the whole problem restricted to a core of promising pairs (the few agents per job with the smallest
-Lagrangian penalty) is solved by HiGHS with half the time. Then each step frees part of the incumbent and re-solves that part exactly with HiGHS, the rest fixed:
+First the whole problem restricted to cores of promising pairs (the 2, then 4, agents per job with the
+smallest Lagrangian penalty) is solved by HiGHS, each from the best assignment so far: the narrow core
+converges fast, the wider one repairs what it left out. Then each step frees part of the incumbent and re-solves that part exactly with HiGHS, the rest fixed:
   agents   all jobs of k agents, re-packed among those k agents (capacities in full);
   jobs     q jobs chosen at random, re-assigned over every agent's residual capacity.
 The incumbent is always feasible for the sub-MIP, and is passed to HiGHS as its start, so a step never
@@ -75,24 +76,27 @@ def solve_sub(f, a, K, J, r, start, limit, allowed=None):
     return out, proven
 
 
-def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, core=None, target: float = -np.inf,
+def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), target: float = -np.inf,
             sub_limit: float = 1.0, steps: int = 200):
     """Improve the feasible assignment `start` (agent per job) until the deadline (or `steps` sub-MIPs
-    without one) or until its cost reaches `target` (a proven lower bound). With `core` (an m x n mask of
-    promising pairs) the whole problem restricted to the core is solved first, with half the time.
-    Returns (agent, cost, stats)."""
+    without one) or until its cost reaches `target` (a proven lower bound). `cores` are (m x n mask of
+    promising pairs, share of the remaining time) phases, each solving the whole problem restricted to its
+    mask before the neighbourhood search. Returns (agent, cost, stats)."""
     m, n = f.shape
     rng = np.random.default_rng(seed)
     agent = np.asarray(start, dtype=np.int64).copy()
     jobs = np.arange(n)
     cost = float(f[agent, jobs].sum())
     stats = {"steps": 0, "improving": 0, "proven": 0}
-    if core is not None and cost > target + 1e-9:
-        limit = sub_limit * 20 if deadline.limit is None else 0.5 * deadline.remaining()
+    stats["cores"] = []
+    for core, share in cores:
+        if cost <= target + 1e-9:
+            break
+        limit = sub_limit * 5 if deadline.limit is None else share * deadline.remaining()
         new, proven = solve_sub(f, a, np.arange(m), jobs, b.astype(float), agent, limit, core)
         if new is not None and float(f[new, jobs].sum()) <= cost:
             agent, cost = new, float(f[new, jobs].sum())
-        stats["core"] = {"pairs": int(core.sum()), "proven": bool(proven), "cost": cost}
+        stats["cores"].append({"pairs": int(core.sum()), "proven": bool(proven), "cost": cost})
     size = {"agents": min(m, 3 if m <= 10 else 4), "jobs": min(n, max(10, 3 * n // max(m, 1)))}
     kinds = ["agents", "jobs"]
     while cost > target + 1e-9 and (deadline.limit is None or deadline.remaining() > 0.02):

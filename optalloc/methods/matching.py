@@ -7,8 +7,9 @@ gap.mip            exact: HiGHS MIP        gap.cpsat  exact: CP-SAT
 gap.regret         heuristic: regret greedy + shift/swap local search
 gap.lp_round       heuristic: LP solution rounded (largest x per job where it fits), regret greedy for the
                    rest, local search
-gap.lns            heuristic: regret start, HiGHS on a Lagrangian core, then large-neighbourhood search with
-                   exact sub-MIPs until the time limit (200 sub-MIPs without one)
+gap.lns            heuristic: regret start, HiGHS on Lagrangian cores (2, then 4 agents per job), then
+                   large-neighbourhood search with exact sub-MIPs until the time limit (200 sub-MIPs
+                   without one)
 Every GAP heuristic carries the better of the LP bound and the Lagrangian (knapsack) bound; the latter needs
 integer weights and capacities."""
 from __future__ import annotations
@@ -210,8 +211,8 @@ def _gap_heuristic(use_lp: bool):
 
 
 def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
-    """Regret start; the Lagrangian bound and its penalties pick a core of 3 agents per job; HiGHS on the
-    core, then large-neighbourhood search (see heuristics.gap_lns)."""
+    """Regret start; the Lagrangian bound and its penalties pick cores of 2 and 4 agents per job; HiGHS on
+    each core in turn, then large-neighbourhood search (see heuristics.gap_lns)."""
     from ..exact.gap_bound import forced_bounds
     from ..heuristics.gap_lns import gap_lns
     from ..heuristics.matching import gap_heuristic
@@ -233,19 +234,21 @@ def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     share = Deadline(None if deadline.limit is None else 0.1 * deadline.remaining())
     bound, u, lo = _gap_bounds(instance, value, share)
     sign = 1.0 if d.sense == "min" else -1.0
-    core = None
+    cores = []
     if u is not None:
         _, forced_in, _ = forced_bounds(f, d.weights, d.capacities, u)
-        core = np.zeros((d.m, d.n), dtype=bool)
-        order = np.argsort(forced_in, axis=0, kind="stable")[:3]
-        core[order, np.arange(d.n)] = True
+        order = np.argsort(forced_in, axis=0, kind="stable")
+        for k, share in ((2, 0.25), (4, 0.33)):  # shares of the time left when the phase starts
+            core = np.zeros((d.m, d.n), dtype=bool)
+            core[order[:k], np.arange(d.n)] = True
+            cores.append((core, share))
     target = -np.inf if bound is None else sign * bound
     if target > -np.inf and np.allclose(f, np.rint(f)):
         target = float(np.ceil(target - 1e-6))  # integer costs: no assignment lies strictly between
     kw = dict(options.backend_options)
     search = Deadline(None if deadline.limit is None else 0.95 * deadline.remaining())  # the bound comes after
     agent, _, stats = gap_lns(f, d.weights.astype(np.float64), d.capacities.astype(np.float64), agent, search,
-                              seed=options.seed, core=core, target=target, **kw)
+                              seed=options.seed, cores=cores, target=target, **kw)
     if u is not None and not deadline.expired():
         # the ascent aimed at the start's value; aimed at the final one it climbs further (kept if higher)
         value = float(d.costs[agent, np.arange(d.n)].sum())
@@ -303,7 +306,7 @@ register(Method("gap.cpsat", ("gap",), "exact", "ortools-cpsat", run_gap_cpsat, 
 register(Method("gap.regret", ("gap",), "heuristic", "optalloc", _gap_heuristic(False),
                 "regret greedy + shift/swap local search; LP and Lagrangian bound", requires=("numba", "highspy")))
 register(Method("gap.lns", ("gap",), "heuristic", "optalloc", run_gap_lns,
-                "regret start, HiGHS on a Lagrangian core, large-neighbourhood search with exact sub-MIPs",
+                "regret start, HiGHS on Lagrangian cores, large-neighbourhood search with exact sub-MIPs",
                 requires=("numba", "highspy")))
 register(Method("gap.lp_round", ("gap",), "heuristic", "optalloc", _gap_heuristic(True),
                 "LP rounding + regret greedy + local search; LP and Lagrangian bound", requires=("numba", "highspy")))
