@@ -38,6 +38,8 @@ def test_configuration_lp_column_generation_matches_enumeration(kind, p, seed):
     en = configuration_lp(inst, method="enumerate")
     assert cg["value"] == pytest.approx(en["value"], abs=1e-7)
     assert cg["value"] <= matching_lp(inst) + 1e-9  # the configuration LP is the tighter benchmark
+    # the Lagrangian bound from the last pricing round bounds the value and meets it at convergence
+    assert cg["value"] - 1e-9 <= cg["bound"] <= cg["value"] + 1e-6
 
 
 def test_simulation_reports_ratios_with_confidence_intervals():

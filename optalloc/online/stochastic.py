@@ -118,9 +118,11 @@ def price(p_row: np.ndarray, beta: np.ndarray, cand: np.ndarray) -> tuple[float,
     return best[0], best[1]
 
 
-def configuration_lp(inst: StochasticInstance, method: str = "colgen", max_iter: int = 500) -> dict:
+def configuration_lp(inst: StochasticInstance, method: str = "colgen", max_iter: int = 2000) -> dict:
     """Value of the configuration LP. method: colgen (column generation, exact pricing) or enumerate (all
-    subsets of every neighbourhood; small instances only)."""
+    subsets of every neighbourhood; small instances only). Column generation keeps one HiGHS master and
+    adds columns to it, so each re-solve starts from the last basis; it also returns the Lagrangian upper
+    bound sum_v beta_v + sum_u max(0, best reduced value of u), which meets the value at convergence."""
     P = inst.p
     m, n = P.shape
     nbrs = [np.flatnonzero(P[u] > 0) for u in range(m)]
@@ -133,51 +135,71 @@ def configuration_lp(inst: StochasticInstance, method: str = "colgen", max_iter:
                 cols += [(u, S) for S in itertools.combinations(nbrs[u].tolist(), r)]
     else:
         cols = [(u, (int(v),)) for u in range(m) for v in nbrs[u]]  # singletons to start
+    if not cols:
+        return {"value": 0.0, "bound": 0.0, "columns": 0, "iterations": 0}
+    master = _Master(P, m, n)
+    master.add(cols)
     it = 0
+    bound = np.inf
     while True:
-        value, alpha, beta = _solve_master(cols, P, m, n)
+        value, alpha, beta = master.solve()
         if method == "enumerate":
+            bound = value
             break
         it += 1
-        added = 0
+        new = []
+        lagrangian = float(beta.sum())
         for u in range(m):
             if not len(nbrs[u]):
                 continue
             red, S = price(P[u], beta, nbrs[u])
+            lagrangian += max(0.0, red)
             if red - alpha[u] > 1e-9 and S:
-                cols.append((u, tuple(sorted(S))))
-                added += 1
-        if not added or it >= max_iter:
+                new.append((u, tuple(sorted(S))))
+        bound = min(bound, lagrangian)
+        if not new or it >= max_iter:
             break
-    return {"value": value, "columns": len(cols), "iterations": it}
+        master.add(new)
+        cols += new
+    return {"value": value, "bound": bound, "columns": len(cols), "iterations": it}
 
 
-def _solve_master(cols, P, m, n):
-    import scipy.sparse as sp
+class _Master:
+    """The restricted master LP, max sum f_u(S) y_uS with rows u (sum_S y_uS <= 1) and m + v (v in at most
+    one chosen set), held in one HiGHS instance that grows by columns."""
 
-    from ..models.linear import INF, LinearModel
-    from ..options import Deadline, SolveOptions
-    from ..solvers.highs import solve_linear
+    def __init__(self, P, m, n):
+        import highspy
 
-    K = len(cols)
-    if K == 0:
-        return 0.0, np.zeros(m), np.zeros(n)
-    rows, cidx = [], []
-    val = np.empty(K)
-    for k, (u, S) in enumerate(cols):
-        rows.append(u)
-        cidx.append(k)
-        for v in S:
-            rows.append(m + v)
-            cidx.append(k)
-        val[k] = 1.0 - float(np.prod(1.0 - P[u, list(S)]))
-    A = sp.csr_matrix((np.ones(len(rows)), (rows, cidx)), shape=(m + n, K))
-    lm = LinearModel("max", val, A, np.full(m + n, -INF), np.ones(m + n), np.zeros(K), np.full(K, INF),
-                     np.zeros(K, dtype=bool))
-    lo = solve_linear(lm, SolveOptions(), Deadline(None), duals=True)
-    # duals of the <= rows of a maximisation, as magnitudes (HiGHS signs them as for minimisation)
-    d = np.abs(lo.extra["row_duals"])
-    return float(lo.objective), d[:m], d[m:]
+        from ..solvers.highs import new_highs
+
+        self.P, self.m = P, m
+        self.h = new_highs()
+        self.h.setOptionValue("threads", 1)
+        self.h.setOptionValue("presolve", "off")  # presolve would discard the basis the next solve starts from
+        self.h.setOptionValue("simplex_strategy", 4)  # primal: new columns leave the last basis primal feasible
+        self.h.addRows(m + n, np.full(m + n, -highspy.kHighsInf), np.ones(m + n), 0, np.zeros(0, dtype=np.int32),
+                       np.zeros(0, dtype=np.int32), np.zeros(0))
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+
+    def add(self, cols):
+        starts, index = [], []
+        val = np.empty(len(cols))
+        for k, (u, S) in enumerate(cols):
+            starts.append(len(index))
+            index.append(u)
+            index.extend(self.m + v for v in S)
+            val[k] = 1.0 - float(np.prod(1.0 - self.P[u, list(S)]))
+        K = len(cols)
+        self.h.addCols(K, val, np.zeros(K), np.full(K, np.inf), len(index), np.asarray(starts, dtype=np.int32),
+                       np.asarray(index, dtype=np.int32), np.ones(len(index)))
+
+    def solve(self):
+        self.h.run()
+        sol = self.h.getSolution()
+        # duals of the <= rows of a maximisation, as magnitudes (HiGHS signs them as for minimisation)
+        d = np.abs(np.asarray(sol.row_dual))
+        return float(self.h.getInfo().objective_function_value), d[: self.m], d[self.m:]
 
 
 def simulate(inst: StochasticInstance, algorithm: str, runs: int = 200, seed: int = 0,
