@@ -13,6 +13,8 @@ import time
 import numpy as np
 from numba import njit
 
+from .subgradient import track_best
+
 
 @njit(cache=True)
 def _knapsack(profit, weight, cap, take):
@@ -75,15 +77,9 @@ def _ascent(f, a, b, u, ub, iterations, alpha, patience):
     it = 0
     for it in range(1, iterations + 1):
         Lv = _relax(f, a, b, u, X)
-        if Lv > best + 1e-9:
-            best = Lv
+        improved, best, since, alpha = track_best(Lv, best, since, alpha, patience)
+        if improved:
             best_u[:] = u
-            since = 0
-        else:
-            since += 1
-            if since >= patience:
-                alpha *= 0.5
-                since = 0
         if alpha < 1e-4 or ub - best <= 1e-9:
             break
         g = 1.0 - X.sum(axis=0)

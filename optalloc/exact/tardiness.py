@@ -32,6 +32,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from ..heuristics.tardiness import RULES, iterated_dynasearch, sequence_cost
+from .subgradient import track_best
 
 
 @dataclass
@@ -257,15 +258,9 @@ def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha,
         lam_abs = np.abs(lam)
         err = 4.0 * eps * (P + n + 2) * (n * cost_scale + P * lam_abs.max() + lam_abs.sum() + abs(path))
         Lv = path + lam.sum() - err
-        if Lv > best + 1e-9:
-            best = Lv
+        improved, best, since, alpha = track_best(Lv, best, since, alpha, patience)
+        if improved:
             best_lam[:] = lam
-            since = 0
-        else:
-            since += 1
-            if since >= patience:
-                alpha *= 0.5
-                since = 0
         if ub - best <= stop_gap or alpha < 1e-5:
             break
         g = 1.0 - used

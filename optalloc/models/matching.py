@@ -14,6 +14,19 @@ from ..instances.format import Instance
 from .linear import INF, LinearModel
 
 
+def _grouped_pairs(M):
+    """The allowed (finite) pairs of a matrix in row-major order, and those pairs grouped by row and by
+    column, for the Pyomo builds' row constraints."""
+    i, j = np.nonzero(np.isfinite(M))
+    pairs = list(zip(i.tolist(), j.tolist()))
+    by_row: dict = {a: [] for a in range(M.shape[0])}
+    by_col: dict = {b: [] for b in range(M.shape[1])}
+    for p in pairs:
+        by_row[p[0]].append(p)
+        by_col[p[1]].append(p)
+    return pairs, by_row, by_col
+
+
 def _pairs(d):
     i, j = np.nonzero(np.isfinite(d.costs))
     return i, j
@@ -260,15 +273,12 @@ def bmatching_mip(instance: Instance):
     import pyomo.environ as pyo
 
     d = instance.data
-    i, j = np.nonzero(np.isfinite(d.weights))
-    pairs = list(zip(i.tolist(), j.tolist()))
+    pairs, by_row, by_col = _grouped_pairs(d.weights)
     m_, n_ = d.weights.shape
     m = pyo.ConcreteModel(name=instance.name)
     m.E = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.x = pyo.Var(m.E, bounds=(0, 1))
     m.weight = pyo.Objective(expr=sum(float(d.weights[a, b]) * m.x[a, b] for a, b in pairs), sense=pyo.maximize)
-    by_row = {a: [p for p in pairs if p[0] == a] for a in range(m_)}
-    by_col = {b: [p for p in pairs if p[1] == b] for b in range(n_)}
     m.R = pyo.RangeSet(0, m_ - 1)
     m.C = pyo.RangeSet(0, n_ - 1)
     m.row = pyo.Constraint(m.R, rule=lambda mm, a: sum(mm.x[p] for p in by_row[a]) <= int(d.row_capacity[a])
@@ -319,11 +329,8 @@ def adwords_mip(instance: Instance):
     import pyomo.environ as pyo
 
     d = instance.data
-    i, j = np.nonzero(np.isfinite(d.bids))
-    pairs = list(zip(i.tolist(), j.tolist()))
+    pairs, by_adv, by_query = _grouped_pairs(d.bids)
     m_, n_ = d.bids.shape
-    by_adv = {a: [p for p in pairs if p[0] == a] for a in range(m_)}
-    by_query = {q: [p for p in pairs if p[1] == q] for q in range(n_)}
     m = pyo.ConcreteModel(name=instance.name)
     m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
     m.A = pyo.RangeSet(0, m_ - 1)
