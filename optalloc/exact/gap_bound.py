@@ -90,15 +90,21 @@ def _ascent(f, a, b, u, ub, iterations, alpha, patience):
     return best, best_u, it
 
 
+def _integer_data(f, a, b):
+    """Costs as floats, weights and capacities as the integers the knapsack DP indexes by (a capacity is
+    floored: no load can use its fraction)."""
+    ai = np.ascontiguousarray(np.rint(a), dtype=np.int64)
+    if not np.allclose(ai, a):
+        raise ValueError("the Lagrangian GAP bound needs integer weights")
+    bi = np.floor(np.asarray(b, dtype=np.float64) + 1e-9).astype(np.int64)
+    return np.ascontiguousarray(f, dtype=np.float64), ai, bi
+
+
 def lagrangian_bound(f, a, b, ub: float, *, u0=None, iterations: int = 300, deadline=None,
                      patience: int = 20) -> tuple[float, np.ndarray]:
     """The best L(u) found, rounded down by the error a float sum can carry, and its multipliers.
     `u0` defaults to each job's cheapest cost. Stops at the deadline (checked between chunks)."""
-    f = np.ascontiguousarray(f, dtype=np.float64)
-    ai = np.ascontiguousarray(np.rint(a), dtype=np.int64)
-    bi = np.floor(np.asarray(b, dtype=np.float64) + 1e-9).astype(np.int64)
-    if not np.allclose(ai, a):
-        raise ValueError("the Lagrangian GAP bound needs integer weights")
+    f, ai, bi = _integer_data(f, a, b)
     m, n = f.shape
     u = (f.min(axis=0) if u0 is None else np.asarray(u0, dtype=np.float64)).copy()
     best, best_u, done, alpha = -np.inf, u, 0, 1.0
@@ -191,7 +197,5 @@ def _penalties(f, a, b, u):
 def forced_bounds(f, a, b, u):
     """(L(u), L with x_ij = 1, L with x_ij = 0): a pair whose forced-in bound reaches the incumbent can be
     dropped, a pair whose forced-out bound does can be fixed (Lagrangian reduced-cost fixing)."""
-    f = np.ascontiguousarray(f, dtype=np.float64)
-    ai = np.ascontiguousarray(np.rint(a), dtype=np.int64)
-    bi = np.floor(np.asarray(b, dtype=np.float64) + 1e-9).astype(np.int64)
+    f, ai, bi = _integer_data(f, a, b)
     return _penalties(f, ai, bi, np.asarray(u, dtype=np.float64))

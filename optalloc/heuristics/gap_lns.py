@@ -21,44 +21,33 @@ from ..options import Deadline
 def solve_sub(f, a, K, J, r, start, limit, allowed=None):
     """The sub-GAP on agents K and jobs J with residual capacities r, only the pairs in `allowed`
     (|K| x |J|, optional), started from the assignment `start` (which must use agents in K). Built as
-    arrays straight into highspy: a Pyomo build would cost more than the solve. Returns (agent per job
+    a LinearModel straight into highspy: a Pyomo build would cost more than the solve. Returns (agent per job
     of J or None, proven optimal)."""
     import highspy as hs
 
-    from ..solvers.highs import new_highs
+    from ..models.linear import INF, LinearModel
+    from ..solvers.highs import to_highs
 
     k, q = len(K), len(J)
     ok = a[np.ix_(K, J)] <= r[:, None] + 1e-9
+    if allowed is not None:
+        ok &= allowed
     kpos = np.full(f.shape[0], -1, dtype=np.int64)
     kpos[K] = np.arange(k)
     ok[kpos[start[J]], np.arange(q)] = True  # the start's pairs, so the start stays feasible
-    if allowed is not None:
-        ok &= allowed
-        ok[kpos[start[J]], np.arange(q)] = True
     ki, qj = np.nonzero(ok)  # column c is x[K[ki[c]], J[qj[c]]]
     N = len(ki)
     cols = np.arange(N)
     A = sp.vstack([sp.csr_matrix((np.ones(N), (qj, cols)), shape=(q, N)),
-                   sp.csr_matrix((a[K[ki], J[qj]], (ki, cols)), shape=(k, N))], format="csc")
-    lp = hs.HighsLp()
-    lp.num_col_, lp.num_row_ = N, q + k
-    lp.col_cost_ = f[K[ki], J[qj]].astype(float)
-    lp.col_lower_ = np.zeros(N)
-    lp.col_upper_ = np.ones(N)
-    lp.row_lower_ = np.concatenate([np.ones(q), np.full(k, -np.inf)])
-    lp.row_upper_ = np.concatenate([np.ones(q), r.astype(float)])
-    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(float)
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = N, q + k
-    lp.integrality_ = [hs.HighsVarType.kInteger] * N
-    h = new_highs()
+                   sp.csr_matrix((a[K[ki], J[qj]], (ki, cols)), shape=(k, N))], format="csr")
+    model = LinearModel("min", f[K[ki], J[qj]].astype(float), A, np.concatenate([np.ones(q), np.full(k, -INF)]),
+                        np.concatenate([np.ones(q), r.astype(float)]), np.zeros(N), np.ones(N),
+                        np.ones(N, dtype=bool))
+    h = to_highs(model)
     h.setOptionValue("time_limit", float(max(limit, 1e-3)))
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
-    h.passModel(lp)
     col = np.full((k, q), -1, dtype=np.int64)
     col[ki, qj] = cols
     x0 = np.zeros(N)
@@ -94,8 +83,9 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
             break
         limit = sub_limit * 5 if deadline.limit is None else share * deadline.remaining()
         new, proven = solve_sub(f, a, np.arange(m), jobs, b.astype(float), agent, limit, core)
-        if new is not None and float(f[new, jobs].sum()) <= cost:
-            agent, cost = new, float(f[new, jobs].sum())
+        val = np.inf if new is None else float(f[new, jobs].sum())
+        if val <= cost:
+            agent, cost = new, val
         stats["cores"].append({"pairs": int(core.sum()), "proven": bool(proven), "cost": cost})
     size = {"agents": min(m, 3 if m <= 10 else 4), "jobs": min(n, max(10, 3 * n // max(m, 1)))}
     kinds = ["agents", "jobs"]
@@ -103,7 +93,6 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         if deadline.limit is None and stats["steps"] >= steps:
             break
         kind = kinds[stats["steps"] % len(kinds)]
-        load = np.bincount(agent, weights=a[agent, jobs], minlength=m)
         if kind == "agents":
             K = np.sort(rng.choice(m, size=size["agents"], replace=False))
             J = jobs[np.isin(agent, K)]
@@ -111,6 +100,7 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         else:
             J = np.sort(rng.choice(n, size=size["jobs"], replace=False))
             K = np.arange(m)
+            load = np.bincount(agent, weights=a[agent, jobs], minlength=m)
             r = b - load + np.bincount(agent[J], weights=a[agent[J], J], minlength=m)
         if len(J) == 0:
             stats["steps"] += 1

@@ -174,7 +174,7 @@ def _gap_bounds(instance, ub: float, deadline: Deadline, u0=None, work: float = 
     if np.allclose(d.costs, np.rint(d.costs)):
         lb = float(np.ceil(lb - 1e-6))  # integer costs: every assignment's cost is an integer
     lb = sign * lb
-    if bound is None or (lb > bound if d.sense == "min" else lb < bound):
+    if bound is None or sign * lb > sign * bound:
         bound = lb
     return bound, u, lo
 

@@ -28,8 +28,8 @@ def _grouped_pairs(M):
 
 
 def _pairs(d):
-    i, j = np.nonzero(np.isfinite(d.costs))
-    return i, j
+    """The allowed pairs of an assignment instance (its mask is computed once per instance)."""
+    return np.nonzero(d.allowed)
 
 
 def arrays(instance: Instance) -> LinearModel:

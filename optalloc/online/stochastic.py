@@ -195,7 +195,14 @@ class _Master:
                        np.asarray(index, dtype=np.int32), np.ones(len(index)))
 
     def solve(self):
+        from ..errors import OptallocError
+        from ..solvers.highs import status_map
+        from ..status import Status
+
         self.h.run()
+        status = status_map().get(self.h.getModelStatus(), Status.UNKNOWN)
+        if status != Status.OPTIMAL:  # always feasible (y = 0) and bounded (<= m): anything else is a failure
+            raise OptallocError(f"configuration LP: the HiGHS master stopped with status {status}")
         sol = self.h.getSolution()
         # duals of the <= rows of a maximisation, as magnitudes (HiGHS signs them as for minimisation)
         d = np.abs(np.asarray(sol.row_dual))

@@ -138,7 +138,7 @@ class Assignment(Problem):
 
     def dump(self, t: AssignmentData) -> dict:
         m, n = t.shape
-        finite = np.isfinite(t.costs)
+        finite = t.allowed
         if finite.mean() < 0.3 and m * n > 100:
             i, j = np.nonzero(finite)
             return {"shape": [m, n], "arcs": [[int(a), int(b), v.to_json_number(t.costs[a, b])] for a, b in zip(i, j)],
@@ -170,7 +170,7 @@ class Assignment(Problem):
         return Evaluation(float(np.nansum(vals)), problems)
 
     def size(self, t) -> dict:
-        return {"rows": t.shape[0], "columns": t.shape[1], "arcs": int(np.isfinite(t.costs).sum()), "sense": t.sense}
+        return {"rows": t.shape[0], "columns": t.shape[1], "arcs": int(t.allowed.sum()), "sense": t.sense}
 
 
 # ------------------------------------------------------------------ generalized assignment
