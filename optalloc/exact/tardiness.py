@@ -1,4 +1,5 @@
-"""Exact 1||Σw_jT_j: Lagrangian time-indexed bounds, then a bounded dynamic program over job sets.
+"""Exact 1||Σw_jT_j: Lagrangian time-indexed bounds with node elimination, successive sublimation, and a
+bounded dynamic program over job sets as the last resort.
 
 With equal weights (1||ΣT_j) Lawler's decomposition (optalloc.exact.lawler) runs first; the steps below
 take over only if it does not finish.
@@ -10,15 +11,21 @@ take over only if it does not finish.
    Fujikuma & Araki (2009):
    - level 1: no job twice in a row; the DP over time keeps the best and second-best first job.
    - level 2: the DP state is (time, previous job), and a pair j -> k is forbidden when k must precede j
-     (Emmons) or when swapping the two is strictly cheaper (an optimal schedule has no such pair).
+     (Emmons), when swapping the two is strictly cheaper, or when the swap costs the same and k comes first
+     in a fixed order that extends Emmons' precedences (some optimal schedule has none of these pairs).
+     The tie rule is what makes level 2 tight: without it, any order of a run of on-time jobs is a path of
+     the same cost, so the relaxation may repeat jobs there for free.
    Both keep every job inside the window its Emmons predecessors and successors leave it. The DP runs
-   backwards, so B[t, j] bounds the cost of filling [t, P] after job j ended at t.
-3. Exact search: forward DP over the set S of jobs already sequenced (its end time is p(S), so the cost to go
-   depends on S only, and two orders of S keep only the cheaper). A state is dropped when its cost plus
-   B[p(S), last] + Σ_{j∉S} λ_j cannot beat the incumbent, or when swapping its last two jobs is strictly
-   cheaper.
-   When the last level is reached the incumbent is optimal; when the time or the state budget runs out, the
-   smallest bound over the live states is a proven lower bound.
+   backwards, so B[t, j] bounds the cost of filling [t, P] after job j ended at t; a forward twin gives
+   F[t, j], and a node (t, j) with F + B + Σλ above the cutoff is eliminated for good.
+3. Successive sublimation (Tanaka et al.): on the surviving nodes, the jobs the relaxed path misuses become
+   state-space modifiers (the state remembers which of them are done), round after round, until the path is
+   a schedule (optimal) or nothing is left below the cutoff (the incumbent is optimal).
+4. If the modifier graph outgrows its budget: forward DP over the set S of jobs already sequenced (its end
+   time is p(S), so the cost to go depends on S only, and two orders of S keep only the cheaper). A state is
+   dropped when its cost plus B[p(S), last] + Σ_{j∉S} λ_j cannot beat the incumbent, or when swapping its
+   last two jobs is strictly cheaper. When the last level is reached the incumbent is optimal; when the
+   time or the state budget runs out, the smallest bound over the live states is a proven lower bound.
 
 Times are integers, so with integral weights an improving solution must be at least 1 below the incumbent
 and states within 1 of it are dropped too."""
@@ -89,19 +96,27 @@ def backward_paths(p, d, w, lam, P, E, L):
 
 
 @njit(cache=True)
-def _pair_allowed(j, k, t, p, d, w, before):
+def _pair_allowed(j, k, t, p, d, w, before, rank):
     """May k start at t right after j (which ends at t)? Not when k must precede j, nor when the swapped
-    pair k, j over the same interval is strictly cheaper."""
+    pair k, j over the same interval is strictly cheaper, nor when it costs the same and k ranks first.
+
+    The tie rule is sound because `rank` is a linear order that extends `before`: from any optimal schedule,
+    swapping such tied pairs keeps it optimal, never breaks a precedence, and removes one inversion of the
+    rank order each time, so an optimal schedule without them exists. All-zero ranks switch the rule off.
+    It matters: without it every order of a block of on-time jobs is a path of the same cost, and no bound
+    can eliminate any of them."""
     if k == j or before[k, j]:
         return False
     s = t - p[j]
     now = _tard(j, t, d, w) + _tard(k, t + p[k], d, w)
     swapped = _tard(k, s + p[k], d, w) + _tard(j, t + p[k], d, w)
-    return not swapped < now - 1e-9
+    if swapped < now - 1e-9:
+        return False
+    return not (swapped == now and rank[k] < rank[j])
 
 
 @njit(cache=True)
-def backward_lr2(p, d, w, lam, P, E, L, before, M):
+def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
     """Level 2 with state-space modifiers M (Tanaka et al.'s successive sublimation). B[t, j, mask]: cheapest
     pseudo-schedule of [t, P] after job j ended at t, when `mask` holds the jobs of M already used before t;
     the rest must use every other job of M exactly once. No forbidden pair (see _pair_allowed), every job
@@ -125,7 +140,7 @@ def backward_lr2(p, d, w, lam, P, E, L, before, M):
             for k in range(n):
                 u = t + p[k]
                 v[k] = np.inf
-                if u > P or t < E[k] or u > L[k] or mask & bit[k]:
+                if u > P or t < E[k] or u > L[k] or mask & bit[k] or not alive[u, k]:
                     continue
                 b = B[u, k, mask | bit[k]]
                 if b == np.inf:
@@ -146,28 +161,36 @@ def backward_lr2(p, d, w, lam, P, E, L, before, M):
                 continue
             if t == 0 and mask == 0:
                 B[0, n, 0] = topv[0]
+            order_ready = False
             for j in range(n):
                 s = t - p[j]
-                if s < 0 or s < E[j] or t > L[j] or (bit[j] and not mask & bit[j]):
-                    continue  # j cannot end at t with this mask
+                if s < 0 or s < E[j] or t > L[j] or (bit[j] and not mask & bit[j]) or not alive[t, j]:
+                    continue  # j cannot end at t with this mask, or no improving schedule has it there
                 found = -1
                 for q in range(cnt):
-                    if _pair_allowed(j, top[q], t, p, d, w, before):
+                    if _pair_allowed(j, top[q], t, p, d, w, before, rank):
                         found = top[q]
                         break
                 if found < 0 and cnt == K:
-                    best = np.inf
-                    for k in range(n):
-                        if v[k] < best and _pair_allowed(j, k, t, p, d, w, before):
-                            best = v[k]
+                    # every kept starter is forbidden after j (common under the tie rule, in on-time
+                    # stretches): walk all starters in cost order, sorted once per (t, mask)
+                    if not order_ready:
+                        order = np.argsort(v)
+                        order_ready = True
+                    for q in range(n):  # from 0: with equal costs the sort may order the first K otherwise
+                        k = order[q]
+                        if v[k] == np.inf:
+                            break
+                        if _pair_allowed(j, k, t, p, d, w, before, rank):
                             found = k
+                            break
                 if found >= 0:
                     B[t, j, mask] = v[found]
     return B
 
 
 @njit(cache=True)
-def _lr2_path(B, p, d, w, lam, P, E, L, before, M):
+def _lr2_path(B, p, d, w, lam, P, E, L, before, rank, alive, M):
     """Job usage of the cheapest level-2 path, rebuilt forwards from the table, and the path's jobs."""
     n = len(p)
     bit = np.zeros(n, dtype=np.int64)
@@ -184,9 +207,9 @@ def _lr2_path(B, p, d, w, lam, P, E, L, before, M):
         pick = -1
         for k in range(n):
             u = t + p[k]
-            if u > P or t < E[k] or u > L[k] or mask & bit[k]:
+            if u > P or t < E[k] or u > L[k] or mask & bit[k] or not alive[u, k]:
                 continue
-            if j < n and not _pair_allowed(j, k, t, p, d, w, before):
+            if j < n and not _pair_allowed(j, k, t, p, d, w, before, rank):
                 continue
             val = _tard(k, u, d, w) - lam[k] + B[u, k, mask | bit[k]]
             if abs(val - target) <= 1e-7 * max(1.0, abs(target)):
@@ -204,7 +227,91 @@ def _lr2_path(B, p, d, w, lam, P, E, L, before, M):
 
 
 @njit(cache=True)
-def _relaxation(level, p, d, w, lam, P, E, L, before, M):
+def forward_lr2(p, d, w, lam, P, E, L, before, rank, alive):
+    """The forward twin of backward_lr2 without modifiers. F[t, j]: cheapest level-2 pseudo-schedule of
+    [0, t] that ends with job j finishing at t (costs w_jT_j - λ_j)."""
+    n = len(p)
+    K = 8
+    F = np.full((P + 1, n), np.inf)
+    top = np.empty(K, dtype=np.int64)
+    topv = np.empty(K)
+    for s in range(P):
+        # the best few jobs ending at s, sorted; s = 0 is the empty start, which any job may follow
+        cnt = 0
+        if s > 0:
+            for i in range(n):
+                val = F[s, i]
+                if val == np.inf:
+                    continue
+                if cnt < K or val < topv[cnt - 1]:
+                    pos = cnt if cnt < K else K - 1
+                    while pos > 0 and topv[pos - 1] > val:
+                        topv[pos] = topv[pos - 1]
+                        top[pos] = top[pos - 1]
+                        pos -= 1
+                    topv[pos] = val
+                    top[pos] = i
+                    if cnt < K:
+                        cnt += 1
+            if cnt == 0:
+                continue
+        order_ready = False
+        for k in range(n):
+            u = s + p[k]
+            if u > P or s < E[k] or u > L[k] or not alive[u, k]:
+                continue
+            if s == 0:
+                F[u, k] = _tard(k, u, d, w) - lam[k]
+                continue
+            best = np.inf
+            for q in range(cnt):
+                if _pair_allowed(top[q], k, s, p, d, w, before, rank):
+                    best = topv[q]
+                    break
+            if best == np.inf and cnt == K:
+                if not order_ready:
+                    order = np.argsort(F[s])
+                    order_ready = True
+                for q in range(n):
+                    i = order[q]
+                    if F[s, i] == np.inf:
+                        break
+                    if _pair_allowed(i, k, s, p, d, w, before, rank):
+                        best = F[s, i]
+                        break
+            if best < np.inf:
+                F[u, k] = best + _tard(k, u, d, w) - lam[k]
+    return F
+
+
+@njit(cache=True)
+def eliminate_nodes(F, B, lam, cutoff, alive):
+    """Node elimination (Tanaka et al.): job j cannot end at t in any schedule of cost <= cutoff when the
+    cheapest pseudo-schedule through (t, j), F + B + Σλ, already exceeds it. That holds for every λ (a schedule
+    pays each λ_j exactly once), so a node once dead stays dead. A margin far above the rounding error of
+    F and B keeps the test safe. Returns how many nodes are alive."""
+    P1, n = F.shape
+    lam_sum = lam.sum()
+    scale = 0.0
+    for t in range(P1):
+        for j in range(n):
+            if alive[t, j] and F[t, j] < np.inf and B[t, j, 0] < np.inf:
+                scale = max(scale, abs(F[t, j]) + abs(B[t, j, 0]))
+    margin = 1e-9 * (scale + np.abs(lam).sum() + 1.0)
+    count = 0
+    for t in range(P1):
+        for j in range(n):
+            if not alive[t, j]:
+                continue
+            if F[t, j] == np.inf or B[t, j, 0] == np.inf or F[t, j] + B[t, j, 0] + lam_sum - margin > cutoff:
+                alive[t, j] = False
+            else:
+                count += 1
+    return count
+
+
+@njit(cache=True)
+def _relaxation(level, p, d, w, lam, P, E, L, before, rank, alive, M):
     """The relaxed path's cost (without Σλ) and how often it uses each job."""
     n = len(p)
     x = np.zeros(n)
@@ -220,15 +327,15 @@ def _relaxation(level, p, d, w, lam, P, E, L, before, M):
             prev = j
             t += p[j]
         return b1[0], x
-    B = backward_lr2(p, d, w, lam, P, E, L, before, M)
+    B = backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M)
     if B[0, n, 0] == np.inf:
         return np.inf, x
-    x, _ = _lr2_path(B, p, d, w, lam, P, E, L, before, M)
+    x, _ = _lr2_path(B, p, d, w, lam, P, E, L, before, rank, alive, M)
     return B[0, n, 0], x
 
 
 @njit(cache=True)
-def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha, patience, stop_gap):
+def _subgradient(level, p, d, w, lam, P, E, L, before, rank, alive, M, ub, iterations, alpha, patience, stop_gap):
     """Deflected subgradient ascent (Camerini-Fratta-Maffioli direction, Polyak step towards `ub`). The step
     halves after `patience` iterations without a better bound. Stops when ub - bound <= stop_gap.
 
@@ -250,7 +357,7 @@ def _subgradient(level, p, d, w, lam, P, E, L, before, M, ub, iterations, alpha,
     eps = 2.3e-16
     it = 0
     for it in range(1, iterations + 1):
-        path, used = _relaxation(level, p, d, w, lam, P, E, L, before, M)
+        path, used = _relaxation(level, p, d, w, lam, P, E, L, before, rank, alive, M)
         if path == np.inf:
             return np.inf, best_lam, it  # no pseudo-schedule fits the windows: nothing beats the incumbent
         # the DP adds at most P terms along a path, each below cost_scale + |λ|_max in size; every partial sum
@@ -291,21 +398,53 @@ def job_windows(p, before):
     return before.T.astype(np.int64) @ p, int(p.sum()) - before.astype(np.int64) @ p
 
 
+def tie_ranks(d, before):
+    """A linear order extending `before` (earliest due date first among the jobs free to go next), used to
+    break ties in the adjacent-pair rule (see _pair_allowed)."""
+    import heapq
+
+    n = before.shape[0]
+    indeg = before.sum(axis=0).astype(np.int64)
+    heap = [(int(d[j]), j) for j in range(n) if indeg[j] == 0]
+    heapq.heapify(heap)
+    rank = np.empty(n, dtype=np.int64)
+    r = 0
+    while heap:
+        _, j = heapq.heappop(heap)
+        rank[j] = r
+        r += 1
+        for k in np.flatnonzero(before[j]):
+            indeg[k] -= 1
+            if indeg[k] == 0:
+                heapq.heappush(heap, (int(d[k]), int(k)))
+    if r != n:
+        raise ValueError("the precedence relation has a cycle")  # Emmons' closure never makes one
+    return rank
+
+
 def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, deadline=None,
                      chunk: int = 500, level: int = 1, before=None, patience: int = 100, alpha: float = 1.0,
-                     modifiers=None):
+                     modifiers=None, rank=None, alive=None):
     """Subgradient ascent on L(λ) at `level` (1 or 2, level 2 with the state-space `modifiers`), in chunks so
     a deadline is honoured. `before` is a precedence matrix (Emmons) whose windows and pairs restrict the
-    relaxation. Returns (bound, λ, iterations)."""
+    relaxation; `rank` (tie_ranks) adds the tie rule to the pair test.
+
+    `alive` ((P+1) x n booleans, updated in place) turns on node elimination at level 2: after every chunk
+    the nodes that no schedule better than `ub` can use are dropped, so later iterations get cheaper and the
+    bound may rise past `ub` (even to inf: then nothing beats `ub`). Returns (bound, λ, iterations)."""
     n = len(p)
     P = int(p.sum())
     pi, df, wf = np.asarray(p, dtype=np.int64), np.asarray(d, dtype=np.float64), np.asarray(w, dtype=np.float64)
     if before is None:
         before = np.zeros((n, n), dtype=np.bool_)
     E, L = job_windows(pi, before)
+    rank = np.zeros(n, dtype=np.int64) if rank is None else np.asarray(rank, dtype=np.int64)
     M = np.zeros(0, dtype=np.int64) if modifiers is None else np.asarray(modifiers, dtype=np.int64)
     lam = np.zeros(n) if lam0 is None else lam0.astype(np.float64).copy()
     stop_gap = 1.0 - 1e-6 if _integral(w) else 1e-9
+    eliminating = alive is not None and level == 2 and len(M) == 0 and np.isfinite(ub)
+    if alive is None:
+        alive = np.ones((P + 1, n), dtype=np.bool_)
     best, best_lam, done = -np.inf, lam, 0
     per_it = None  # seconds per iteration, measured on the first chunk, so later chunks fit the deadline
     while done < iterations:
@@ -313,13 +452,18 @@ def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, 
         if deadline is not None and deadline.limit is not None:
             k = min(k, 2) if per_it is None else max(1, min(k, int(0.85 * deadline.remaining() / per_it)))
         started = time.perf_counter()
-        b, lam_b, it = _subgradient(level, pi, df, wf, best_lam.copy(), P, E, L, before, M, float(ub), k, alpha,
-                                    patience, stop_gap)
+        b, lam_b, it = _subgradient(level, pi, df, wf, best_lam.copy(), P, E, L, before, rank, alive, M, float(ub),
+                                    k, alpha, patience, stop_gap)
         done += it
         per_it = (time.perf_counter() - started) / max(1, it)
         improved = b > best + 1e-9
         if improved:
             best, best_lam = b, lam_b
+        if eliminating and improved and best < np.inf:
+            B = backward_lr2(pi, df, wf, best_lam, P, E, L, before, rank, alive, M)
+            F = forward_lr2(pi, df, wf, best_lam, P, E, L, before, rank, alive)
+            if eliminate_nodes(F, B, best_lam, float(ub) - stop_gap, alive) == 0:
+                best = np.inf  # every node is dead: no schedule beats ub
         if it < k or ub - best <= stop_gap or (deadline is not None and deadline.expired()):
             break
         if not improved:
@@ -518,8 +662,10 @@ def _lam_left(words, lam_total, lam):
 
 
 # ------------------------------------------------------------------ successive sublimation with modifiers
+_NODE_MASK = types.UniTuple(types.int64, 2)
+
 @njit(cache=True)
-def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, prev_vals, cutoff, cap, cap_edges):
+def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, rank, alive, M, m_prev, prev_keys, prev_vals, cutoff, cap, cap_edges):
     """One round of the modifier DP on a sparse state graph. A state is (t, j, mask): job j ended at t and
     `mask` holds the jobs of M used so far; every other job is relaxed (priced by λ). Forward: states are
     made in time order, and a new one is kept only if its cost plus the previous round's cost to go (the
@@ -534,13 +680,10 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
         bit[M[q]] = 1 << q
     full = (1 << m) - 1
     prevmask = (1 << m_prev) - 1
-    shift = np.int64(63)
-    span = np.int64((P + 1) * (n + 1))
-    while (np.int64(1) << (63 - shift)) < span:
-        shift -= 1
-    prev = Dict.empty(key_type=types.int64, value_type=types.float64)
-    for i in range(len(prev_keys)):
-        prev[prev_keys[i]] = prev_vals[i]
+    # a state's key is (node, mask): node = t * (n + 1) + j, mask one bit per modifier (up to 62)
+    prev = Dict.empty(key_type=_NODE_MASK, value_type=types.float64)
+    for i in range(len(prev_vals)):
+        prev[(prev_keys[i, 0], prev_keys[i, 1])] = prev_vals[i]
     st_t = np.empty(cap, dtype=np.int64)
     st_j = np.empty(cap, dtype=np.int64)
     st_mask = np.empty(cap, dtype=np.int64)
@@ -551,8 +694,9 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
     e_end = np.empty(cap, dtype=np.int64)
     e_to = np.empty(cap_edges, dtype=np.int64)
     head = np.full(P + 1, -1, dtype=np.int64)
-    index = Dict.empty(key_type=types.int64, value_type=types.int64)
+    index = Dict.empty(key_type=_NODE_MASK, value_type=types.int64)
     empty_i = np.zeros(0, dtype=np.int64)
+    empty_k = np.zeros((0, 2), dtype=np.int64)
     empty_f = np.zeros(0)
     st_t[0] = 0
     st_j[0] = n
@@ -574,19 +718,19 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
                 if mask & bit[k]:
                     continue
                 u = t + p[k]
-                if u > P or t < E[k] or u > L[k]:
+                if u > P or t < E[k] or u > L[k] or not alive[u, k]:
                     continue
-                if j < n and not _pair_allowed(j, k, t, p, d, w, before):
+                if j < n and not _pair_allowed(j, k, t, p, d, w, before, rank):
                     continue
                 nm = mask | bit[k]
-                node = np.int64(u * (n + 1) + k) << shift
-                kp = node | (nm & prevmask)
+                node = np.int64(u * (n + 1) + k)
+                kp = (node, nm & prevmask)
                 if kp not in prev:
                     continue
                 Fk = F + _tard(k, u, d, w) - lam[k]
                 if Fk + prev[kp] + lam_sum > cutoff:
                     continue
-                key = node | nm
+                key = (node, nm)
                 if key in index:
                     idx = index[key]
                     if Fk < st_F[idx]:
@@ -594,7 +738,7 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
                         st_pred[idx] = s
                 else:
                     if count >= cap:
-                        return 1, np.inf, empty_i, empty_i, empty_f
+                        return 1, np.inf, empty_i, empty_k, empty_f
                     idx = count
                     count += 1
                     index[key] = idx
@@ -606,7 +750,7 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
                     nxt[idx] = head[u]
                     head[u] = idx
                 if ne >= cap_edges:
-                    return 1, np.inf, empty_i, empty_i, empty_f
+                    return 1, np.inf, empty_i, empty_k, empty_f
                 e_to[ne] = idx
                 ne += 1
             e_end[s] = ne
@@ -633,16 +777,17 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
                     best = val
             Bv[s] = best
             s = nxt[s]
-    alive = 0
+    kept = 0
     for s in range(1, count):
         if st_F[s] + Bv[s] + lam_sum <= cutoff:
-            alive += 1
-    keys = np.empty(alive, dtype=np.int64)
-    vals = np.empty(alive)
+            kept += 1
+    keys = np.empty((kept, 2), dtype=np.int64)
+    vals = np.empty(kept)
     a = 0
     for s in range(1, count):
         if st_F[s] + Bv[s] + lam_sum <= cutoff:
-            keys[a] = (np.int64(st_t[s] * (n + 1) + st_j[s]) << shift) | st_mask[s]
+            keys[a, 0] = st_t[s] * (n + 1) + st_j[s]
+            keys[a, 1] = st_mask[s]
             vals[a] = Bv[s]
             a += 1
     if best_end < 0 or Bv[0] == np.inf:
@@ -662,47 +807,46 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, M, m_prev, prev_keys, pre
 
 @njit(cache=True)
 def _dense_keys(B, P, n):
-    """The level-2 table (no modifiers) as the sparse keys and costs to go of round 0."""
-    shift = np.int64(63)
-    span = np.int64((P + 1) * (n + 1))
-    while (np.int64(1) << (63 - shift)) < span:
-        shift -= 1
+    """The level-2 table (no modifiers) as the sparse (node, mask) keys and costs to go of round 0, and how
+    many modifiers a mask has room for."""
     cnt = 0
     for t in range(P + 1):
         for j in range(n):
             if B[t, j, 0] < np.inf:
                 cnt += 1
-    keys = np.empty(cnt, dtype=np.int64)
+    keys = np.zeros((cnt, 2), dtype=np.int64)
     vals = np.empty(cnt)
     c = 0
     for t in range(P + 1):
         for j in range(n):
             if B[t, j, 0] < np.inf:
-                keys[c] = np.int64(t * (n + 1) + j) << shift
+                keys[c, 0] = t * (n + 1) + j
                 vals[c] = B[t, j, 0]
                 c += 1
-    return keys, vals, 63 - shift
+    return keys, vals, 62  # an int64 mask, with its sign bit left alone
 
 
-def successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline, *, step: int = 4,
-                           max_states: int = 3_000_000, max_edges: int = 30_000_000):
+def successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline, *, step: int = 4,
+                           max_states: int = 3_000_000, max_edges: int = 30_000_000, alive=None):
     """Stage 3 of Tanaka et al.: grow the modifier set M with the jobs the relaxed path misuses, pruning
     states with the previous round's costs to go, until the path is a schedule or the bound reaches the
     incumbent. Returns (stopped, bound, sequence or None, stats): stopped is "optimal" (the sequence, if
     any, is optimal; else the incumbent is), "memory_limit" or "time_limit"."""
     n = len(p)
     E, L = job_windows(p, before)
+    if alive is None:
+        alive = np.ones((P + 1, n), dtype=np.bool_)
     lam_sum = float(lam.sum())
-    B = backward_lr2(p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
+    B = backward_lr2(p, df, wf, lam, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64))
     keys, vals, mask_bits = _dense_keys(B, P, n)
-    used, path = _lr2_path(B, p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
+    used, path = _lr2_path(B, p, df, wf, lam, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64))
     bound = B[0, n, 0] + lam_sum
     M: list[int] = []
     stats = {"rounds": 0}
     # round 0 (no modifiers) on the sparse graph keeps only the (time, job) nodes that some path within the
     # cutoff goes through; a round with `step` more modifiers can have up to 2^step states per node
     started = time.perf_counter()
-    status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, np.zeros(0, dtype=np.int64),
+    status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64),
                                           0, keys, vals, cutoff, max_states, max_edges)
     per_state = (time.perf_counter() - started) / max(1, len(keys))  # seconds per kept state, an overestimate
     stats["alive_nodes"] = len(keys)
@@ -724,7 +868,7 @@ def successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline, *, s
         cap = max_states
         if deadline.limit is not None and per_state > 0:
             cap = min(cap, max(1000, int(0.8 * deadline.remaining() / per_state)))  # a pass has no clock inside
-        status, b, path, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before,
+        status, b, path, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, rank, alive,
                                                  np.asarray(M, dtype=np.int64), m_prev, keys, vals, cutoff,
                                                  cap, 10 * cap)
         per_state = (time.perf_counter() - started) / max(1, len(keys))
@@ -750,7 +894,8 @@ def _start_sequence(p, d, w):
 
 def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int = 4_000_000,
                     lagrangian_iterations: int = 1000,
-                    stages=((25, 30_000), (75, 150_000), (200, 600_000)), max_lr2_cells: int = 20_000_000, seed: int = 0, rel_gap: float = 0.0,
+                    stages=((25, 300_000), (75, 1_000_000), (200, 3_000_000), (600, 3_000_000)), max_lr2_cells: int = 20_000_000,
+                    seed: int = 0, rel_gap: float = 0.0,
                     abs_gap: float = 0.0) -> TardinessResult:
     from ..options import Deadline
 
@@ -818,49 +963,60 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     if ub <= 1e-9:
         return result(0.0, "optimal")
 
-    # 2. Lagrangian bounds, then 3. the DP over job sets. Level 1 is cheap and gives the multipliers a warm
-    # start; level 2 (when its (P+1) x (n+1) table fits) is far tighter. When the DP outgrows a small state
-    # budget the multipliers are not good enough yet: more subgradient iterations (warm), then a larger budget.
+    # 2. Lagrangian bounds, 3. successive sublimation, 4. the DP over job sets. Level 1 is cheap and gives
+    # the multipliers a warm start; level 2 (when its (P+1) x (n+1) table fits) is far tighter.
     K = (n + 63) // 64
     before = emmons_precedence(p, d, wf)
     stats["precedences"] = int(before.sum())
     pred = _pred_words(before, K)
+    rank = tie_ranks(d, before)
     P = int(p.sum())
     level = 2 if (P + 1) * (n + 1) <= max_lr2_cells else 1
-    b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, deadline=deadline, before=before)
+    alive = np.ones((P + 1, n), dtype=np.bool_) if level == 2 else None  # level-2 nodes not yet eliminated
+    b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, deadline=deadline, before=before,
+                                   rank=rank)
     lb = max(b, 0.0)
     its_total = {1: its, 2: 0}
     if level == 2 and not closed(lb) and not deadline.expired():
-        # level-2 ascent in stages, each followed by a DP over job sets on a small budget: when the table
-        # prunes well the DP closes long before the multipliers converge
-        for its_stage, budget_stage in stages:
+        # level-2 ascent in stages, with node elimination; after each, successive sublimation on the surviving
+        # nodes under a state budget. Elimination usually leaves so few nodes that it closes in well under a
+        # second once the multipliers are good; a budget overflow means they are not good enough yet.
+        cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
+        # the last stage repeats while the clock allows and the bound still rises: better multipliers need
+        # fewer modifiers, and a key has room for only so many
+        plan = list(stages)
+        lr2_best = -np.inf
+        while plan:
+            its_stage, budget_stage = plan.pop(0)
+            lr2_before = lr2_best
             b, lam, its = lagrangian_bound(p, d, w, ub, iterations=its_stage, lam0=lam, deadline=deadline,
-                                           before=before, level=2, chunk=25, patience=20)
+                                           before=before, rank=rank, level=2, chunk=25, patience=20,
+                                           alive=alive)
             its_total[2] += its
-            lb = max(lb, b)
-            stats.update(lagrangian_bound=float(lb), lagrangian_iterations=its_total[1],
-                         lr2_iterations=its_total[2])
+            lb, lr2_best = max(lb, b), max(lr2_best, b)
+            stats.update(lagrangian_bound=float(min(lb, ub)), lagrangian_iterations=its_total[1],
+                         lr2_iterations=its_total[2], alive_nodes=int(alive.sum()))
             if closed(lb):
                 return result(lb, "optimal")
             if deadline.expired():
                 return result(lb, "time_limit")
-            done = settled(_set_dp(p, df, wf, lam, P, ub, integral, budget_stage, pred, deadline, before), lb)
-            if done is not None:
-                return done
-        cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
-        stopped, b, found, st = successive_sublimation(p, df, wf, lam, P, before, ub, cutoff, deadline)
-        stats.update({f"ssdp_{k}": v for k, v in st.items()})
-        if found is not None:
-            val = sequence_cost(found, pf, df, wf)
-            if val < ub:
-                seq, ub = found, val
-        if stopped == "optimal":
-            return result(ub, "optimal")
-        lb = max(lb, b)
-        if deadline.expired():
-            return result(lb, "time_limit")
-        # the modifier graph outgrew its budget or its time estimate: larger DPs over job sets
-    budget = min(max_states, 4 * stages[-1][1] if level == 2 else 200_000)
+            stopped, b, found, st = successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline,
+                                                           alive=alive, max_states=budget_stage,
+                                                           max_edges=10 * budget_stage)
+            stats.update({f"ssdp_{k}": v for k, v in st.items()})
+            if found is not None:
+                val = sequence_cost(found, pf, df, wf)
+                if val < ub:
+                    seq, ub = found, val
+            if stopped == "optimal":
+                return result(ub, "optimal")
+            lb = max(lb, b)
+            if deadline.expired():
+                return result(lb, "time_limit")
+            if not plan and deadline.limit is not None and lr2_best > lr2_before + 1e-6 * max(1.0, abs(ub)):
+                plan.append((its_stage, budget_stage))
+        # the modifier graph outgrew its budget: DPs over job sets with growing budgets
+    budget = min(max_states, 600_000 if level == 2 else 200_000)
     rounds = 0
     while True:
         rounds += 1
@@ -880,7 +1036,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         budget = min(max_states, budget * 4)
         if level == 1:
             b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, lam0=lam,
-                                           deadline=deadline, before=before)
+                                           deadline=deadline, before=before, rank=rank)
             its_total[1] += its
             lb = max(lb, b)
 
@@ -893,7 +1049,11 @@ def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None
     K = pred.shape[1]
     E, L = job_windows(p, before if before is not None else np.zeros((n, n), dtype=np.bool_))
     if before is not None:
-        B = backward_lr2(p, df, wf, lam, P, E, L, before, np.zeros(0, dtype=np.int64))
+        # no tie rule here: the DP keeps one order per job set, and its bound must hold for every optimal
+        # order of that set, not only for the one the tie rule keeps
+        no_ties = np.zeros(n, dtype=np.int64)
+        everywhere = np.ones((P + 1, n), dtype=np.bool_)  # node elimination assumes the tie rule, too
+        B = backward_lr2(p, df, wf, lam, P, E, L, before, no_ties, everywhere, np.zeros(0, dtype=np.int64))
         b1 = b2 = np.zeros(1)
         f1 = np.zeros(1, dtype=np.int64)
     else:
