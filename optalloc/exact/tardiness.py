@@ -116,6 +116,23 @@ def _pair_allowed(j, k, t, p, d, w, before, rank):
 
 
 @njit(cache=True)
+def _keep_best(top, topv, cnt, val, idx):
+    """Insert (val, idx) into the sorted list of the len(top) cheapest seen so far; returns its new length."""
+    K = len(top)
+    if cnt < K or val < topv[cnt - 1]:
+        pos = cnt if cnt < K else K - 1
+        while pos > 0 and topv[pos - 1] > val:
+            topv[pos] = topv[pos - 1]
+            top[pos] = top[pos - 1]
+            pos -= 1
+        topv[pos] = val
+        top[pos] = idx
+        if cnt < K:
+            cnt += 1
+    return cnt
+
+
+@njit(cache=True)
 def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
     """Level 2 with state-space modifiers M (Tanaka et al.'s successive sublimation). B[t, j, mask]: cheapest
     pseudo-schedule of [t, P] after job j ended at t, when `mask` holds the jobs of M already used before t;
@@ -147,16 +164,7 @@ def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
                     continue
                 val = _tard(k, u, d, w) - lam[k] + b
                 v[k] = val
-                if cnt < K or val < topv[cnt - 1]:
-                    pos = cnt if cnt < K else K - 1
-                    while pos > 0 and topv[pos - 1] > val:
-                        topv[pos] = topv[pos - 1]
-                        top[pos] = top[pos - 1]
-                        pos -= 1
-                    topv[pos] = val
-                    top[pos] = k
-                    if cnt < K:
-                        cnt += 1
+                cnt = _keep_best(top, topv, cnt, val, k)
             if cnt == 0:
                 continue
             if t == 0 and mask == 0:
@@ -243,16 +251,7 @@ def forward_lr2(p, d, w, lam, P, E, L, before, rank, alive):
                 val = F[s, i]
                 if val == np.inf:
                     continue
-                if cnt < K or val < topv[cnt - 1]:
-                    pos = cnt if cnt < K else K - 1
-                    while pos > 0 and topv[pos - 1] > val:
-                        topv[pos] = topv[pos - 1]
-                        top[pos] = top[pos - 1]
-                        pos -= 1
-                    topv[pos] = val
-                    top[pos] = i
-                    if cnt < K:
-                        cnt += 1
+                cnt = _keep_best(top, topv, cnt, val, i)
             if cnt == 0:
                 continue
         order_ready = False
