@@ -34,7 +34,8 @@ def _tardiness() -> None:
         for m in ("tardiness.dp", "tardiness.iterated_dynasearch", "tardiness.local_search", "tardiness.mddc",
                   "tardiness.eddc", "tardiness.atc"):
             _solve(inst, m)
-    # phases a small instance closes before reaching: the set DP with the level-2 table and the modifier stage
+    # phases a small instance closes before reaching: the set DP with the level-2 table, node elimination and
+    # the modifier stage
     d = potts_vw(9, 0.6, 0.4, weighted=True, seed=4).data
     p, dd, w = d.p.astype(np.int64), d.d.astype(np.float64), d.w.astype(np.float64)
     before = X.emmons_precedence(p, dd, w)
@@ -42,7 +43,10 @@ def _tardiness() -> None:
     P = int(p.sum())
     X._set_dp(p, dd, w, lam, P, 1e9, True, 1000, X._pred_words(before, 1), Deadline(None), before)
     X._set_dp(p, dd, w, lam, P, 1e9, True, 1000, X._pred_words(before, 1), Deadline(None), None)
-    X.successive_sublimation(p, dd, w, lam, P, before, 1e9, 1e9, Deadline(None), step=2)
+    rank = X.tie_ranks(dd, before)
+    alive = np.ones((P + 1, len(p)), dtype=np.bool_)
+    X.lagrangian_bound(p, dd, w, 1e9, iterations=5, level=2, before=before, rank=rank, alive=alive)  # elimination
+    X.successive_sublimation(p, dd, w, lam, P, before, rank, 1e9, 1e9, Deadline(None), step=2, alive=alive)
 
 
 def _knapsack_and_bits() -> None:
