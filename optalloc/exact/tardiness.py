@@ -133,6 +133,32 @@ def _keep_best(top, topv, cnt, val, idx):
 
 
 @njit(cache=True)
+def _cheapest_allowed(a, a_first, t, costs, top, cnt, order, p, d, w, before, rank):
+    """The cheapest b (finite costs[b]) that may neighbour job a at time t: b right after a when `a_first`,
+    else a right after b. `top` holds the cnt cheapest, sorted; only when all of those are forbidden (common
+    under the tie rule, in on-time stretches) are all candidates walked in cost order. That order is sorted
+    once per caller's time step: pass an empty `order` first, and the returned one after. Returns (b or -1,
+    order)."""
+    for q in range(cnt):
+        b = top[q]
+        first, second = (a, b) if a_first else (b, a)
+        if _pair_allowed(first, second, t, p, d, w, before, rank):
+            return b, order
+    if cnt < len(top):
+        return -1, order  # every candidate was in `top`
+    if len(order) == 0:
+        order = np.argsort(costs)
+    for q in range(len(order)):  # from 0: with equal costs the sort may order the first cnt otherwise
+        b = order[q]
+        if costs[b] == np.inf:
+            break
+        first, second = (a, b) if a_first else (b, a)
+        if _pair_allowed(first, second, t, p, d, w, before, rank):
+            return b, order
+    return -1, order
+
+
+@njit(cache=True)
 def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
     """Level 2 with state-space modifiers M (Tanaka et al.'s successive sublimation). B[t, j, mask]: cheapest
     pseudo-schedule of [t, P] after job j ended at t, when `mask` holds the jobs of M already used before t;
@@ -151,6 +177,7 @@ def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
     v = np.empty(n)
     top = np.empty(K, dtype=np.int64)
     topv = np.empty(K)
+    no_order = np.zeros(0, dtype=np.int64)
     for t in range(P - 1, -1, -1):
         for mask in range(full + 1):
             cnt = 0
@@ -169,29 +196,12 @@ def backward_lr2(p, d, w, lam, P, E, L, before, rank, alive, M):
                 continue
             if t == 0 and mask == 0:
                 B[0, n, 0] = topv[0]
-            order_ready = False
+            order = no_order
             for j in range(n):
                 s = t - p[j]
                 if s < 0 or s < E[j] or t > L[j] or (bit[j] and not mask & bit[j]) or not alive[t, j]:
                     continue  # j cannot end at t with this mask, or no improving schedule has it there
-                found = -1
-                for q in range(cnt):
-                    if _pair_allowed(j, top[q], t, p, d, w, before, rank):
-                        found = top[q]
-                        break
-                if found < 0 and cnt == K:
-                    # every kept starter is forbidden after j (common under the tie rule, in on-time
-                    # stretches): walk all starters in cost order, sorted once per (t, mask)
-                    if not order_ready:
-                        order = np.argsort(v)
-                        order_ready = True
-                    for q in range(n):  # from 0: with equal costs the sort may order the first K otherwise
-                        k = order[q]
-                        if v[k] == np.inf:
-                            break
-                        if _pair_allowed(j, k, t, p, d, w, before, rank):
-                            found = k
-                            break
+                found, order = _cheapest_allowed(j, True, t, v, top, cnt, order, p, d, w, before, rank)
                 if found >= 0:
                     B[t, j, mask] = v[found]
     return B
@@ -243,6 +253,7 @@ def forward_lr2(p, d, w, lam, P, E, L, before, rank, alive):
     F = np.full((P + 1, n), np.inf)
     top = np.empty(K, dtype=np.int64)
     topv = np.empty(K)
+    no_order = np.zeros(0, dtype=np.int64)
     for s in range(P):
         # the best few jobs ending at s, sorted; s = 0 is the empty start, which any job may follow
         cnt = 0
@@ -254,7 +265,7 @@ def forward_lr2(p, d, w, lam, P, E, L, before, rank, alive):
                 cnt = _keep_best(top, topv, cnt, val, i)
             if cnt == 0:
                 continue
-        order_ready = False
+        order = no_order
         for k in range(n):
             u = s + p[k]
             if u > P or s < E[k] or u > L[k] or not alive[u, k]:
@@ -262,24 +273,9 @@ def forward_lr2(p, d, w, lam, P, E, L, before, rank, alive):
             if s == 0:
                 F[u, k] = _tard(k, u, d, w) - lam[k]
                 continue
-            best = np.inf
-            for q in range(cnt):
-                if _pair_allowed(top[q], k, s, p, d, w, before, rank):
-                    best = topv[q]
-                    break
-            if best == np.inf and cnt == K:
-                if not order_ready:
-                    order = np.argsort(F[s])
-                    order_ready = True
-                for q in range(n):
-                    i = order[q]
-                    if F[s, i] == np.inf:
-                        break
-                    if _pair_allowed(i, k, s, p, d, w, before, rank):
-                        best = F[s, i]
-                        break
-            if best < np.inf:
-                F[u, k] = best + _tard(k, u, d, w) - lam[k]
+            i, order = _cheapest_allowed(k, False, s, F[s], top, cnt, order, p, d, w, before, rank)
+            if i >= 0:
+                F[u, k] = F[s, i] + _tard(k, u, d, w) - lam[k]
     return F
 
 
@@ -662,9 +658,11 @@ def _lam_left(words, lam_total, lam):
 
 # ------------------------------------------------------------------ successive sublimation with modifiers
 _NODE_MASK = types.UniTuple(types.int64, 2)
+MAX_MODIFIERS = 62  # a state's mask is one int64, with its sign bit left alone
 
 @njit(cache=True)
-def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, rank, alive, M, m_prev, prev_keys, prev_vals, cutoff, cap, cap_edges):
+def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, rank, alive, M, m_prev, prev_keys, prev_vals, cutoff, cap,
+               cap_edges):
     """One round of the modifier DP on a sparse state graph. A state is (t, j, mask): job j ended at t and
     `mask` holds the jobs of M used so far; every other job is relaxed (priced by λ). Forward: states are
     made in time order, and a new one is kept only if its cost plus the previous round's cost to go (the
@@ -806,8 +804,7 @@ def _ssdp_pass(p, d, w, lam, lam_sum, P, E, L, before, rank, alive, M, m_prev, p
 
 @njit(cache=True)
 def _dense_keys(B, P, n):
-    """The level-2 table (no modifiers) as the sparse (node, mask) keys and costs to go of round 0, and how
-    many modifiers a mask has room for."""
+    """The level-2 table (no modifiers) as the sparse (node, mask) keys and costs to go of round 0."""
     cnt = 0
     for t in range(P + 1):
         for j in range(n):
@@ -822,7 +819,7 @@ def _dense_keys(B, P, n):
                 keys[c, 0] = t * (n + 1) + j
                 vals[c] = B[t, j, 0]
                 c += 1
-    return keys, vals, 62  # an int64 mask, with its sign bit left alone
+    return keys, vals
 
 
 def successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline, *, step: int = 4,
@@ -837,7 +834,7 @@ def successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline
         alive = np.ones((P + 1, n), dtype=np.bool_)
     lam_sum = float(lam.sum())
     B = backward_lr2(p, df, wf, lam, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64))
-    keys, vals, mask_bits = _dense_keys(B, P, n)
+    keys, vals = _dense_keys(B, P, n)
     used, path = _lr2_path(B, p, df, wf, lam, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64))
     bound = B[0, n, 0] + lam_sum
     M: list[int] = []
@@ -845,8 +842,8 @@ def successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline
     # round 0 (no modifiers) on the sparse graph keeps only the (time, job) nodes that some path within the
     # cutoff goes through; a round with `step` more modifiers can have up to 2^step states per node
     started = time.perf_counter()
-    status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, rank, alive, np.zeros(0, dtype=np.int64),
-                                          0, keys, vals, cutoff, max_states, max_edges)
+    status, b, _, keys, vals = _ssdp_pass(p, df, wf, lam, lam_sum, P, E, L, before, rank, alive,
+                                          np.zeros(0, dtype=np.int64), 0, keys, vals, cutoff, max_states, max_edges)
     per_state = (time.perf_counter() - started) / max(1, len(keys))  # seconds per kept state, an overestimate
     stats["alive_nodes"] = len(keys)
     if status == 1:
@@ -857,12 +854,12 @@ def successive_sublimation(p, df, wf, lam, P, before, rank, ub, cutoff, deadline
         viol = [int(j) for j in np.argsort(-np.abs(used - 1.0), kind="stable") if used[j] != 1 and j not in M]
         if not viol:
             return "optimal", bound, path, stats  # the relaxed optimum is a schedule, so it is optimal
-        if len(M) + 1 > mask_bits or len(keys) * 2 ** min(step, len(viol)) > max_states:
+        if len(M) + 1 > MAX_MODIFIERS or len(keys) * 2 ** min(step, len(viol)) > max_states:
             return "memory_limit", bound, None, stats
         if deadline.limit is not None and per_state * len(keys) * 2 > deadline.remaining():
             return "time_limit", bound, None, stats  # the next round would overrun the limit
         m_prev = len(M)
-        M += viol[:min(step, mask_bits - len(M))]
+        M += viol[:min(step, MAX_MODIFIERS - len(M))]
         started = time.perf_counter()
         cap = max_states
         if deadline.limit is not None and per_state > 0:
@@ -893,7 +890,8 @@ def _start_sequence(p, d, w):
 
 def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int = 4_000_000,
                     lagrangian_iterations: int = 1000,
-                    stages=((25, 300_000), (75, 1_000_000), (200, 3_000_000), (600, 3_000_000)), max_lr2_cells: int = 20_000_000,
+                    stages=((25, 300_000), (75, 1_000_000), (200, 3_000_000), (600, 3_000_000)),
+                    max_lr2_cells: int = 20_000_000,
                     seed: int = 0, rel_gap: float = 0.0,
                     abs_gap: float = 0.0) -> TardinessResult:
     from ..options import Deadline
