@@ -83,3 +83,28 @@ def test_lns_honours_a_time_limit(shared_data):
     r = optalloc.solve(inst, "gap.lns", time_limit=4)
     assert str(r.status) == "time_limit" and r.time < 5.0
     assert r.objective >= 12244 and r.bound <= 12244 and r.gap > 0
+
+
+def test_guided_lns_stays_feasible_never_worsens_and_widens_when_stale():
+    """The ranked neighbourhoods on a generated type D instance (8 x 40): every step's answer is feasible
+    and recomputed, the cost never rises above the start's, and with patience 1 the guide widens."""
+    from optalloc.heuristics.gap_lns import gap_lns
+    from optalloc.heuristics.matching import gap_heuristic
+    from optalloc.instances.generators.matching import gap
+    from optalloc.options import Deadline
+
+    d = gap(8, 40, "D", seed=3).data
+    f, a, b = d.costs.astype(float), d.weights.astype(float), d.capacities.astype(float)
+    start = gap_heuristic(d)
+    jobs = np.arange(d.n)
+    start_cost = f[start, jobs].sum()
+    lb, u = lagrangian_bound(f, a, b, start_cost, iterations=300)
+    _, forced_in, _ = forced_bounds(f, a, b, u)
+    order = np.argsort(forced_in, axis=0, kind="stable")
+    rank = np.empty((d.m, d.n), dtype=np.int64)
+    rank[order, jobs[None, :]] = np.arange(d.m)[:, None]
+    agent, cost, stats = gap_lns(f, a, b, start, Deadline(None), steps=30, pair_rank=rank, width=2, patience=1)
+    assert cost == f[agent, jobs].sum() <= start_cost
+    assert (np.bincount(agent, weights=a[agent, jobs], minlength=d.m) <= b + 1e-9).all()
+    assert cost >= np.ceil(lb - 1e-6)
+    assert stats["steps"] == 30 and stats["width"] > 2

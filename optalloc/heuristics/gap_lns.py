@@ -2,12 +2,19 @@
 
 First the whole problem restricted to cores of promising pairs (the 2, then 4, agents per job with the
 smallest Lagrangian penalty) is solved by HiGHS, each from the best assignment so far: the narrow core
-converges fast, the wider one repairs what it left out. Then each step frees part of the incumbent and re-solves that part exactly with HiGHS, the rest fixed:
+converges fast, the wider one repairs what it left out. Then each step frees part of the incumbent and
+re-solves that part exactly with HiGHS, the rest fixed:
   agents   all jobs of k agents, re-packed among those k agents (capacities in full);
   jobs     q jobs chosen at random, re-assigned over every agent's residual capacity.
 The incumbent is always feasible for the sub-MIP, and is passed to HiGHS as its start, so a step never
 makes things worse. Sizes adapt: a sub-MIP proven quickly grows the next one of its kind, a sub-MIP
-stopped by its limit shrinks it. Costs are minimised (a max instance passes negated profits)."""
+stopped by its limit shrinks it.
+
+Given each job's ranking of agents (by Lagrangian penalty), the sub-MIPs only see the pairs ranked
+within `width` (and the incumbent's own): they solve faster, so they can be larger. The k agents are then
+one agent and others drawn by how many such pairs link them to it. After `patience` steps without an
+improvement the width grows by one, since the narrow neighbourhoods around this incumbent are exhausted.
+Costs are minimised (a max instance passes negated profits)."""
 from __future__ import annotations
 
 import time
@@ -66,11 +73,13 @@ def solve_sub(f, a, K, J, r, start, limit, allowed=None):
 
 
 def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), target: float = -np.inf,
-            sub_limit: float = 1.0, steps: int = 200):
+            sub_limit: float = 1.0, steps: int = 200, pair_rank=None, width: int = 4,
+            patience: int = 15):
     """Improve the feasible assignment `start` (agent per job) until the deadline (or `steps` sub-MIPs
     without one) or until its cost reaches `target` (a proven lower bound). `cores` are (m x n mask of
     promising pairs, share of the remaining time) phases, each solving the whole problem restricted to its
-    mask before the neighbourhood search. Returns (agent, cost, stats)."""
+    mask before the neighbourhood search. `pair_rank` (m x n, 0 = job j's best agent) guides the sub-MIPs,
+    see the module docstring. Returns (agent, cost, stats)."""
     m, n = f.shape
     rng = np.random.default_rng(seed)
     agent = np.asarray(start, dtype=np.int64).copy()
@@ -89,11 +98,22 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         stats["cores"].append({"pairs": int(core.sum()), "proven": bool(proven), "cost": cost})
     size = {"agents": min(m, 3 if m <= 10 else 4), "jobs": min(n, max(10, 3 * n // max(m, 1)))}
     kinds = ["agents", "jobs"]
+    guide = None if pair_rank is None else pair_rank < width
+    stale = 0
     while cost > target + 1e-9 and (deadline.limit is None or deadline.remaining() > 0.02):
         if deadline.limit is None and stats["steps"] >= steps:
             break
         kind = kinds[stats["steps"] % len(kinds)]
-        if kind == "agents":
+        if kind == "agents" and guide is not None:
+            # one agent, and the agents its jobs could go to or whose jobs could come to it
+            p = rng.integers(m)
+            link = guide[:, agent == p].sum(axis=1) + np.bincount(agent[guide[p]], minlength=m) + 0.1
+            link[p] = 0.0
+            others = rng.choice(m, size=size["agents"] - 1, replace=False, p=link / link.sum())
+            K = np.sort(np.concatenate([[p], others]))
+            J = jobs[np.isin(agent, K)]
+            r = b[K].astype(float)
+        elif kind == "agents":
             K = np.sort(rng.choice(m, size=size["agents"], replace=False))
             J = jobs[np.isin(agent, K)]
             r = b[K].astype(float)
@@ -107,7 +127,7 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
             continue
         limit = sub_limit if deadline.limit is None else min(sub_limit, deadline.remaining())
         started = time.perf_counter()
-        new, proven = solve_sub(f, a, K, J, r, agent, limit)
+        new, proven = solve_sub(f, a, K, J, r, agent, limit, None if guide is None else guide[np.ix_(K, J)])
         took = time.perf_counter() - started
         stats["steps"] += 1
         if new is not None:
@@ -116,8 +136,15 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
             val = float(f[trial, jobs].sum())
             if val < cost - 1e-9:
                 stats["improving"] += 1
+                stale = 0
+            else:
+                stale += 1
             if val <= cost + 1e-9:
                 agent, cost = trial, val
+        if guide is not None and stale >= patience and width < m:
+            width += 1  # the narrow guide is exhausted around this incumbent: let sub-MIPs see more pairs
+            guide = pair_rank < width
+            stale = 0
         cap = m if kind == "agents" else n
         if proven:
             stats["proven"] += 1
@@ -126,6 +153,7 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         else:
             size[kind] = max(2, size[kind] - 1)
     stats["sizes"] = dict(size)
+    stats["width"] = width
     stats["stopped"] = ("target" if cost <= target + 1e-9 else
                         "steps" if deadline.limit is None else "time_limit")
     return agent, cost, stats

@@ -211,8 +211,9 @@ def _gap_heuristic(use_lp: bool):
 
 
 def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
-    """Regret start; the Lagrangian bound and its penalties pick cores of 2 and 4 agents per job; HiGHS on
-    each core in turn, then large-neighbourhood search (see heuristics.gap_lns)."""
+    """Regret start; the Lagrangian bound and its penalties rank each job's agents; HiGHS on the cores of the
+    2 and then 4 best agents per job, then large-neighbourhood search whose sub-MIPs see only well-ranked
+    pairs (see heuristics.gap_lns)."""
     from ..exact.gap_bound import forced_bounds
     from ..heuristics.gap_lns import gap_lns
     from ..heuristics.matching import gap_heuristic
@@ -235,20 +236,21 @@ def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     bound, u, lo = _gap_bounds(instance, value, share)
     sign = 1.0 if d.sense == "min" else -1.0
     cores = []
+    pair_rank = None
     if u is not None:
         _, forced_in, _ = forced_bounds(f, d.weights, d.capacities, u)
         order = np.argsort(forced_in, axis=0, kind="stable")
+        pair_rank = np.empty((d.m, d.n), dtype=np.int64)  # agent i's place among job j's agents
+        pair_rank[order, np.arange(d.n)[None, :]] = np.arange(d.m)[:, None]
         for k, share in ((2, 0.25), (4, 0.33)):  # shares of the time left when the phase starts
-            core = np.zeros((d.m, d.n), dtype=bool)
-            core[order[:k], np.arange(d.n)] = True
-            cores.append((core, share))
+            cores.append((pair_rank < k, share))
     target = -np.inf if bound is None else sign * bound
     if target > -np.inf and np.allclose(f, np.rint(f)):
         target = float(np.ceil(target - 1e-6))  # integer costs: no assignment lies strictly between
     kw = dict(options.backend_options)
     search = Deadline(None if deadline.limit is None else 0.95 * deadline.remaining())  # the bound comes after
     agent, _, stats = gap_lns(f, d.weights.astype(np.float64), d.capacities.astype(np.float64), agent, search,
-                              seed=options.seed, cores=cores, target=target, **kw)
+                              seed=options.seed, cores=cores, target=target, pair_rank=pair_rank, **kw)
     if u is not None and not deadline.expired():
         # the ascent aimed at the start's value; aimed at the final one it climbs further (kept if higher)
         value = float(d.costs[agent, np.arange(d.n)].sum())
