@@ -104,7 +104,7 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         if deadline.limit is None and stats["steps"] >= steps:
             break
         kind = kinds[stats["steps"] % len(kinds)]
-        if kind == "agents" and guide is not None:
+        if kind == "agents" and guide is not None and m > 1:
             # one agent, and the agents its jobs could go to or whose jobs could come to it
             p = rng.integers(m)
             link = guide[:, agent == p].sum(axis=1) + np.bincount(agent[guide[p]], minlength=m) + 0.1
