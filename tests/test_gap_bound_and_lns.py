@@ -88,7 +88,7 @@ def test_lns_honours_a_time_limit(shared_data):
 def test_guided_lns_stays_feasible_never_worsens_and_widens_when_stale():
     """The ranked neighbourhoods on a generated type D instance (8 x 40): every step's answer is feasible
     and recomputed, the cost never rises above the start's, and with patience 1 the guide widens."""
-    from optalloc.heuristics.gap_lns import gap_lns
+    from optalloc.heuristics.gap_lns import gap_lns, rank_agents
     from optalloc.heuristics.matching import gap_heuristic
     from optalloc.instances.generators.matching import gap
     from optalloc.options import Deadline
@@ -100,9 +100,10 @@ def test_guided_lns_stays_feasible_never_worsens_and_widens_when_stale():
     start_cost = f[start, jobs].sum()
     lb, u = lagrangian_bound(f, a, b, start_cost, iterations=300)
     _, forced_in, _ = forced_bounds(f, a, b, u)
-    order = np.argsort(forced_in, axis=0, kind="stable")
-    rank = np.empty((d.m, d.n), dtype=np.int64)
-    rank[order, jobs[None, :]] = np.arange(d.m)[:, None]
+    rank = rank_agents(forced_in)
+    assert (np.sort(rank, axis=0) == np.arange(d.m)[:, None]).all()  # a permutation of places per job
+    assert (np.take_along_axis(forced_in, np.argsort(rank, axis=0), axis=0)[:-1]
+            <= np.take_along_axis(forced_in, np.argsort(rank, axis=0), axis=0)[1:]).all()
     agent, cost, stats = gap_lns(f, a, b, start, Deadline(None), steps=30, pair_rank=rank, width=2, patience=1)
     assert cost == f[agent, jobs].sum() <= start_cost
     assert (np.bincount(agent, weights=a[agent, jobs], minlength=d.m) <= b + 1e-9).all()

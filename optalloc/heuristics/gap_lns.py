@@ -72,6 +72,23 @@ def solve_sub(f, a, K, J, r, start, limit, allowed=None):
     return out, proven
 
 
+def rank_agents(penalty):
+    """Each job's agents ranked by `penalty` (m x n, lower is better): entry (i, j) is agent i's place
+    among job j's agents, 0 for the best."""
+    return np.argsort(np.argsort(penalty, axis=0, kind="stable"), axis=0, kind="stable")
+
+
+def _linked_agents(guide, agent, k, rng):
+    """k agents: one at random, and others drawn by how many guide pairs link them to it (its jobs could go
+    to them, or theirs could come to it)."""
+    m = guide.shape[0]
+    p = rng.integers(m)
+    link = guide[:, agent == p].sum(axis=1) + np.bincount(agent[guide[p]], minlength=m) + 0.1
+    link[p] = 0.0
+    others = rng.choice(m, size=k - 1, replace=False, p=link / link.sum())
+    return np.sort(np.concatenate([[p], others]))
+
+
 def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), target: float = -np.inf,
             sub_limit: float = 1.0, steps: int = 200, pair_rank=None, width: int = 4,
             patience: int = 15):
@@ -104,17 +121,11 @@ def gap_lns(f, a, b, start, deadline: Deadline, *, seed: int = 0, cores=(), targ
         if deadline.limit is None and stats["steps"] >= steps:
             break
         kind = kinds[stats["steps"] % len(kinds)]
-        if kind == "agents" and guide is not None and m > 1:
-            # one agent, and the agents its jobs could go to or whose jobs could come to it
-            p = rng.integers(m)
-            link = guide[:, agent == p].sum(axis=1) + np.bincount(agent[guide[p]], minlength=m) + 0.1
-            link[p] = 0.0
-            others = rng.choice(m, size=size["agents"] - 1, replace=False, p=link / link.sum())
-            K = np.sort(np.concatenate([[p], others]))
-            J = jobs[np.isin(agent, K)]
-            r = b[K].astype(float)
-        elif kind == "agents":
-            K = np.sort(rng.choice(m, size=size["agents"], replace=False))
+        if kind == "agents":
+            if guide is not None and m > 1:
+                K = _linked_agents(guide, agent, size["agents"], rng)
+            else:
+                K = np.sort(rng.choice(m, size=size["agents"], replace=False))
             J = jobs[np.isin(agent, K)]
             r = b[K].astype(float)
         else:

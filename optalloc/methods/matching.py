@@ -215,7 +215,7 @@ def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     2 and then 4 best agents per job, then large-neighbourhood search whose sub-MIPs see only well-ranked
     pairs (see heuristics.gap_lns)."""
     from ..exact.gap_bound import forced_bounds
-    from ..heuristics.gap_lns import gap_lns
+    from ..heuristics.gap_lns import gap_lns, rank_agents
     from ..heuristics.matching import gap_heuristic
 
     d = instance.data
@@ -239,9 +239,7 @@ def run_gap_lns(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     pair_rank = None
     if u is not None:
         _, forced_in, _ = forced_bounds(f, d.weights, d.capacities, u)
-        order = np.argsort(forced_in, axis=0, kind="stable")
-        pair_rank = np.empty((d.m, d.n), dtype=np.int64)  # agent i's place among job j's agents
-        pair_rank[order, np.arange(d.n)[None, :]] = np.arange(d.m)[:, None]
+        pair_rank = rank_agents(forced_in)
         for k, share in ((2, 0.25), (4, 0.33)):  # shares of the time left when the phase starts
             cores.append((pair_rank < k, share))
     target = -np.inf if bound is None else sign * bound
