@@ -102,8 +102,8 @@ def test_guided_lns_stays_feasible_never_worsens_and_widens_when_stale():
     _, forced_in, _ = forced_bounds(f, a, b, u)
     rank = rank_agents(forced_in)
     assert (np.sort(rank, axis=0) == np.arange(d.m)[:, None]).all()  # a permutation of places per job
-    assert (np.take_along_axis(forced_in, np.argsort(rank, axis=0), axis=0)[:-1]
-            <= np.take_along_axis(forced_in, np.argsort(rank, axis=0), axis=0)[1:]).all()
+    by_place = np.take_along_axis(forced_in, np.argsort(rank, axis=0), axis=0)  # row k: each job's k-th agent
+    assert (by_place[:-1] <= by_place[1:]).all()
     agent, cost, stats = gap_lns(f, a, b, start, Deadline(None), steps=30, pair_rank=rank, width=2, patience=1)
     assert cost == f[agent, jobs].sum() <= start_cost
     assert (np.bincount(agent, weights=a[agent, jobs], minlength=d.m) <= b + 1e-9).all()
