@@ -27,9 +27,9 @@ from ..options import Deadline
 
 def solve_sub(f, a, K, J, r, start, limit, allowed=None):
     """The sub-GAP on agents K and jobs J with residual capacities r, only the pairs in `allowed`
-    (|K| x |J|, optional), started from the assignment `start` (which must use agents in K). Built as
-    a LinearModel straight into highspy: a Pyomo build would cost more than the solve. Returns (agent per job
-    of J or None, proven optimal)."""
+    (|K| x |J|, optional), started from the assignment `start` (which must use agents in K; None: no
+    start). Built as a LinearModel straight into highspy: a Pyomo build would cost more than the solve.
+    Returns (agent per job of J or None, proven optimal)."""
     import highspy as hs
 
     from ..models.linear import INF, LinearModel
@@ -41,7 +41,8 @@ def solve_sub(f, a, K, J, r, start, limit, allowed=None):
         ok &= allowed
     kpos = np.full(f.shape[0], -1, dtype=np.int64)
     kpos[K] = np.arange(k)
-    ok[kpos[start[J]], np.arange(q)] = True  # the start's pairs, so the start stays feasible
+    if start is not None:
+        ok[kpos[start[J]], np.arange(q)] = True  # the start's pairs, so the start stays feasible
     ki, qj = np.nonzero(ok)  # column c is x[K[ki[c]], J[qj[c]]]
     N = len(ki)
     cols = np.arange(N)
@@ -57,11 +58,12 @@ def solve_sub(f, a, K, J, r, start, limit, allowed=None):
     h.setOptionValue("mip_abs_gap", 1e-6)
     col = np.full((k, q), -1, dtype=np.int64)
     col[ki, qj] = cols
-    x0 = np.zeros(N)
-    x0[col[kpos[start[J]], np.arange(q)]] = 1.0
-    sol = hs.HighsSolution()
-    sol.col_value = x0.tolist()
-    h.setSolution(sol)
+    if start is not None:
+        x0 = np.zeros(N)
+        x0[col[kpos[start[J]], np.arange(q)]] = 1.0
+        sol = hs.HighsSolution()
+        sol.col_value = x0.tolist()
+        h.setSolution(sol)
     h.run()
     proven = h.getModelStatus() == hs.HighsModelStatus.kOptimal
     if h.getInfo().primal_solution_status != 2:
