@@ -10,7 +10,7 @@ METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_r
 BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
 SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
 
-.PHONY: install run test regression bench notebooks clean chromium check-suites
+.PHONY: install run test regression regression-hard fuzz bench notebooks clean chromium check-suites
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ regression: install
 	$(BIN)/python benchmarks/regression_knapsack.py
 	$(BIN)/python benchmarks/regression_smtt.py exact wt40 wt50 smtt20 --jobs 2
 	$(BIN)/python benchmarks/regression_smtt.py seed
+	$(MAKE) regression-hard
+
+# The hard public knapsack sets: no false claim allowed (a stopped run must keep objective <= optimum <= bound).
+regression-hard: install
+	$(BIN)/python benchmarks/regression_knapsack.py --set pisinger-large --time-limit 60 --jobs 2
+	$(BIN)/python benchmarks/regression_knapsack.py --set jooken --time-limit 60 --jobs 2
+
+# Differential fuzzing: every method against brute force on random instances of every kind and magnitude.
+fuzz: install
+	$(BIN)/python benchmarks/fuzz.py --instances 10000 --seed 0
 
 # Issue 6's regression check over bundled and shared suites (needs ../shared/data for gap and assignment).
 check-suites: install

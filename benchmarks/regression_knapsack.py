@@ -1,13 +1,20 @@
-"""Regression: the exact 0-1 solver against every known optimum in ../shared/data/knapsack with n <= 10,000
-and R <= 100,000 (Pisinger's index: official rows and rows regenerated with his generator), plus the
-large_scale files. Opt-in and long; resumable.
+"""Regression: the exact 0-1 solver against every known optimum in ../shared/data/knapsack. Opt-in, long,
+resumable. Three sets:
 
-    python benchmarks/regression_knapsack.py                         # everything (about 22,000 instances)
-    python benchmarks/regression_knapsack.py --types 11,12 --max-n 500 --jobs 2
-    python benchmarks/regression_knapsack.py --output runs/kp.csv    # appends; a rerun skips rows done
+  pisinger        Pisinger's index, n <= 10,000 and R <= 10^5 (official rows and rows regenerated with his
+                  generator), about 22,000 instances;
+  pisinger-large  the index's R = 10^7 rows with a known optimum (combo's FAIL rows have none), n <= 10,000;
+  jooken          Jooken et al. (2022), every test.in in the shared subset whose optimum is known.
 
-Instances are rebuilt with optalloc's Pisinger generator (bit-exact; its capacity doubles as a checksum
-against the index). Exit status 1 if any optimum is missed or any instance is not proven."""
+    python benchmarks/regression_knapsack.py                                  # pisinger
+    python benchmarks/regression_knapsack.py --set pisinger-large --time-limit 60
+    python benchmarks/regression_knapsack.py --set jooken --time-limit 600
+    python benchmarks/regression_knapsack.py --types 11,12 --max-n 500 --jobs 2 --every 10
+
+Each answer is classed: proven (optimal and equal to the reference), stopped (a limit, with objective <=
+reference <= bound: valid, only unproven), or FALSE (claims optimal with another value, or a bound or
+objective on the wrong side of the reference). Rows go to --output as they finish (a rerun skips them).
+Exit status 1 if any claim is false; with --strict, also if any instance is not proven."""
 from __future__ import annotations
 
 import argparse
@@ -20,89 +27,130 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared/data/knapsack/pisinger"
+DATA = ROOT.parent / "shared/data/knapsack"
+FIELDS = ["name", "status", "objective", "bound", "optimum", "seconds", "combo_seconds", "verdict"]
 
 
-def work(row_and_limit):
-    row, limit = row_and_limit
+def verdict(status: str, obj, bound, z: int) -> str:
+    """proven, stopped (valid bounds, not proven), or false (a claim the reference refutes)."""
+    if status == "optimal":
+        return "proven" if obj == z else "false"
+    ok = (obj is None or obj <= z) and (bound is None or bound >= z)
+    return "stopped" if ok else "false"
+
+
+def work(task):
+    name, kind, spec, z, combo, limit = task
     import optalloc
-    from optalloc.instances.generators.knapsack import pisinger
 
-    inst = pisinger(int(row["type"]), int(row["n"]), int(row["R"]), int(row["instance"]))
-    if inst.data.capacity != int(row["c"]):
-        return row["name"], "capacity_mismatch", None, 0.0, int(row["z"])
-    t = time.perf_counter()
+    if kind == "jooken":
+        from optalloc.instances.readers.knapsack import read_jooken
+
+        inst = read_jooken(spec)[0]
+    else:
+        from optalloc.instances.generators.knapsack import pisinger
+
+        t, n, R, i, c = spec
+        inst = pisinger(t, n, R, i)
+        if inst.data.capacity != c:  # the capacity doubles as a checksum of the regenerated weights
+            return [name, "capacity_mismatch", None, None, z, 0.0, combo, "false"]
+    started = time.perf_counter()
     r = optalloc.solve(inst, "knapsack.dp", time_limit=limit)
-    return row["name"], str(r.status), r.objective, time.perf_counter() - t, int(row["z"])
+    secs = time.perf_counter() - started
+    obj = None if r.objective is None else int(r.objective)
+    bound = None if r.bound is None else float(r.bound)
+    return [name, str(r.status), obj, bound, z, round(secs, 4), combo, verdict(str(r.status), obj, bound, z)]
+
+
+def tasks(args) -> list:
+    if args.set == "jooken":
+        index = DATA / "jooken2022/optima_and_combo_times.csv"
+        folder = DATA / "jooken2022/problemInstances"
+        with index.open() as fh:
+            rows = {r["name"]: r for r in csv.DictReader(fh)}
+        out = []
+        for d in sorted(folder.iterdir()):
+            r = rows.get(d.name)
+            if r is not None and int(r["optimum"]) >= 0:
+                out.append((d.name, "jooken", str(d / "test.in"), int(r["optimum"]), float(r["combo_time_s"]),
+                            args.time_limit))
+        return out[:: args.every]
+    types = {int(t) for t in args.types.split(",") if t}
+    large = args.set == "pisinger-large"
+    with (DATA / "pisinger/optima_index.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["z"] != "FAIL" and int(r["n"]) <= args.max_n
+                and (int(r["R"]) == 10**7 if large else int(r["R"]) <= args.max_R)
+                and (not types or int(r["type"]) in types) and (int(r["instance"]) - 1) % args.every == 0]
+    return [(r["name"], "pisinger", (int(r["type"]), int(r["n"]), int(r["R"]), int(r["instance"]), int(r["c"])),
+             int(r["z"]), float(r["time_s"]), args.time_limit) for r in rows]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description="knapsack.dp against the known optima in ../shared/data/knapsack")
+    ap.add_argument("--set", choices=("pisinger", "pisinger-large", "jooken"), default="pisinger")
     ap.add_argument("--types", default="", help="comma-separated classes (default: all)")
     ap.add_argument("--max-n", type=int, default=10000)
     ap.add_argument("--max-R", type=int, default=100000)
     ap.add_argument("--every", type=int, default=1, help="take every k-th instance of each series")
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--output", default="runs/regression_knapsack.csv")
+    ap.add_argument("--output", default="")
+    ap.add_argument("--strict", action="store_true", help="exit 1 also when an instance is not proven")
     args = ap.parse_args()
-    index = SHARED / "optima_index.csv"
-    if not index.exists():
-        print(f"{index} not found: the regression needs ../shared/data beside the repository", file=sys.stderr)
+    if not DATA.is_dir():
+        print(f"{DATA} not found: the regression needs ../shared/data beside the repository", file=sys.stderr)
         return 2
-    types = {int(t) for t in args.types.split(",") if t}
-    with index.open() as fh:
-        rows = [r for r in csv.DictReader(fh) if r["z"] != "FAIL" and int(r["n"]) <= args.max_n
-                and int(r["R"]) <= args.max_R and (not types or int(r["type"]) in types)
-                and (int(r["instance"]) - 1) % args.every == 0]
-    out = Path(args.output)
+    out = Path(args.output or f"runs/regression_knapsack_{args.set}.csv")
+    todo_all = tasks(args)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
     if out.exists():
         with out.open() as fh:
             done = {r["name"] for r in csv.DictReader(fh)}
-    todo = [r for r in rows if r["name"] not in done]
-    print(f"{len(rows)} instances selected, {len(done & {r['name'] for r in rows})} already done, {len(todo)} to run",
-          flush=True)
+    todo = [t for t in todo_all if t[0] not in done]
+    print(f"{args.set}: {len(todo_all)} instances selected, {len(todo_all) - len(todo)} already done, "
+          f"{len(todo)} to run (time limit {args.time_limit:g} s)", flush=True)
     new = not out.exists()
-    missed = unproven = 0
     t0 = time.perf_counter()
     with out.open("a", newline="") as fh, ProcessPoolExecutor(args.jobs) as pool:
         w = csv.writer(fh)
         if new:
-            w.writerow(["name", "status", "objective", "optimum", "seconds"])
-        for k, (name, status, obj, secs, z) in enumerate(pool.map(work, [(r, args.time_limit) for r in todo],
-                                                                  chunksize=4), 1):
-            w.writerow([name, status, obj, z, f"{secs:.4f}"])
+            w.writerow(FIELDS)
+        for k, row in enumerate(pool.map(work, todo, chunksize=1), 1):
+            w.writerow(row)
             fh.flush()  # each row is kept as soon as it finishes
-            if obj is not None and obj > z and status == "optimal":
-                print(f"BEATEN {name}: proven optimum {obj} > listed {z}: the reference is wrong", flush=True)
-            elif obj != z:
-                missed += 1
-                print(f"MISSED {name}: {obj} != {z} ({status})", flush=True)
-            elif status != "optimal":
-                unproven += 1
-                print(f"UNPROVEN {name}: {status} after {secs:.1f} s", flush=True)
-            if k % 500 == 0:
+            if row[-1] == "false":
+                print(f"FALSE CLAIM {row[0]}: {row[1]} objective {row[2]} bound {row[3]}, reference {row[4]}",
+                      flush=True)
+            if k % 200 == 0:
                 print(f"{k}/{len(todo)} done, {time.perf_counter() - t0:.0f} s", flush=True)
-    # summary over the whole output file (this run and earlier ones)
+    names = {t[0] for t in todo_all}
     with out.open() as fh:
-        allrows = [r for r in csv.DictReader(fh) if r["name"] in {x["name"] for x in rows}]
-    def val(r):
-        return float(r["objective"] or "nan")
+        rows = [r for r in csv.DictReader(fh) if r["name"] in names]
+    return summary(args.set, rows, args.strict)
 
-    ok = sum(r["status"] == "optimal" and val(r) == float(r["optimum"]) for r in allrows)
-    beaten = [r for r in allrows if r["status"] == "optimal" and val(r) > float(r["optimum"])]
-    secs = sorted(float(r["seconds"]) for r in allrows)
-    print(f"reproduced and proven: {ok}/{len(allrows)}; beaten (suspect references): {len(beaten)}; "
-          f"time mean {sum(secs) / max(len(secs), 1):.4f} s, median {secs[len(secs) // 2] if secs else 0:.4f} s, "
-          f"max {secs[-1] if secs else 0:.3f} s")
-    for r in beaten:
-        print(f"  suspect reference: {r['name']} listed {r['optimum']}, proven optimum {r['objective']}")
-    bad = [r for r in allrows if r not in beaten and not (r["status"] == "optimal" and val(r) == float(r["optimum"]))]
-    for r in bad[:50]:
-        print(f"  not reproduced: {r['name']} {r['status']} {r['objective']} (optimum {r['optimum']})")
-    return 1 if bad else 0
+
+def summary(name: str, rows: list[dict], strict: bool) -> int:
+    count = {v: sum(r["verdict"] == v for r in rows) for v in ("proven", "stopped", "false")}
+    ours = sorted(float(r["seconds"]) for r in rows)
+    combo = sorted(float(r["combo_seconds"]) for r in rows)
+    proven_secs = [float(r["seconds"]) for r in rows if r["verdict"] == "proven"]
+
+    def within(xs, t):
+        return sum(x <= t for x in xs)
+
+    print(f"{name}: {len(rows)} instances: {count['proven']} proven, {count['stopped']} stopped with valid bounds, "
+          f"{count['false']} false claims")
+    if rows:
+        print(f"  time: mean {sum(ours) / len(ours):.3f} s, median {ours[len(ours) // 2]:.3f} s, max {ours[-1]:.2f} s;"
+              f" combo (reference times): mean {sum(combo) / len(combo):.3f} s, max {combo[-1]:.2f} s")
+        for t in (1, 10, 60, 600):
+            print(f"  within {t:>3} s: ours {within(proven_secs, t)} proven, combo {within(combo, t)}")
+    for r in rows:
+        if r["verdict"] == "false":
+            print(f"  FALSE {r['name']}: {r['status']} objective {r['objective']} bound {r['bound']}, "
+                  f"reference {r['optimum']}")
+    return 1 if count["false"] or (strict and count["stopped"]) else 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,15 @@ class Outcome:
     raw_status: str = ""
     message: str = ""
     extra: dict = field(default_factory=dict)
+    # Absolute objective tolerance the backend states for this answer (HiGHS's feasibility tolerance times
+    # the objective's coefficients, say): differences within it are noise, not a bug. 0 for exact methods.
+    tolerance: float = 0.0
+
+    @classmethod
+    def from_backend(cls, b, solution, objective, bound, **kw) -> "Outcome":
+        """The Outcome of a backend's answer (HiGHS's LinearOutcome, CP-SAT's CpOutcome): its status, raw
+        status and stated tolerance, with the solution decoded into problem terms."""
+        return cls(b.status, solution, objective, bound, b.raw_status, tolerance=getattr(b, "tolerance", 0.0), **kw)
 
 
 @dataclass

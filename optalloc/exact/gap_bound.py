@@ -13,6 +13,8 @@ import time
 import numpy as np
 from numba import njit
 
+from ..numeric import sum_error_bound
+
 from .subgradient import track_best
 
 
@@ -97,7 +99,25 @@ def _integer_data(f, a, b):
     if not np.allclose(ai, a):
         raise ValueError("the Lagrangian GAP bound needs integer weights")
     bi = np.floor(np.asarray(b, dtype=np.float64) + 1e-9).astype(np.int64)
+    # no load exceeds the agent's total weight: a larger capacity only grows the tables, never the answer
+    bi = np.minimum(bi, ai.sum(axis=1))
     return np.ascontiguousarray(f, dtype=np.float64), ai, bi
+
+
+MAX_TABLE_CELLS = 2e8  # about 1.6 GB of float64 tables for the forced bounds; the 0-1 table is a byte a cell
+
+
+def table_cells(a, b) -> float:
+    """Cells of the capacity-indexed tables one pass of the knapsack DPs fills (jobs x sum of capacities,
+    after the clip to each agent's total weight), so that callers can check before they allocate."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.minimum(np.floor(np.asarray(b, dtype=np.float64) + 1e-9), a.sum(axis=1))
+    return float(a.shape[1] + 1) * float(np.maximum(b, 1).sum())
+
+
+def affordable(a, b) -> bool:
+    """Whether the Lagrangian DPs fit in memory: integer weights and tables within MAX_TABLE_CELLS."""
+    return bool(np.allclose(a, np.rint(a))) and table_cells(a, b) <= MAX_TABLE_CELLS
 
 
 def lagrangian_bound(f, a, b, ub: float, *, u0=None, iterations: int = 300, deadline=None,
@@ -127,7 +147,7 @@ def lagrangian_bound(f, a, b, ub: float, *, u0=None, iterations: int = 300, dead
         if it < k or alpha < 1e-4:
             break
     scale = np.abs(f).sum() + np.abs(best_u).sum() * (m + 1)
-    return float(best - 8 * 2.3e-16 * (m * n + n) * scale), best_u
+    return float(best - sum_error_bound(m * n + n, scale)), best_u
 
 
 @njit(cache=True)

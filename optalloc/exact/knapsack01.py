@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..numeric import sum_error_bound
+
 _GREEDY = -2  # best solution is the greedy one, not a DP node
 _EXTERNAL = -3  # best solution came from the Lagrangian phase
 _ROOT = -1  # the break solution itself
@@ -106,7 +108,7 @@ def _merge(W, P, N, Q, m, dw, dp, dq, item, Wo, Po, No, Qo, par, itm, nn):
 
 
 @njit(cache=True)
-def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card, card_const, mu, lam):
+def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card, card_const, mu, lam, eps):
     """Raise the incumbent from the states and drop states whose bound cannot beat it. Returns the new
     length, incumbent, best node and the largest bound over the kept states."""
     # States are sorted by weight with increasing value: the best feasible state is the last one with W <= c.
@@ -121,7 +123,7 @@ def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
     if lo > 0 and P[lo - 1] > z:
         z = P[lo - 1]
         best = N[lo - 1]
-    slack = 1e-6 + 1e-13 * abs(z)
+    slack = 1e-6 + 1e-13 * abs(z) + eps  # eps: the proven rounding error of a state's value and bound
     need = z + 1.0 - slack if integral else z + slack
     k = 0
     ubmax = -np.inf
@@ -152,11 +154,11 @@ def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
 
 @njit(cache=True)
 def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget, max_states,
-         max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem):
+         max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps):
     """Advance the core search by about `budget` state operations. status: 0 running, 1 done, 2 out of memory."""
     n = len(w)
     work = 0
-    ubmax = z
+    ubmax = np.inf  # no prune has run in this call yet: the states' bound is unknown here, not z
     status = 0
     while True:
         if m == 0:
@@ -219,7 +221,7 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
             if use_card:
                 card_const = card_base + gain_add[ta] + gain_rem[sr + 1]
             m, z, best, ubmax = _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
-                                       card_const, mu, lam)
+                                       card_const, mu, lam, eps)
         if not moved:
             # Every free item has been enumerated: the remaining states are complete solutions.
             m = 0
@@ -232,7 +234,7 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
 
 @njit(cache=True)
 def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, budget,
-             max_states, max_nodes, card_base, mu, lam):
+             max_states, max_nodes, card_base, mu, lam, eps):
     """Phase 2: toggle items off the Lagrangian solution in order of |reduced cost|. A state's bound is
     card_base + P - mu q - lam W, the Lagrangian value minus what its toggles cost; once the next toggle costs
     more than every state's slack, no state can improve and the search is over. status: 0 running, 1 done,
@@ -244,7 +246,7 @@ def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn,
         if m == 0:
             return 1, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, z
         # largest bound among the states, and the incumbent from feasible states
-        slack = 1e-6 + 1e-13 * abs(z)
+        slack = 1e-6 + 1e-13 * abs(z) + eps
         ubmax = -np.inf
         for i in range(m):
             if W[i] <= c and P[i] > z:
@@ -284,7 +286,7 @@ def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn,
             if W[i] <= c and P[i] > z:
                 z = P[i]
                 best = N[i]
-        slack = 1e-6 + 1e-13 * abs(z)
+        slack = 1e-6 + 1e-13 * abs(z) + eps
         need = z + 1.0 - slack if integral else z + slack
         for i in range(k):
             ub = card_base + P[i] - mu * Q[i] - lam * W[i]
@@ -323,6 +325,9 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
     par = np.empty(1024, np.int64)
     itm = np.empty(1024, np.int64)
     card_base = mu * info["k"] + lam * c
+    # every float in a state's bound (card_base, P, mu q, lam W, the reduced costs) is at most this sum
+    eps = sum_error_bound(len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (info["k"] + len(v))
+                          + abs(lam) * (c + float(w.sum())))
     nn, m, pos, best = 0, 1, 0, _GREEDY
     bound = math.inf
     stopped = "optimal"
@@ -334,7 +339,7 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
         spent += slice_ops
         status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, ub = _run_seq(
             dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, slice_ops,
-            max_states, max_nodes, card_base, mu, lam)
+            max_states, max_nodes, card_base, mu, lam, eps)
         bound = min(bound, float(ub))
         if status == 1:
             bound = z
@@ -388,12 +393,15 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     Pbar = float(v[:b].sum())
     rb = v[b] / w[b]
     dantzig = Pbar + (c - Wbar) * rb
-    U = math.floor(dantzig + 1e-9) if integral else dantzig
+    # Integer values sum exactly in float64 (the numeric contract keeps totals below 2^53); float values carry
+    # the rounding error of a sum of up to n terms. The relative 1e-13 covers the products' roundings.
+    eps = 0.0 if integral else sum_error_bound(len(v) + 4, float(v.sum()))
+    U = math.floor(dantzig + 1e-6 + 1e-13 * abs(dantzig)) if integral else dantzig + eps
     xg = np.zeros(len(v), dtype=bool)
     xg[:b] = True
     z = Pbar + _greedy_fill(v, w, c - Wbar, b, xg)
     # Reduction: flip one item, bound the rest by the break ratio; if that cannot beat z, the item is fixed.
-    slack = 1e-6 + 1e-13 * abs(z)
+    slack = 1e-6 + 1e-13 * abs(z) + eps
     need = z + 1.0 - slack if integral else z + slack
     idx = np.arange(len(v))
     u = np.where(idx >= b, Pbar + v + (c - Wbar - w) * rb, Pbar - v + (c - Wbar + w) * rb)
@@ -442,7 +450,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
         budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
         status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
             v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
-            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem)
+            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps)
         bound = min(bound, float(ub))
         if status == 1:
             bound = z
@@ -508,7 +516,8 @@ def dantzig_bound(v: np.ndarray, w: np.ndarray, c: int) -> float:
     if b >= len(v):
         return base + float(v.sum())
     prev_w = int(cw[b - 1]) if b else 0
-    return base + float(v[order][:b].sum() + (c - prev_w) * v[order][b] / w[order][b])
+    lp = base + float(v[order][:b].sum() + (c - prev_w) * v[order][b] / w[order][b])
+    return lp + sum_error_bound(len(v) + 4, float(v.sum()) + base + abs(lp))  # proven: never below the LP
 
 
 def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: bool) -> tuple[float, dict]:
@@ -553,7 +562,9 @@ def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: 
         f_ = f(float(mu))
         if f_ < best:
             best, best_mu = f_, float(mu)
-    bound = math.floor(best + 1e-6 + 1e-13 * abs(best)) if integral else best
+    # f(mu) sums up to n + 2 floats (v - mu is itself rounded when mu is not an integer): its proven error
+    err = sum_error_bound(len(v) + 4, float(np.abs(v).sum()) + abs(best_mu) * (len(v) + kmax + kmin) + abs(best))
+    bound = math.floor(best + 1e-6 + 1e-13 * abs(best) + err) if integral else best + err
     return float(bound), {"kmin": kmin, "kmax": kmax, "mu": best_mu, "lam": _critical_ratio(v - best_mu, w, c),
                           "k": kmax if best_mu >= 0 else kmin}
 

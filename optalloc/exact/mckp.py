@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from ..numeric import sum_error_bound
+
 
 @dataclass
 class MCKPSolution:
@@ -96,10 +98,10 @@ def _hulls(uv, uw, us):
 
 @njit(cache=True)
 def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
-        budget, max_states, max_nodes):
+        budget, max_states, max_nodes, eps):
     """Add classes cls_order[ci:] to the state list. status: 0 running, 1 done, 2 out of memory."""
     work = 0
-    ubmax = z
+    ubmax = np.inf  # until this call prunes, the states' bound is unknown here (z would be a false bound)
     CW = np.empty(16, np.int64)
     CP = np.empty(16, np.float64)
     CN = np.empty(16, np.int64)
@@ -198,7 +200,7 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
             if Wn[s] <= c and Pn[s] > z:
                 z = Pn[s]
                 best = Nn[s]
-        slack = 1e-6 + 1e-13 * abs(z)
+        slack = 1e-6 + 1e-13 * abs(z) + eps  # eps: the proven rounding error of a float state value
         need = z + 1.0 - slack if integral else z + slack
         m = 0
         ubmax = z
@@ -289,12 +291,14 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
     c = int(capacity)
     z = float(uv[pos0].sum())
     U = lp["lp_value"]
-    U = math.floor(U + 1e-6 + 1e-13 * abs(U)) if integral else U
+    # integer values sum exactly (the numeric contract); float ones carry a sum's rounding error
+    eps = sum_error_bound(k + 4, float(np.abs(uv).max(initial=0.0)) * k + abs(U)) if not integral else 0.0
+    U = math.floor(U + 1e-6 + 1e-13 * abs(U)) if integral else U + eps
     stats = {"classes": k, "undominated": int(len(uv)), "lp_value": lp["lp_value"], "greedy": z}
     best_pos = pos0.copy()
     bound = float(U)
     stopped = "optimal"
-    slack = 1e-6 + 1e-13 * abs(z)
+    slack = 1e-6 + 1e-13 * abs(z) + eps
     need = z + 1.0 - slack if integral else z + slack
     if z < U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
         # Lagrangian reduction at lambda: option j of class i can matter only if L - d_ij beats z.
@@ -323,7 +327,7 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
         while True:
             status, W, P, N, m, par, pcls, popt, nn, ci, z, best, ub = _dp(
                 cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
-                slice_ops, max_states, max_nodes)
+                slice_ops, max_states, max_nodes, eps)
             bound = min(bound, float(ub))
             if status == 1 or m == 0:
                 bound = z

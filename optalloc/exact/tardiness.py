@@ -429,6 +429,8 @@ def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, 
     bound may rise past `ub` (even to inf: then nothing beats `ub`). Returns (bound, λ, iterations)."""
     n = len(p)
     P = int(p.sum())
+    if not time_indexed_fits(n, P):
+        return -np.inf, (np.zeros(n) if lam0 is None else np.asarray(lam0, dtype=np.float64)), 0
     pi, df, wf = np.asarray(p, dtype=np.int64), np.asarray(d, dtype=np.float64), np.asarray(w, dtype=np.float64)
     if before is None:
         before = np.zeros((n, n), dtype=np.bool_)
@@ -465,7 +467,15 @@ def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, 
             alpha *= 0.5
         if alpha < 1e-4:
             break
-    return best, best_lam, done
+    return best, best_lam, done  # _subgradient already lowered each L(λ) by its rounding error
+
+
+MAX_TIME_CELLS = 1e8  # (horizon + 1) x jobs: the time-indexed relaxation's tables (a byte to 8 bytes a cell)
+
+
+def time_indexed_fits(n: int, P: int) -> bool:
+    """Whether tables indexed by (time, job) fit in memory; past this the bounds over time are not computed."""
+    return float(P + 1) * float(max(n, 1)) <= MAX_TIME_CELLS
 
 
 def _integral(w) -> bool:
@@ -959,6 +969,10 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
 
     if ub <= 1e-9:
         return result(0.0, "optimal")
+    if not time_indexed_fits(n, int(p.sum())):
+        # the bounds are indexed by time: a horizon this long does not fit, so the schedule comes back unproven
+        stats["horizon"] = int(p.sum())
+        return result(0.0, "memory_limit")
 
     # 2. Lagrangian bounds, 3. successive sublimation, 4. the DP over job sets. Level 1 is cheap and gives
     # the multipliers a warm start; level 2 (when its (P+1) x (n+1) table fits) is far tighter.

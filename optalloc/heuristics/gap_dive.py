@@ -21,6 +21,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ..numeric import sum_error_bound
+
 from ..exact.gap_bound import _knapsack
 from ..options import Deadline
 
@@ -297,4 +299,4 @@ def price_and_dive(f, a, b, u0, deadline: Deadline, *, seed: int = 0, start=None
     stats["columns"] = len(master.agent)
     # L is a float sum of n duals and m knapsack values: lower it by the rounding that can carry
     scale = np.abs(f).sum() + np.abs(uc).sum() * (m + 1)
-    return best, best_cost, L - 8 * 2.3e-16 * (m * n + n) * scale, stats
+    return best, best_cost, L - sum_error_bound(m * n + n, scale), stats

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exact.knapsack01 import dantzig_bound
+from ..numeric import sum_error_bound
 from ..exact.mckp import lp_relaxation
 from ..exact.knapsack01 import _greedy_fill
 
@@ -82,7 +83,7 @@ def greedy_bounded(values, weights, bounds, capacity, *, lp_round: bool = False)
             break
         x[j] = fit
         left -= fit * int(w[j])
-    return x, lp
+    return x, lp + sum_error_bound(2 * len(v) + 4, float((v * bnd).sum()) + abs(lp))  # never below the LP
 
 
 # ------------------------------------------------------------------ multiple-choice
@@ -94,11 +95,13 @@ def greedy_mckp(values, weights, starts, capacity, *, lp_round: bool = False):
     if lp is None:
         return None, None
     uv, uw, uo, us = lp["uv"], lp["uw"], lp["uo"], lp["us"]
+    k = len(us) - 1
+    # the LP value is a float sum over the classes: add its proven rounding error so it stays a bound
+    bound = lp["lp_value"] + sum_error_bound(k + 4, k * float(np.abs(uv).max(initial=0.0)) + abs(lp["lp_value"]))
     if not lp_round:
-        return uo[lp["greedy_pos"]].astype(np.int64), lp["lp_value"]
+        return uo[lp["greedy_pos"]].astype(np.int64), bound
     pos = lp["lp_pos"].copy()
     left = int(capacity) - int(uw[pos].sum())
-    k = len(us) - 1
     cls = np.repeat(np.arange(k), np.diff(us))
     while True:
         gain = uv - uv[pos][cls]
@@ -109,7 +112,7 @@ def greedy_mckp(values, weights, starts, capacity, *, lp_round: bool = False):
         q = int(np.flatnonzero(ok)[np.argmax(gain[ok])])
         left -= int(extra[q])
         pos[cls[q]] = q
-    return uo[pos].astype(np.int64), lp["lp_value"]
+    return uo[pos].astype(np.int64), bound
 
 
 # ------------------------------------------------------------------ multidimensional

@@ -93,7 +93,7 @@ def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
     lo = solve_linear(arrays(instance), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
-    return _report(instance, Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra))
+    return _report(instance, Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra))
 
 
 def _heuristic(rule):

@@ -52,7 +52,7 @@ def _linear_outcome(instance, lo, decode) -> Outcome:
     sol = decode(instance, lo.x) if lo.x is not None else None
     if lo.status == Status.INFEASIBLE:
         sol = None
-    return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+    return Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra)
 
 
 def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -84,7 +84,7 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from ..models.knapsack import decode
 
         sol = decode(instance, vals)
-    return Outcome(co.status, sol, co.objective, co.bound, co.raw_status, extra=co.extra)
+    return Outcome.from_backend(co, sol, co.objective, co.bound, extra=co.extra)
 
 
 # ------------------------------------------------------------------ heuristics
@@ -113,10 +113,15 @@ def _heuristic(lp_round: bool):
         from ..models.knapsack import arrays
         from ..solvers.highs import solve_linear
 
-        lo = solve_linear(arrays(instance).relaxed(), SolveOptions(threads=options.threads), Deadline(None))
-        bound = lo.objective if lo.status == Status.OPTIMAL else None
+        from ..errors import UnsupportedProblemError
+
+        try:
+            lo = solve_linear(arrays(instance).relaxed(), SolveOptions(threads=options.threads), Deadline(None))
+            bound = lo.objective + lo.tolerance if lo.status == Status.OPTIMAL else None
+        except UnsupportedProblemError:  # coefficients past HiGHS's range: the greedy runs without a bound
+            lo, bound = None, None
         order = None
-        if lp_round and lo.x is not None:
+        if lp_round and lo is not None and lo.x is not None:
             order = np.lexsort((-d.values, -np.round(lo.x, 9)))  # LP value first, then item value
         x = greedy_mkp(d.values, d.weights, d.capacities, order=order)
         return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")

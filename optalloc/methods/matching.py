@@ -19,6 +19,7 @@ import numpy as np
 from ..options import Deadline, SolveOptions
 from ..registry import Method, register
 from ..result import Outcome
+from ..solvers.highs import lp_bound
 from ..status import Status
 
 
@@ -99,13 +100,13 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
         return early
     lo = solve_linear(arrays(instance), options, deadline)
     if lo.status == Status.INFEASIBLE or lo.x is None:
-        return Outcome(lo.status, None, None, None, lo.raw_status,
+        return Outcome.from_backend(lo, None, None, None,
                        message="the allowed pairs admit no complete assignment" if lo.status == Status.INFEASIBLE else "")
     frac = np.abs(lo.x - np.round(lo.x)).max()
     if frac > 1e-6:  # a vertex of this polytope is integral; anything else is a solver problem
         return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
                        message=f"LP solution is fractional (max distance to 0/1: {frac:.2e})")
-    return Outcome(lo.status, decode(instance, lo.x), lo.objective, lo.bound, lo.raw_status)
+    return Outcome.from_backend(lo, decode(instance, lo.x), lo.objective, lo.bound)
 
 
 # ------------------------------------------------------------------ GAP exact
@@ -119,7 +120,7 @@ def _mip(instance, options: SolveOptions, deadline: Deadline, precheck) -> Outco
         return early
     lo = solve_linear(arrays(instance), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
-    return Outcome(lo.status, sol, lo.objective, lo.bound, lo.raw_status, extra=lo.extra)
+    return Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra)
 
 
 def run_gap_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -139,7 +140,7 @@ def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcom
     if co.has_solution:
         d = instance.data
         sol = {"agent": [next(i for i in range(d.m) if co.solver.Value(x[i][j])) for j in range(d.n)]}
-    return Outcome(co.status, sol, co.objective, co.bound, co.raw_status, extra=co.extra)
+    return Outcome.from_backend(co, sol, co.objective, co.bound, extra=co.extra)
 
 
 # ------------------------------------------------------------------ GAP heuristics
@@ -156,18 +157,19 @@ def _gap_bounds(instance, ub: float, deadline: Deadline, u0=None, work: float = 
     Lagrangian bound, whose ascent gets about `work` knapsack cell updates (at most 1000 iterations).
     `ub` is an incumbent's value in the instance's sense; `u0` multipliers to start from; `lo` the LP
     outcome when it is already solved."""
-    from ..exact.gap_bound import lagrangian_bound
+    from ..exact.gap_bound import affordable, lagrangian_bound
 
     d = instance.data
     lo = _lp(instance) if lo is None else lo
     if lo.status == Status.INFEASIBLE:
         return None, None, lo
-    bound = lo.objective if lo.status == Status.OPTIMAL else None
-    integral = np.allclose(d.weights, np.rint(d.weights)) and np.allclose(d.capacities, np.floor(d.capacities))
-    if not integral:
-        return bound, None, lo
+    bound = lp_bound(lo, d.sense)
+    if not affordable(d.weights, d.capacities):
+        return bound, None, lo  # fractional weights, or capacity tables too large to allocate: the LP bound
     sign = 1.0 if d.sense == "min" else -1.0  # the bound works on costs to minimise
-    cells = float(d.n) * float(np.maximum(d.capacities, 1).sum())
+    from ..exact.gap_bound import table_cells
+
+    cells = table_cells(d.weights, d.capacities)
     iterations = int(min(1000, max(30, work / max(cells, 1.0))))
     lb, u = lagrangian_bound(sign * d.costs, d.weights, d.capacities, sign * ub, iterations=iterations,
                              deadline=deadline, u0=u0)
@@ -200,8 +202,7 @@ def _gap_heuristic(use_lp: bool):
             start = _round_lp(d, lo.x.reshape(d.m, d.n))
         agent = gap_heuristic(d, start)
         if agent is None:
-            bound = lo.objective if lo.status == Status.OPTIMAL else None
-            return Outcome(Status.COMPLETED, None, None, bound, "no feasible assignment found",
+            return Outcome(Status.COMPLETED, None, None, lp_bound(lo, d.sense), "no feasible assignment found",
                            message="the heuristic found no feasible assignment (the instance may still have one)")
         value = float(d.costs[agent, np.arange(d.n)].sum())
         bound, _, _ = _gap_bounds(instance, value, deadline, lo=lo)
@@ -382,7 +383,7 @@ def run_makespan_mip(instance, options: SolveOptions, deadline: Deadline) -> Out
     bound = lo.bound
     if bound is not None:
         bound = max(bound, makespan_lower_bound(instance.data)) if lo.status != Status.OPTIMAL else bound
-    return Outcome(lo.status, sol, lo.objective, bound, lo.raw_status, extra=lo.extra)
+    return Outcome.from_backend(lo, sol, lo.objective, bound, extra=lo.extra)
 
 
 def run_makespan_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -413,7 +414,7 @@ def run_makespan_cpsat(instance, options: SolveOptions, deadline: Deadline) -> O
     if co.has_solution:
         sol = {"machine": [next(i for i in range(d.m) if finite[i, j] and co.solver.Value(x[i, j]))
                            for j in range(d.n)]}
-    return Outcome(co.status, sol, co.objective, co.bound, co.raw_status, extra=co.extra)
+    return Outcome.from_backend(co, sol, co.objective, co.bound, extra=co.extra)
 
 
 def run_makespan_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -538,7 +539,7 @@ def _transport(instance, lam):
     if lo.x is None:
         return None, None
     X = lo.x.reshape(instance.data.q, instance.data.k)
-    return np.argmax(X, axis=1), float(lo.objective)
+    return np.argmax(X, axis=1), float(lo.objective) + lo.tolerance  # an upper bound on the subproblem's max
 
 
 def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -557,7 +558,7 @@ def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) 
         nonlocal bound, best, best_val
         a, val = _transport(instance, lam)
         if a is None:
-            return None
+            return np.inf  # no subproblem answer at this multiplier: treat it as over the budget
         bound = min(bound, lam * d.budget + val)
         spent = d.cost[rows, a].sum()
         if spent <= d.budget * (1 + 1e-12):
@@ -570,7 +571,9 @@ def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) 
         lo_l = hi_l = 0.0
     else:
         lo_l, hi_l = 0.0, 1.0
-        while consider(hi_l) > d.budget and hi_l < 1e12:
+        # the subproblem's costs q - lam c must stay within what HiGHS solves exactly (solvers.highs.check_range)
+        lam_cap = 1e11 / max(1.0, float(np.abs(d.cost).max()))
+        while consider(hi_l) > d.budget and hi_l < lam_cap:
             lo_l, hi_l = hi_l, hi_l * 4
         for _ in range(30):
             if deadline.expired():
@@ -637,12 +640,13 @@ def _edges(instance, x):
 def run_bmatching_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     lo = _bmatching_lp(instance, options, deadline)
     if lo.x is None:
-        return Outcome(lo.status, None, None, None, lo.raw_status)
+        return Outcome.from_backend(lo, None, None, None)
     frac = float(np.abs(lo.x - np.round(lo.x)).max()) if len(lo.x) else 0.0
     if frac > 1e-6:
         return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
                        message=f"LP vertex is fractional (max distance to 0/1: {frac:.2e})")
-    return Outcome(lo.status, {"edges": _edges(instance, lo.x)}, lo.objective, lo.objective, lo.raw_status)
+    # the LP value bounds the optimum only when the LP was solved; a point stopped by a limit proves nothing
+    return Outcome.from_backend(lo, {"edges": _edges(instance, lo.x)}, lo.objective, lo.bound)
 
 
 def run_bmatching_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -660,7 +664,7 @@ def run_bmatching_greedy(instance, options: SolveOptions, deadline: Deadline) ->
             cl[b] -= 1
             edges.append([int(a), int(b)])
     lo = _bmatching_lp(instance, SolveOptions(), Deadline(None))
-    return Outcome(Status.COMPLETED, {"edges": edges}, None, lo.objective if lo.x is not None else None, "completed")
+    return Outcome(Status.COMPLETED, {"edges": edges}, None, lp_bound(lo, "max"), "completed")
 
 
 def _bmatching_arrays(instance):
@@ -684,7 +688,7 @@ def _adwords_lp_bound(instance) -> float | None:
     from ..solvers.highs import solve_linear
 
     lo = solve_linear(adwords_arrays(instance, relax=True), SolveOptions(), Deadline(None))
-    return lo.objective if lo.status == Status.OPTIMAL else None
+    return lp_bound(lo, "max")
 
 
 def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -697,12 +701,12 @@ def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outc
     lm = adwords_capped_arrays(instance)
     lo = solve_linear(lm, options, deadline)
     if lo.x is None:
-        return Outcome(lo.status, None, None, lo.bound, lo.raw_status)
+        return Outcome.from_backend(lo, None, None, lo.bound)
     i, j = np.nonzero(np.isfinite(d.bids))
     on = lo.x[: len(i)] > 0.5
     adv = np.full(d.bids.shape[1], -1, dtype=np.int64)
     adv[j[on]] = i[on]
-    return Outcome(lo.status, {"advertiser": adv.tolist()}, lo.objective, lo.bound, lo.raw_status)
+    return Outcome.from_backend(lo, {"advertiser": adv.tolist()}, lo.objective, lo.bound)
 
 
 def _online(rule):

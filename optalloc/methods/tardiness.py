@@ -14,8 +14,12 @@ Every heuristic reports a lower bound: the Lagrangian time-indexed bound with a 
 cheap, or the closed-form bound (WSPT relaxation, EDD's maximum lateness) when that is higher."""
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 
+from ..numeric import exact_sum
 from ..options import Deadline, SolveOptions
 from ..registry import Method, register
 from ..result import Outcome
@@ -41,12 +45,21 @@ def closed_form_bound(p, d, w) -> float:
     EDD (EDD minimises the maximum lateness, and the latest job pays at least min w per unit)."""
     from ..heuristics.tardiness import edd, wspt
 
+    # exact arithmetic (Python ints, or fractions for float weights): a bound rounded up would not be one
+    W = [Fraction(x) for x in np.asarray(w).tolist()]
     s = wspt(p, d, w)
-    C = np.cumsum(p[s])
-    a = float(np.dot(w[s], C) - np.dot(w, d))
+    C = np.cumsum(p[s]).tolist()
+    a = sum(W[j] * c for j, c in zip(s.tolist(), C)) - sum(Wj * int(dj) for Wj, dj in zip(W, d.tolist()))
     e = edd(p, d, w)
-    lmax = float(np.max(np.cumsum(p[e]) - d[e]))
-    return max(0.0, a, float(np.min(w)) * max(lmax, 0.0))
+    lmax = max(c - int(d[j]) for j, c in zip(e.tolist(), np.cumsum(p[e]).tolist()))
+    best = max(Fraction(0), a, min(W) * max(lmax, 0))
+    return _round_down(best)
+
+
+def _round_down(x: Fraction) -> float:
+    """The largest float not above x, so that a bound stays a bound after leaving exact arithmetic."""
+    f = float(x)
+    return f if Fraction(f) <= x else math.nextafter(f, -math.inf)
 
 
 def heuristic_bound(p, d, w, ub: float, *, work: float = 2e7, deadline: Deadline | None = None) -> float:
@@ -56,7 +69,7 @@ def heuristic_bound(p, d, w, ub: float, *, work: float = 2e7, deadline: Deadline
     lb = closed_form_bound(p, d, w)
     if ub - lb < 1 - 1e-9:
         return lb
-    iters = int(min(2000, max(5, work / max(1, len(p) * int(p.sum())))))
+    iters = int(min(2000, max(5, work / max(1, len(p) * float(sum(int(x) for x in p))))))
     b, _, _ = lagrangian_bound(p, d, w, ub, iterations=iters, deadline=deadline)
     b = float(np.ceil(b - 1e-6)) if np.asarray(w).dtype.kind in "iu" else float(b)
     return max(lb, b, 0.0)
@@ -83,11 +96,17 @@ def _mip(formulation: str):
         from ..models.tardiness import BUILDERS
         from ..solvers.highs import solve_linear
 
+        from ..exact.tardiness import time_indexed_fits
+
         build, _, decode = BUILDERS[formulation]
+        d = instance.data
+        if formulation == "time_indexed" and not time_indexed_fits(d.n, int(exact_sum(d.p))):
+            return Outcome(Status.MEMORY_LIMIT, message=f"the time-indexed model needs a column per job and time "
+                                                        f"unit ({d.n} x {int(exact_sum(d.p)):,}): too large to build")
         lo = solve_linear(build(instance), options, deadline)
         sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
         obj, bound = _integral_values(instance, lo.objective, lo.bound)
-        return Outcome(lo.status, sol, obj, bound, lo.raw_status, extra=lo.extra)
+        return Outcome.from_backend(lo, sol, obj, bound, extra=lo.extra)
 
     return run
 
@@ -101,7 +120,9 @@ def _integral_values(instance, objective, bound):
     if objective is not None and abs(objective - round(objective)) <= 1e-5 * max(1.0, abs(objective)):
         objective = float(round(objective))
     if bound is not None and np.isfinite(bound):
-        bound = float(np.ceil(bound - 1e-5 * max(1.0, abs(bound))))
+        # HiGHS's bound is a float within its tolerance of the integer it proves: round up past that noise only
+        # (a relative slack would lower large bounds by thousands); certification allows the backend tolerance
+        bound = float(np.ceil(bound - 1e-6 - 1e-12 * abs(bound)))
     return objective, bound
 
 
@@ -127,7 +148,7 @@ def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -
         U = np.array([[model.u[j, k].value or 0.0 for k in range(n)] for j in range(n)])
         sol = {"sequence": np.argmax(U, axis=0).astype(np.int64).tolist()}
     obj, bound = _integral_values(instance, lo.objective, lo.bound)
-    return Outcome(lo.status, sol, obj, bound, lo.raw_status, extra=lo.extra)
+    return Outcome.from_backend(lo, sol, obj, bound, extra=lo.extra)
 
 
 def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -147,7 +168,7 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
             # it: the objective is recomputed from the order (an optimal schedule has no harmful gaps).
             claim = None
             co.extra["cpsat_objective"] = co.objective
-    return Outcome(co.status, sol, claim, co.bound, co.raw_status, extra=co.extra)
+    return Outcome.from_backend(co, sol, claim, co.bound, extra=co.extra)
 
 
 # ------------------------------------------------------------------ heuristics

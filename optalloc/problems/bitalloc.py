@@ -147,6 +147,18 @@ class BitAllocation(Problem):
             self._parse_tables(d["options"], k, f"{where}.options", out)
             lo = float(out.opt_bits.min())
             hi = float(out.opt_bits.max())
+        # the numeric contract: bit totals and loss totals stay exact in float64 and int64
+        v.total_within(sizes, f"{where}.sizes")
+        if out.tables:
+            s_ = out.opt_starts
+            v.total_within([int(out.opt_size[s_[j]:s_[j + 1]].max()) for j in range(k)], f"{where}.options.size",
+                           "must have group maxima that sum to at most")
+            v.total_within([float(out.opt_error[s_[j]:s_[j + 1]].max()) for j in range(k)],
+                           f"{where}.options.error", "must have group maxima that sum to at most")
+        else:
+            v.total_within([int(x) * max(out.b_max, 1) for x in sizes.tolist()], f"{where}.sizes",
+                           "times b_max must sum to at most")
+            v.total_within(out.sensitivity, f"{where}.sensitivity")
         if not (lo <= budget <= hi):
             raise InstanceError(f"{where}.budget", f"must lie in [b_min, b_max] = [{_num(lo)}, {_num(hi)}]",
                                 _num(budget))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InstanceError
+from ..numeric import EXACT_TOTAL, exact_sum
 from . import validate as v
 from .base import Evaluation, Problem, register_problem
 
@@ -86,9 +87,15 @@ def _num(x):
     return x.item() if isinstance(x, np.generic) else x
 
 
-def _sum(arr: np.ndarray):
-    s = arr.sum()
-    return int(s) if arr.dtype.kind in "iu" else float(s)
+def _sum(arr) -> int | float:
+    """Objective of chosen values: exact for integers (never wraps), correctly rounded for floats."""
+    s = exact_sum(arr)
+    return int(s) if isinstance(s, int) else float(s)
+
+
+def _times(arr: np.ndarray, counts: list[int]) -> list:
+    """arr[j] * counts[j] in Python numbers, so that large products cannot wrap."""
+    return [(int(a) if arr.dtype.kind in "iu" else float(a)) * c for a, c in zip(arr.tolist(), counts)]
 
 
 def _index_list(solution: dict, key: str, n: int) -> tuple[np.ndarray | None, list[str]]:
@@ -119,6 +126,8 @@ class Knapsack(Problem):
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
         weights = v.array_of(v.field_of(d, "weights", where), f"{where}.weights", kind="int", length=len(values))
         cap = v.nonneg_int(v.field_of(d, "capacity", where), f"{where}.capacity")
+        v.total_within(values, f"{where}.values")
+        v.total_within(weights, f"{where}.weights")
         return KnapsackData(values, weights, cap)
 
     def dump(self, t: KnapsackData) -> dict:
@@ -128,7 +137,7 @@ class Knapsack(Problem):
         idx, problems = _index_list(solution, "items", t.n)
         if idx is None or problems:
             return Evaluation(float("nan"), problems)
-        load = int(t.weights[idx].sum())
+        load = exact_sum(t.weights[idx])
         if load > t.capacity:
             problems.append(f"weight {load} exceeds capacity {t.capacity}")
         return Evaluation(_sum(t.values[idx]), problems)
@@ -154,6 +163,9 @@ class BoundedKnapsack(Problem):
         weights = v.array_of(v.field_of(d, "weights", where), f"{where}.weights", kind="int", length=n)
         bounds = v.array_of(v.field_of(d, "bounds", where), f"{where}.bounds", kind="int", length=n)
         cap = v.nonneg_int(v.field_of(d, "capacity", where), f"{where}.capacity")
+        copies = [int(b) for b in bounds.tolist()]
+        v.total_within(_times(values, copies), f"{where}.values", "times bounds must sum to at most")
+        v.total_within(_times(weights, copies), f"{where}.weights", "times bounds must sum to at most")
         return BoundedKnapsackData(values, weights, bounds, cap)
 
     def dump(self, t) -> dict:
@@ -169,10 +181,11 @@ class BoundedKnapsack(Problem):
         if (x < 0).any() or (x > t.bounds).any():
             j = int(np.flatnonzero((x < 0) | (x > t.bounds))[0])
             problems.append(f"solution.counts[{j}] = {int(x[j])} outside 0..{int(t.bounds[j])}")
-        load = int((t.weights * x).sum())
+        counts = [int(c) for c in x.tolist()]
+        load = exact_sum(_times(t.weights, counts))
         if load > t.capacity:
             problems.append(f"weight {load} exceeds capacity {t.capacity}")
-        return Evaluation(_sum(t.values * x), problems)
+        return Evaluation(_sum(_times(t.values, counts)), problems)
 
     def size(self, t) -> dict:
         return {"n": t.n, "copies": int(t.bounds.sum()), "capacity": int(t.capacity)}
@@ -211,6 +224,8 @@ class MultipleChoiceKnapsack(Problem):
             values = values.astype(np.float64)
         cap = v.nonneg_int(v.field_of(d, "capacity", where), f"{where}.capacity")
         starts_arr = np.asarray(starts, dtype=np.int64)
+        v.total_within([a.max() for a in vs], f"{where}.values", "must have class maxima that sum to at most")
+        v.total_within([b.max() for b in ws], f"{where}.weights", "must have class maxima that sum to at most")
         ties = self._parse_ties(d.get("ties", []), starts_arr, f"{where}.ties")
         return MCKPData(values, np.concatenate(ws), starts_arr, cap, ties)
 
@@ -243,7 +258,7 @@ class MultipleChoiceKnapsack(Problem):
             return Evaluation(float("nan"), [f"solution.choice[{i}] = {int(choice[i])} outside 0..{int(sizes[i]) - 1}"])
         pos = t.starts[:-1] + choice
         problems = []
-        load = int(t.weights[pos].sum())
+        load = exact_sum(t.weights[pos])
         if load > t.capacity:
             problems.append(f"weight {load} exceeds capacity {t.capacity}")
         for g, group in enumerate(t.ties):
@@ -276,6 +291,13 @@ class MultidimensionalKnapsack(Problem):
         W = np.vstack(weights)
         if W.dtype.kind == "f" and all(w.dtype.kind in "iu" for w in weights):
             W = W.astype(np.int64)
+        v.total_within(values, f"{where}.values")
+        for i, w in enumerate(weights):
+            v.total_within(w, f"{where}.weights[{i}]")
+        for i, cap in enumerate(caps.tolist()):
+            if cap > EXACT_TOTAL:
+                raise InstanceError(f"{where}.capacities[{i}]", "must be at most 2^53 = 9007199254740992 (the "
+                                                                "numeric contract)", cap)
         return MKPData(values, W, caps)
 
     def dump(self, t: MKPData) -> dict:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InstanceError
+from ..numeric import EXACT_TOTAL
 from . import validate as v
 from .base import Evaluation, Problem, register_problem
 
 SENSES = ("min", "max")
+MAX_CELLS = 10**8  # a sparse shape is stored dense: 800 MB at this size
 
 
 def _sense(d, where):
@@ -122,6 +124,8 @@ class Assignment(Problem):
                 raise InstanceError(f"{where}.shape", "must be [rows, columns] with arcs")
             m = v.nonneg_int(shape[0], f"{where}.shape[0]", positive=True)
             n = v.nonneg_int(shape[1], f"{where}.shape[1]", positive=True)
+            if m * n > MAX_CELLS:
+                raise InstanceError(f"{where}.shape", f"must have at most {MAX_CELLS:,} cells (rows x columns)", shape)
             arcs = d["arcs"]
             if not isinstance(arcs, list) or not arcs:
                 raise InstanceError(f"{where}.arcs", "must be a non-empty list of [row, column, cost]")
@@ -134,6 +138,7 @@ class Assignment(Problem):
                 if i >= m or j >= n:
                     raise InstanceError(f"{where}.arcs[{k}]", f"must index inside the {m} x {n} shape", arc)
                 C[i, j] = v.finite_number(arc[2], f"{where}.arcs[{k}][2]")
+        v.magnitude_within(C, f"{where}.costs" if "costs" in d else f"{where}.arcs")
         return AssignmentData(C, _sense(d, where))
 
     def dump(self, t: AssignmentData) -> dict:
@@ -206,6 +211,9 @@ class GeneralizedAssignment(Problem):
                     rows=C.shape[0], cols=C.shape[1])
         caps = v.array_of(v.field_of(d, "capacities", where), f"{where}.capacities", kind="nonneg",
                           length=C.shape[0])
+        for arr, name in ((C, "costs"), (A, "weights")):
+            v.magnitude_within(arr, f"{where}.{name}")
+        v.magnitude_within(caps, f"{where}.capacities", EXACT_TOTAL)  # a capacity is a sum of weights
         return GAPData(C, A, caps.astype(np.float64), _sense(d, where))
 
     def dump(self, t: GAPData) -> dict:
@@ -262,6 +270,7 @@ class Makespan(Problem):
         if len(neg):
             i, j = neg[0]
             raise InstanceError(f"{where}.times[{i}][{j}]", "must be a non-negative processing time or null", T[i, j])
+        v.magnitude_within(T, f"{where}.times")
         return MakespanData(T)
 
     def dump(self, t: MakespanData) -> dict:
@@ -317,6 +326,10 @@ class Routing(Problem):
                     cols=Q.shape[1])
         cap = v.array_of(v.field_of(d, "capacity", where), f"{where}.capacity", kind="int", length=Q.shape[1])
         budget = float(v.finite_number(v.field_of(d, "budget", where), f"{where}.budget", nonneg=True))
+        for arr, name in ((Q, "quality"), (C, "cost")):
+            v.magnitude_within(arr, f"{where}.{name}")
+        v.magnitude_within(np.array([budget]), f"{where}.budget", EXACT_TOTAL)
+        v.total_within(cap, f"{where}.capacity")
         return RoutingData(Q, C, cap, budget)
 
     def dump(self, t: RoutingData) -> dict:
@@ -367,6 +380,9 @@ class BMatching(Problem):
         m, n = W.shape
         rc = v.array_of(d.get("row_capacity", [1] * m), f"{where}.row_capacity", kind="int", length=m)
         cc = v.array_of(d.get("col_capacity", [1] * n), f"{where}.col_capacity", kind="int", length=n)
+        v.magnitude_within(W, f"{where}.weights")
+        v.total_within(rc, f"{where}.row_capacity")
+        v.total_within(cc, f"{where}.col_capacity")
         return BMatchingData(W, rc, cc)
 
     def dump(self, t: BMatchingData) -> dict:
@@ -421,6 +437,8 @@ class Adwords(Problem):
             i, j = np.argwhere(np.nan_to_num(Bd) < 0)[0]
             raise InstanceError(f"{where}.bids[{i}][{j}]", "must be a non-negative bid or null", Bd[i, j])
         budgets = v.array_of(v.field_of(d, "budgets", where), f"{where}.budgets", kind="nonneg", length=Bd.shape[0])
+        v.magnitude_within(Bd, f"{where}.bids")
+        v.magnitude_within(budgets, f"{where}.budgets", EXACT_TOTAL)
         return AdwordsData(Bd, budgets.astype(np.float64))
 
     def dump(self, t: AdwordsData) -> dict:

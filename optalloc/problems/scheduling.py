@@ -7,10 +7,12 @@ tardiness   1||ΣT_j and 1||Σw_jT_j: n jobs with integer processing times p_j >
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from ..errors import InstanceError
+from ..numeric import MAX_HORIZON
 from . import validate as v
 from .base import Evaluation, Problem, register_problem
 
@@ -29,8 +31,12 @@ class TardinessData:
     def cost(self, sequence) -> float:
         """Σ w_j T_j of a processing order, from the data."""
         seq = np.asarray(sequence, dtype=np.int64)
-        C = np.cumsum(self.p[seq])
-        return self.w[seq] @ np.maximum(C - self.d[seq], 0)
+        C = np.cumsum(self.p[seq])  # at most 2^40 by the numeric contract
+        T = np.maximum(C - self.d[seq], 0).tolist()
+        if self.w.dtype.kind in "iu":
+            return sum(int(wj) * t for wj, t in zip(self.w[seq].tolist(), T))  # Python ints: exact
+        # float weights: exact rational products, one rounding at the end
+        return float(sum(Fraction(wj) * t for wj, t in zip(self.w[seq].tolist(), T) if t))
 
 
 def _int_array(raw, where, *, positive: bool, n: int | None) -> np.ndarray:
@@ -47,8 +53,11 @@ def _int_array(raw, where, *, positive: bool, n: int | None) -> np.ndarray:
         if positive:
             out[i] = v.nonneg_int(x, f"{where}[{i}]", positive=True)
         else:
-            if not v._is_int(x) or abs(x) > 2**53:
+            if not v._is_int(x):
                 raise InstanceError(f"{where}[{i}]", "must be an integer", x)
+            if abs(x) > MAX_HORIZON:
+                raise InstanceError(f"{where}[{i}]", "must be at most 2^40 = 1099511627776 in absolute value (the "
+                                                     "numeric contract)", x)
             out[i] = int(x)
     return out
 
@@ -66,12 +75,19 @@ class Tardiness(Problem):
         v.no_extra(d, self.fields, where)
         p = _int_array(v.field_of(d, "processing_times", where), f"{where}.processing_times", positive=True, n=None)
         due = _int_array(v.field_of(d, "due_dates", where), f"{where}.due_dates", positive=False, n=len(p))
-        if int(p.sum()) > 2**40:
-            raise InstanceError(f"{where}.processing_times", "must sum to at most 2^40 (time is indexed in integers)")
+        horizon = v.total_within(p, f"{where}.processing_times", limit=MAX_HORIZON)
         if "weights" in d:
             w = v.array_of(d["weights"], f"{where}.weights", kind="nonneg", length=len(p))
-            return TardinessData(p, due, w, True)
-        return TardinessData(p, due, np.ones(len(p), dtype=np.int64), False)
+            weighted = True
+        else:
+            w, weighted = np.ones(len(p), dtype=np.int64), False
+        # the worst schedule's cost bounds every objective: it must be exact in float64 and int64
+        late = [max(0, horizon - int(dj)) for dj in due.tolist()]
+        worst = [(int(wj) if w.dtype.kind in "iu" else float(wj)) * t for wj, t in zip(w.tolist(), late)]
+        v.total_within(worst, f"{where}.weights" if weighted else f"{where}.due_dates",
+                       "times the largest possible tardiness (sum of processing times minus due date) "
+                       "must sum to at most")
+        return TardinessData(p, due, w, weighted)
 
     def dump(self, t: TardinessData) -> dict:
         out = {"processing_times": v.to_json_list(t.p), "due_dates": v.to_json_list(t.d)}

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InstanceError
+from ..numeric import EXACT_TOTAL, MAX_COEFFICIENT, describe_limit, exact_sum
 
 _INT64_MAX = 2**63 - 1
 
@@ -112,3 +113,24 @@ def tie_groups(raw, count: int, where: str, what: str, same_options) -> list[lis
                 raise InstanceError(f"{where}[{g}][{i}]", rule)
         out.append(members)
     return out
+
+
+def total_within(values, where: str, what: str = "must sum to at most", limit=EXACT_TOTAL) -> int | float:
+    """The numeric contract on a total (computed without wrapping): `what` names the total, e.g. "must sum
+    to at most" or "times bounds must sum to at most"."""
+    total = exact_sum(values)
+    if not (abs(total) <= limit):
+        raise InstanceError(where, f"{what} {describe_limit(limit)} (the numeric contract: larger totals are not "
+                                   f"exact in every method's arithmetic)", total)
+    return total
+
+
+def magnitude_within(arr: np.ndarray, where: str, limit: float = MAX_COEFFICIENT) -> None:
+    """The numeric contract on each entry of a real-valued array (NaN entries, forbidden pairs, are skipped)."""
+    a = np.asarray(arr, dtype=np.float64)
+    bad = np.abs(np.nan_to_num(a, nan=0.0)) > limit
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        path = where + "".join(f"[{int(i)}]" for i in idx)
+        raise InstanceError(path, f"must be at most {describe_limit(limit)} in absolute value (the numeric "
+                                  f"contract of this problem kind)", float(a[tuple(idx)]))

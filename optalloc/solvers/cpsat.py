@@ -67,7 +67,9 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
         else:
             mapped = Status.UNKNOWN
     obj = solver.ObjectiveValue() / scale if has_solution else None
-    bound = solver.BestObjectiveBound() / scale if raw != cp_model.INFEASIBLE else None
+    # an invalid model (or one CP-SAT refused) proves nothing: its "bound" is a default, not a bound
+    proven = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN)
+    bound = solver.BestObjectiveBound() / scale if proven else None
     if bound is not None and not math.isfinite(bound):
         bound = None
     return CpOutcome(mapped, solver, has_solution, obj, bound, solver.StatusName(raw),
@@ -85,7 +87,8 @@ def integer_scale(values, max_decimals: int = 6) -> int:
         s = 10**d
         scaled = arr * s
         if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))) and \
-                np.abs(scaled).max(initial=0) < 2**53:
+                math.fsum(np.abs(scaled).ravel().tolist()) < 2**53:  # CP-SAT refuses sums that could overflow
             return s
-    raise UnsupportedProblemError(f"CP-SAT needs integer data; these values need more than {max_decimals} "
-                                  f"decimals. Use a MIP or DP method instead.")
+    raise UnsupportedProblemError(f"CP-SAT needs integer data whose scaled total stays below 2^53; these values "
+                                  f"need more than {max_decimals} decimals or scale past it. Use a MIP or DP "
+                                  f"method instead.")

@@ -21,6 +21,7 @@ class LinearOutcome:
     bound: float | None
     raw_status: str
     extra: dict = field(default_factory=dict)
+    tolerance: float = 0.0  # absolute objective tolerance of this answer (see solve_linear)
 
 
 def status_map():
@@ -112,9 +113,34 @@ def to_highs(model, options: SolveOptions | None = None):
     return h
 
 
+HIGHS_MAX_COEFFICIENT = 1e12  # objective and matrix entries HiGHS is trusted with (it errs on 1e15)
+HIGHS_MAX_BOUND = 1e15  # finite row and column bounds
+
+
+def check_range(model) -> None:
+    """HiGHS's tolerances are absolute and it treats 1e20 as infinite: past these magnitudes its answers are
+    not exact (seen: "optimal" with no solution at 1e15). Refuse before solving, naming the limit."""
+    from ..errors import UnsupportedProblemError
+
+    def top(a):
+        a = np.abs(np.asarray(a, dtype=float))
+        a = a[np.isfinite(a)]
+        return float(a.max()) if a.size else 0.0
+
+    coef = max(top(model.c), top(model.A.data) if model.A.nnz else 0.0)
+    bound = max(top(model.row_lo), top(model.row_hi), top(model.col_lo), top(model.col_hi))
+    if coef > HIGHS_MAX_COEFFICIENT or bound > HIGHS_MAX_BOUND:
+        what = (f"a coefficient of {coef:.3g} (limit {HIGHS_MAX_COEFFICIENT:.0e})" if coef > HIGHS_MAX_COEFFICIENT
+                else f"a bound of {bound:.3g} (limit {HIGHS_MAX_BOUND:.0e})")
+        raise UnsupportedProblemError(f"the model has {what}, beyond what HiGHS solves exactly; use the family's "
+                                      f"dedicated method or CP-SAT (see 'numeric contract' in the README)")
+
+
 def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: bool = False) -> LinearOutcome:
     """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate. With
-    duals=True (LPs), extra["row_duals"] holds the row duals."""
+    duals=True (LPs), extra["row_duals"] holds the row duals. Raises UnsupportedProblemError past the
+    magnitudes HiGHS solves exactly (check_range)."""
+    check_range(model)
     if model.A.shape[1] == 0:
         # No columns: HiGHS says "model empty" without a vector. Zero is the only point; it is optimal if
         # every row admits it, and the model is infeasible otherwise.
@@ -156,7 +182,30 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
-    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra)
+    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra,
+                         objective_tolerance(h, model, x) if x is not None else 0.0)
+
+
+def lp_bound(lo: LinearOutcome, sense: str) -> float | None:
+    """A solved LP's value as a bound on the integer problem: moved outward by HiGHS's stated tolerance, since
+    its objective may sit that far on the wrong side; None when the LP was not solved to optimality."""
+    if lo.status != Status.OPTIMAL or lo.objective is None:
+        return None
+    return lo.objective + lo.tolerance if sense == "max" else lo.objective - lo.tolerance
+
+
+def _option(h, name: str) -> float:
+    value = h.getOptionValue(name)
+    return float(value[-1] if isinstance(value, tuple) else value)  # some highspy versions return (status, value)
+
+
+def objective_tolerance(h, model, x) -> float:
+    """HiGHS accepts a point whose rows and integrality are off by its (absolute) feasibility tolerances, so the
+    objective it reports, and the one recomputed from the decoded solution, may differ by up to the
+    tolerance times the objective's coefficients, weighted by the values they multiply."""
+    tol = max(_option(h, "primal_feasibility_tolerance"), _option(h, "mip_feasibility_tolerance"))
+    c = np.abs(np.asarray(model.c, dtype=float))
+    return tol * float(np.sum(c * np.maximum(1.0, np.abs(x)))) + tol
 
 
 def solve_pyomo(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
