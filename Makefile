@@ -49,7 +49,7 @@ regression-hard: install
 
 # Differential fuzzing: every method against brute force on random instances of every kind and magnitude.
 fuzz: install
-	$(BIN)/python benchmarks/fuzz.py --instances 10000 --seed 0
+	$(BIN)/python benchmarks/fuzz.py --instances 10000 --seed 0 --jobs 2
 
 # Issue 6's regression check over bundled and shared suites (needs ../shared/data for gap and assignment).
 check-suites: install

@@ -11,7 +11,8 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
@@ -39,30 +40,52 @@ def fuzz_one(task) -> tuple[str, int, list[str]]:
     return kind, runs, found
 
 
+def _run_all(indices, task, jobs):
+    """Yield (i, fuzz_one result) for every index. A worker that dies (a backend crashing in C) breaks the
+    pool: the instances it left pending are re-run one by one in fresh processes, so the one that crashes
+    is named as a disagreement and the others still count."""
+    pending = list(indices)
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {pool.submit(fuzz_one, task(i)): i for i in pending}
+        broken = []
+        for fut in as_completed(futures):
+            try:
+                yield futures[fut], fut.result()
+            except BrokenProcessPool:
+                broken.append(futures[fut])
+    for i in sorted(broken):
+        with ProcessPoolExecutor(1) as solo:
+            try:
+                yield i, solo.submit(fuzz_one, task(i)).result()
+            except BrokenProcessPool:
+                kind = task(i)[2][i % len(task(i)[2])]
+                yield i, (kind, 0, [f"CRASH: a process died solving instance {i} (seed {task(i)[1]})"])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--methods", default="", help="comma-separated; default every registered method")
-    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--time-limit", type=float, default=2.0,
+                    help="per method run; heuristics such as gap.lns use all of it, so keep it short")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
     wanted = {m for m in args.methods.split(",") if m}
-    tasks = [(i, args.seed, kinds, wanted, args.time_limit) for i in range(args.instances)]
+    task = lambda i: (i, args.seed, kinds, wanted, args.time_limit)  # noqa: E731
     t0 = time.perf_counter()
     runs, per_kind, bad = 0, Counter(), []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        for k, (kind, n_runs, found) in enumerate(pool.map(fuzz_one, tasks, chunksize=4), 1):
-            runs += n_runs
-            per_kind[kind] += 1
-            for line in found:
-                print(f"DISAGREE {line}", flush=True)
-            bad += found
-            if k % 500 == 0:
-                print(f"... {k} instances, {runs} runs, {len(bad)} disagreements, "
-                      f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    for k, (i, (kind, n_runs, found)) in enumerate(_run_all(range(args.instances), task, args.jobs), 1):
+        runs += n_runs
+        per_kind[kind] += 1
+        for line in found:
+            print(f"DISAGREE {line}", flush=True)
+        bad += found
+        if k % 500 == 0:
+            print(f"... {k} instances, {runs} runs, {len(bad)} disagreements, "
+                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     secs = time.perf_counter() - t0
     print(f"fuzz: {args.instances} instances ({', '.join(f'{k} {c}' for k, c in sorted(per_kind.items()))}), "
           f"{runs} method runs, {len(bad)} disagreements, {secs:.1f} s with {args.jobs} jobs")

@@ -197,6 +197,7 @@ def _run_grid(files, method_names, opts, emit):
     from .solve import solve
 
     from .errors import UnsupportedProblemError, VerificationError
+    from .interrupt import Interrupted
     from .options import SolveOptions
     from .registry import check_usable
     from .solve import failed_result
@@ -215,6 +216,12 @@ def _run_grid(files, method_names, opts, emit):
             started = time.perf_counter()
             try:
                 r = solve(inst, m, opts)
+            except Interrupted as e:
+                # Ctrl-C: the interrupted run's answer is a row too; no further instance starts
+                if e.result is not None:
+                    results.append(e.result)
+                    emit(e.result)
+                raise
             except VerificationError as e:
                 # a bug in one method on one instance: its row says so, the other rows still run and are written
                 print(f"optalloc: internal error: {e}", file=sys.stderr)
@@ -256,10 +263,10 @@ class _Collector:
     def __init__(self, args):
         self.args = args
         self.done = []
-        if args.output and Path(args.output).exists() and not args.force:
-            from .files import OutputExistsError
+        if args.output:
+            from .files import check_output_target
 
-            raise OutputExistsError(Path(args.output))
+            check_output_target(args.output, overwrite=args.force)  # before any solve: no work is lost
 
     def _emit(self, r):
         self.done.append(r)
@@ -581,6 +588,9 @@ def cmd_bench(args) -> int:
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     opts = _bench_options(args)
     output = args.output or f"runs/bench-{time.strftime('%Y%m%d-%H%M%S')}.parquet"
+    from .files import check_output_target
+
+    check_output_target(output, overwrite=True)  # a folder, or an unwritable place, fails before any run
     baseline = read_rows(args.baseline) if args.baseline else None
     run = bench(suites, names, options=opts, output=output, jobs=args.jobs, scheduler=args.scheduler,
                 resume=args.resume, force=args.force, grace=args.grace, first=args.first, progress=not args.quiet)

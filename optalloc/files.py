@@ -14,6 +14,30 @@ class OutputExistsError(OptallocError):
         super().__init__(f"{path}: already exists; pass --force to overwrite it (nothing was written)")
 
 
+class OutputTargetError(OptallocError):
+    """An output path that cannot be written: found before any work starts, so none is lost."""
+
+
+def check_output_target(path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Fail now, in one line, if `path` could not be written later: it exists (without overwrite), is a
+    directory, or its folder is missing, not a folder, or not writable. Creates nothing."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputTargetError(f"{path}: is a directory; give a file name for the results (nothing was run)")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    probe = parent
+    while not probe.exists() and probe != probe.parent:  # the nearest folder that exists will hold the new ones
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputTargetError(f"{path}: {probe} is not a folder, so the results cannot be written there "
+                                f"(nothing was run)")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputTargetError(f"{path}: the folder {probe} is not writable (nothing was run)")
+    return path
+
+
 def atomic_write_bytes(path: str | os.PathLike, payload: bytes, *, overwrite: bool = False) -> Path:
     path = Path(path)
     if path.exists() and not overwrite:

@@ -6,6 +6,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from . import interrupt
 from .errors import OptionError
 
 
@@ -112,7 +113,9 @@ class Deadline:
         return time.perf_counter() - self.start
 
     def remaining(self) -> float:
+        if interrupt.requested():
+            return 0.0  # Ctrl-C: every phase that sizes itself by the time left stops now
         return math.inf if self.limit is None else max(0.0, self.limit - self.elapsed())
 
     def expired(self) -> bool:
-        return self.limit is not None and self.elapsed() >= self.limit
+        return interrupt.requested() or (self.limit is not None and self.elapsed() >= self.limit)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from . import interrupt
 from .errors import OptallocError, VerificationError
 from .gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
 from .instances.format import Instance
@@ -30,17 +31,35 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
         m = get_method(method)
     check_usable(m, instance.problem)
     opts = _options(options, option_values)
-    deadline = opts.deadline()
+    interrupt.clear()
+    deadline = opts.deadline()  # the limit counts from here: model building included
     try:
-        outcome = m.run(instance, opts, deadline)
+        with interrupt.guard():
+            outcome = m.run(instance, opts, deadline)
+    except KeyboardInterrupt:
+        interrupt.clear()  # the method did not stop by itself within the grace: nothing to certify
+        raise interrupt.Interrupted(None) from None
     except OptallocError:
         raise
     except Exception as e:  # a backend failure is an outcome of this run, not a crash of the caller
+        if interrupt.requested():  # KeyboardInterrupt raised inside a numba kernel comes back as SystemError
+            interrupt.clear()
+            raise interrupt.Interrupted(None) from None
         log.debug("method %s failed on %s", m.name, instance.name, exc_info=True)
         outcome = Outcome(Status.ERROR, message=f"{type(e).__name__}: {e}",
                           extra={"traceback": traceback.format_exc(limit=8)})
     elapsed = deadline.elapsed()
-    return certify(instance, m, opts, outcome, elapsed)
+    if not interrupt.requested():
+        return certify(instance, m, opts, outcome, elapsed)
+    interrupt.clear()
+    if outcome.status not in _FINAL:  # stopped by Ctrl-C, not by a proof: say so
+        outcome.status = Status.INTERRUPTED
+    raise interrupt.Interrupted(certify(instance, m, opts, outcome, elapsed))
+
+
+# statuses that end a run with a proof: Ctrl-C after them does not change what they say
+_FINAL = frozenset({Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED,
+                    Status.GAP_LIMIT})
 
 
 def _close(a: float, b: float, tol: float) -> bool:

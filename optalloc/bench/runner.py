@@ -331,8 +331,18 @@ def _read_journal(path: Path) -> list[dict]:
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError:
-            break  # a line cut by a kill mid-write: everything before it is whole
+            continue  # a line cut by a kill mid-write: skipped; the rows after it are whole (see bench())
     return rows
+
+
+def _ends_torn(path: Path) -> bool:
+    """Whether a journal's last line lacks its newline (the run was killed mid-write)."""
+    size = path.stat().st_size
+    if size == 0:
+        return False
+    with path.open("rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1) != b"\n"
 
 
 def write_parquet(rows: list[dict], path: Path) -> None:
@@ -428,6 +438,8 @@ def bench(suites: list[Suite], methods: list[str], *, options: dict | None = Non
     started = time.perf_counter()
     last_checkpoint = [time.perf_counter()]
     fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    if _ends_torn(journal):
+        os.write(fd, b"\n")  # a kill cut the last line: the next row must start on a line of its own
 
     def emit(row: dict) -> None:
         rows.append(row)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .. import interrupt
 from ..numeric import sum_error_bound
 
 _GREEDY = -2  # best solution is the greedy one, not a DP node
@@ -67,14 +68,17 @@ def _grow_f8(a, need):
 
 
 @njit(cache=True)
-def _merge(W, P, N, Q, m, dw, dp, dq, item, Wo, Po, No, Qo, par, itm, nn):
+def _merge(W, P, N, Q, m, dw, dp, dq, item, Wo, Po, No, Qo, par, itm, nn, stop):
     """Merge the list with its copy shifted by (dw, dp); keep only undominated states (sorted by weight,
-    strictly increasing value). New states from the shifted copy get a node (parent, item)."""
+    strictly increasing value). New states from the shifted copy get a node (parent, item). Returns k = -1
+    when `stop` was raised mid-merge (a merge of millions of states takes seconds): the input list is intact."""
     i = 0
     j = 0
     k = 0
     lastP = -np.inf
     while i < m or j < m:
+        if ((i + j) & 0x3FFFF) == 0 and stop[0]:
+            return -1, nn
         if j >= m:
             take_old = True
         elif i >= m:
@@ -152,9 +156,9 @@ def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
     return k, z, best, ubmax
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # without the GIL, so Ctrl-C's watcher can set `stop` while it runs
 def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget, max_states,
-         max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps):
+         max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, stop):
     """Advance the core search by about `budget` state operations. status: 0 running, 1 done, 2 out of memory."""
     n = len(w)
     work = 0
@@ -164,12 +168,13 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
         if m == 0:
             status = 1
             break
-        if work >= budget:
+        if work >= budget or stop[0]:
             break
         if m > max_states or nn + 2 * m > max_nodes:
             status = 2
             break
         moved = False
+        aborted = False
         for phase in range(2):
             if m == 0:
                 break
@@ -200,7 +205,15 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
             Qb = _grow_i8(Qb, 2 * m)
             par = _grow_i8(par, nn + m)
             itm = _grow_i8(itm, nn + m)
-            k, nn = _merge(W, P, N, Q, m, dw, dp, dq, item, Wb, Pb, Nb, Qb, par, itm, nn)
+            k, nn2 = _merge(W, P, N, Q, m, dw, dp, dq, item, Wb, Pb, Nb, Qb, par, itm, nn, stop)
+            if k < 0:  # Ctrl-C mid-merge: the states before it stand; the item goes back to the free ones
+                if phase == 0:
+                    t = item
+                else:
+                    s = item
+                aborted = True
+                break
+            nn = nn2
             work += m + k
             W, Wb = Wb, W
             P, Pb = Pb, P
@@ -222,6 +235,8 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
                 card_const = card_base + gain_add[ta] + gain_rem[sr + 1]
             m, z, best, ubmax = _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
                                        card_const, mu, lam, eps)
+        if aborted:
+            break
         if not moved:
             # Every free item has been enumerated: the remaining states are complete solutions.
             m = 0
@@ -232,9 +247,9 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
     return status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, max(ubmax, z)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, budget,
-             max_states, max_nodes, card_base, mu, lam, eps):
+             max_states, max_nodes, card_base, mu, lam, eps, stop):
     """Phase 2: toggle items off the Lagrangian solution in order of |reduced cost|. A state's bound is
     card_base + P - mu q - lam W, the Lagrangian value minus what its toggles cost; once the next toggle costs
     more than every state's slack, no state can improve and the search is over. status: 0 running, 1 done,
@@ -263,7 +278,7 @@ def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn,
             ubmax = math.floor(ubmax + slack)
         if pos >= n or after < need:
             return 1, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, z
-        if work >= budget:
+        if work >= budget or stop[0]:
             return 0, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, max(ubmax, z)
         if m > max_states or nn + 2 * m > max_nodes:
             return 2, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, max(ubmax, z)
@@ -273,7 +288,10 @@ def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn,
         Qb = _grow_i8(Qb, 2 * m)
         par = _grow_i8(par, nn + m)
         itm = _grow_i8(itm, nn + m)
-        k, nn = _merge(W, P, N, Q, m, dW[pos], dP[pos], dQ[pos], pos, Wb, Pb, Nb, Qb, par, itm, nn)
+        k, nn2 = _merge(W, P, N, Q, m, dW[pos], dP[pos], dQ[pos], pos, Wb, Pb, Nb, Qb, par, itm, nn, stop)
+        if k < 0:  # Ctrl-C mid-merge: the states before it stand
+            return 0, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, max(ubmax, z)
+        nn = nn2
         work += m + k
         W, Wb = Wb, W
         P, Pb = Pb, P
@@ -339,7 +357,7 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
         spent += slice_ops
         status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, ub = _run_seq(
             dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, slice_ops,
-            max_states, max_nodes, card_base, mu, lam, eps)
+            max_states, max_nodes, card_base, mu, lam, eps, interrupt.STOP)
         bound = min(bound, float(ub))
         if status == 1:
             bound = z
@@ -349,6 +367,9 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
             break
         if _closed(z, bound, rel_gap, abs_gap):
             stopped = "gap_limit"
+            break
+        if interrupt.requested():
+            stopped = "interrupted"
             break
         if deadline_at is not None and time.perf_counter() >= deadline_at:
             stopped = "time_limit"
@@ -450,7 +471,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
         budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
         status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
             v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
-            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps)
+            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, interrupt.STOP)
         bound = min(bound, float(ub))
         if status == 1:
             bound = z
@@ -486,6 +507,9 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
             break
         if _closed(z, bound, rel_gap, abs_gap):
             stopped = "gap_limit"
+            break
+        if interrupt.requested():  # polled between slices of about 3 million state operations
+            stopped = "interrupted"
             break
         if time_limit is not None and time.perf_counter() - t0 >= time_limit:
             stopped = "time_limit"

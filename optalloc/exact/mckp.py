@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .. import interrupt
 from ..numeric import sum_error_bound
 
 
@@ -96,9 +97,9 @@ def _hulls(uv, uw, us):
     return hull[:pos], hs
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # without the GIL, so Ctrl-C's watcher can set `stop` while it runs
 def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
-        budget, max_states, max_nodes, eps):
+        budget, max_states, max_nodes, eps, stop):
     """Add classes cls_order[ci:] to the state list. status: 0 running, 1 done, 2 out of memory."""
     work = 0
     ubmax = np.inf  # until this call prunes, the states' bound is unknown here (z would be a false bound)
@@ -113,7 +114,7 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
     while ci < len(cls_order):
         if m == 0:
             break
-        if work >= budget:
+        if work >= budget or stop[0]:
             return 0, W, P, N, m, par, pcls, popt, nn, ci, z, best, ubmax
         i = cls_order[ci]
         ci += 1
@@ -327,7 +328,7 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
         while True:
             status, W, P, N, m, par, pcls, popt, nn, ci, z, best, ub = _dp(
                 cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
-                slice_ops, max_states, max_nodes, eps)
+                slice_ops, max_states, max_nodes, eps, interrupt.STOP)
             bound = min(bound, float(ub))
             if status == 1 or m == 0:
                 bound = z
@@ -339,6 +340,9 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
                 if bound - z <= abs_gap or bound - z <= rel_gap * max(abs(bound), 1e-12):
                     stopped = "gap_limit"
                     break
+            if interrupt.requested():
+                stopped = "interrupted"
+                break
             if time_limit is not None and time.perf_counter() - t0 >= time_limit:
                 stopped = "time_limit"
                 break

@@ -11,7 +11,7 @@ from ..status import Status
 
 ALL = ("knapsack", "bounded_knapsack", "mckp", "mkp")
 _STOPPED = {"optimal": Status.OPTIMAL, "time_limit": Status.TIME_LIMIT, "memory_limit": Status.MEMORY_LIMIT,
-            "gap_limit": Status.GAP_LIMIT, "infeasible": Status.INFEASIBLE}
+            "gap_limit": Status.GAP_LIMIT, "infeasible": Status.INFEASIBLE, "interrupted": Status.INTERRUPTED}
 
 
 def _limit(deadline: Deadline) -> float | None:

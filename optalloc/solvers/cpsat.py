@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
+from .. import interrupt
 from ..options import Deadline, SolveOptions
 from ..status import Status
 
@@ -45,19 +47,25 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
     p.absolute_gap_limit = float(options.abs_gap) * scale
     p.log_search_progress = bool(options.verbose or options.log_file)
     log_fh = None
-    if options.log_file:
-        p.log_to_stdout = bool(options.verbose)
-        log_fh = open(options.log_file, "a", encoding="utf-8")
-        solver.log_callback = lambda line: log_fh.write(line + "\n")
+    if p.log_search_progress:
+        # the log never goes to stdout, which carries the results (--json must stay parseable)
+        p.log_to_stdout = False
+        log_fh = open(options.log_file, "a", encoding="utf-8") if options.log_file else None
+        sinks = [fh for fh in (sys.stderr if options.verbose else None, log_fh) if fh is not None]
+        solver.log_callback = lambda line: [fh.write(line + "\n") for fh in sinks]
     for key, value in options.backend_options.items():
         setattr(p, key, value)
+    p.catch_sigint_signal = False  # Ctrl-C is optalloc's (optalloc.interrupt): it calls StopSearch
     try:
-        raw = solver.Solve(model)
+        with interrupt.stop_hook(solver.StopSearch):
+            raw = solver.Solve(model)
     finally:
         if log_fh is not None:
             log_fh.close()
     mapped = status_map().get(raw, Status.UNKNOWN)
     has_solution = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if mapped is None and interrupt.requested():
+        mapped = Status.INTERRUPTED
     if mapped is None:
         hit_time = deadline.limit is not None and deadline.remaining() <= 0.05 * max(1.0, deadline.limit or 1.0)
         if hit_time or solver.WallTime() >= p.max_time_in_seconds * 0.95:

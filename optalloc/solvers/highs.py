@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import interrupt
 from ..options import Deadline, SolveOptions
 from ..status import Status
 
@@ -54,26 +55,25 @@ def status_map():
 
 
 @contextlib.contextmanager
-def _stdout_to_devnull():
-    """HiGHS writes its banner from C at construction; keep it off stdout (it would corrupt --json)."""
+def _stdout_to(target: str):
+    """HiGHS writes its banner and its log from C to file descriptor 1; point that at /dev/null (quiet) or at
+    stderr (verbose) while it runs, so stdout carries only results (--json stays parseable)."""
     sys.stdout.flush()
     saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    dest = os.open(os.devnull, os.O_WRONLY) if target == "devnull" else os.dup(2)
     try:
-        os.dup2(devnull, 1)
+        os.dup2(dest, 1)
         yield
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-        os.close(devnull)
+        os.close(dest)
 
 
 def new_highs(verbose: bool = False):
     import highspy
 
-    if verbose:
-        return highspy.Highs()
-    with _stdout_to_devnull():
+    with _stdout_to("stderr" if verbose else "devnull"):
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
@@ -161,9 +161,13 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
         h.setOptionValue("log_to_console", bool(options.verbose))
     for key, value in options.backend_options.items():  # native options last, so they win
         h.setOptionValue(key, value)
-    h.run()
+    h.HandleUserInterrupt = True  # HiGHS polls its interrupt callbacks; Ctrl-C calls cancelSolve
+    with interrupt.stop_hook(h.cancelSolve), _stdout_to("stderr" if options.verbose else "devnull"):
+        h.run()
     raw = h.getModelStatus()
     status = status_map().get(raw, Status.UNKNOWN)
+    if status in (Status.UNKNOWN, Status.TIME_LIMIT) and interrupt.requested():
+        status = Status.INTERRUPTED
     info = h.getInfo()
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None

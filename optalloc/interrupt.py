@@ -1,0 +1,157 @@
+"""Ctrl-C, one mechanism for every method.
+
+While a solve runs in the main thread, optalloc's SIGINT handler is installed and the signal's wake-up file
+descriptor points to a pipe that a watcher thread reads (SIGINT may be delivered to any thread, e.g. a BLAS
+or HiGHS worker, and Python runs its handler only when the main thread next executes bytecode, which it does
+not while HiGHS or CP-SAT holds it). On Ctrl-C the watcher
+  1. sets the flag that `requested()` reads: Python loops between numba slices poll it, and so does
+     `Deadline.expired()`, which every method consults;
+  2. calls the stop hooks the running backend registered (HiGHS's cancelSolve, CP-SAT's StopSearch);
+  3. if the main thread has not come back within GRACE seconds (a long numpy build, say), raises
+     KeyboardInterrupt in it (_thread.interrupt_main). A second Ctrl-C does that at once.
+The method then returns its best answer so far, which `optalloc.solve` certifies and raises as
+`Interrupted(result)`; the command line writes the finished rows and exits 130.
+
+Off the main thread the guard does nothing and Python's default KeyboardInterrupt applies."""
+from __future__ import annotations
+
+import _thread
+import contextlib
+import os
+import select
+import signal
+import threading
+import time
+
+import numpy as np
+
+GRACE = 0.8  # seconds a method has to stop by itself before KeyboardInterrupt is raised in it
+
+_flag = threading.Event()
+# The same flag for numba kernels, which run without the GIL (nogil=True) and read it between merges
+STOP = np.zeros(1, dtype=np.int8)
+_escalate = threading.Event()  # set by the watcher just before it raises KeyboardInterrupt in the main thread
+_hooks: list = []
+_lock = threading.Lock()
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a solve; `result` is the certified answer the method had when it stopped."""
+
+    def __init__(self, result=None):
+        super().__init__("interrupted")
+        self.result = result
+
+
+def requested() -> bool:
+    """Whether Ctrl-C arrived during the current solve."""
+    return _flag.is_set()
+
+
+@contextlib.contextmanager
+def stop_hook(fn):
+    """Register `fn` (no arguments) to be called from the watcher thread on Ctrl-C while the block runs."""
+    with _lock:
+        _hooks.append(fn)
+    if _flag.is_set():
+        fn()
+    try:
+        yield
+    finally:
+        with _lock:
+            if fn in _hooks:
+                _hooks.remove(fn)
+
+
+def _fire():
+    with _lock:
+        hooks = list(_hooks)
+    for fn in hooks:
+        try:
+            fn()
+        except Exception:  # a backend that cannot stop still gets the KeyboardInterrupt after GRACE
+            pass
+
+
+def _handler(signum, frame):
+    """Runs in the main thread between bytecodes: raises only once the watcher has escalated."""
+    if _escalate.is_set():
+        _escalate.clear()
+        raise KeyboardInterrupt
+
+
+def _watch(fd: int, stop: threading.Event):
+    count = 0
+    deadline = None
+    while not stop.is_set():
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                data = os.read(fd, 64)
+            except BlockingIOError:
+                data = b""
+            for _ in range(data.count(bytes([signal.SIGINT]))):
+                count += 1
+                _flag.set()
+                STOP[0] = 1
+                _fire()
+                if count >= 2:
+                    deadline = time.monotonic()
+                elif deadline is None:
+                    deadline = time.monotonic() + GRACE
+        if deadline is not None and time.monotonic() >= deadline and not stop.is_set():
+            deadline = None
+            _escalate.set()
+            _thread.interrupt_main(signal.SIGINT)
+
+
+@contextlib.contextmanager
+def guard():
+    """Route Ctrl-C through the watcher while the block runs (re-entrant; a no-op off the main thread).
+    The flag stays set after the block so the caller can see that the run was interrupted; `clear()` resets."""
+    main = threading.current_thread() is threading.main_thread()
+    if not main or _state.depth:
+        _state.depth += main
+        try:
+            yield
+        finally:
+            _state.depth -= main
+        return
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    os.set_blocking(w, False)
+    try:
+        old_handler = signal.signal(signal.SIGINT, _handler)
+        old_fd = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except (ValueError, OSError):  # not allowed here (an embedded interpreter, say): the default applies
+        os.close(r)
+        os.close(w)
+        yield
+        return
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(r, stop), name="optalloc-interrupt", daemon=True)
+    watcher.start()
+    _state.depth = 1
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        _state.depth = 0
+        _escalate.clear()
+        signal.set_wakeup_fd(old_fd)
+        signal.signal(signal.SIGINT, old_handler)
+        os.close(r)
+        os.close(w)
+
+
+def clear() -> None:
+    _flag.clear()
+    STOP[0] = 0
+
+
+class _State:
+    depth = 0
+
+
+_state = _State()

@@ -1,0 +1,98 @@
+"""Ctrl-C, output targets, logs and the bench journal (issue 16): every method stops within a second of
+SIGINT with exit 130, keeping the finished rows and the interrupted run's answer."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _hard_file(tmp_path) -> Path:
+    """A quick instance, then two that take knapsack.dp, HiGHS and CP-SAT tens of seconds."""
+    from optalloc.instances import save
+    from optalloc.instances.generators.knapsack import pisinger
+
+    from optalloc import make_instance
+
+    quick = make_instance("knapsack", "quick", {"values": [6, 10, 12], "weights": [1, 2, 3], "capacity": 5})
+    f = tmp_path / "multi.jsonl"
+    save([quick, pisinger(3, 1000, 10**7, 90), pisinger(3, 1000, 10**7, 80)], f)
+    return f
+
+
+@pytest.mark.parametrize("method", ["knapsack.dp", "knapsack.mip", "knapsack.cpsat"])
+def test_sigint_stops_within_a_second_and_keeps_rows(tmp_path, method):
+    f = _hard_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "optalloc", "compare", str(f), "--methods", method, "--json",
+                          "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    first = p.stdout.readline()  # the quick instance's row: the hard one is now running
+    assert json.loads(first)["name"] == "quick"
+    time.sleep(1.5)
+    sent = time.perf_counter()
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    took = time.perf_counter() - sent
+    stderr = p.stderr.read()
+    assert p.returncode == 130, stderr
+    assert took <= 1.0 + 0.5, f"{method} took {took:.2f} s to stop"  # 0.5 s for the interpreter to exit
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["name"] for r in rows] == ["quick", "knapPI_3_1000_10000000_90"]  # no further instance started
+    assert rows[0]["status"] == "optimal" and rows[0]["objective"] == 22
+    hard = rows[1]
+    assert hard["status"] == "interrupted"
+    if hard["objective"] is not None:  # the best answer so far, certified: objective <= optimum <= bound
+        assert hard["objective"] <= 5431036499 <= hard["bound"]
+    assert "optalloc: interrupted; finished results were written" in stderr
+
+
+@pytest.mark.parametrize("target,message", [
+    ("{tmp}", "is a directory; give a file name for the results (nothing was run)"),
+    ("{tmp}/afile/x.jsonl", "is not a folder, so the results cannot be written there (nothing was run)"),
+])
+def test_unwritable_output_fails_before_solving(tmp_path, target, message):
+    (tmp_path / "afile").write_text("")
+    target = target.format(tmp=tmp_path)
+    p = subprocess.run([sys.executable, "-m", "optalloc", "solve", str(ROOT / "instances/knapsack/demo.jsonl"),
+                        "-m", "knapsack.dp", "--output", target], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()] and message in p.stderr
+
+
+@pytest.mark.parametrize("method", ["knapsack.mip", "knapsack.cpsat"])
+def test_verbose_logs_go_to_stderr_and_json_parses(tmp_path, method):
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps({"problem": "knapsack", "name": "k", "data": {"values": [6, 10, 12],
+                                                                         "weights": [1, 2, 3], "capacity": 5}}))
+    p = subprocess.run([sys.executable, "-m", "optalloc", "solve", str(f), "-m", method, "--verbose", "--json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.returncode == 0
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [r["objective"] for r in rows] == [22]
+    assert len(p.stderr.splitlines()) > 5  # the backend's log is there
+
+
+def test_torn_journal_line_is_skipped_and_next_row_starts_a_line(tmp_path):
+    from optalloc.bench import bench, read_rows, resolve
+
+    out = tmp_path / "r.parquet"
+    kw = dict(methods=["tardiness.edd"], options={"time_limit": 5.0}, output=out, progress=False)
+    bench(resolve(["smtt-n20"]), first=2, **kw)
+    journal = out.with_name(out.name + ".journal.jsonl")
+    lines = journal.read_text().splitlines()
+    assert len(lines) == 2
+    journal.write_text(lines[0] + "\n" + lines[1][: len(lines[1]) // 2])  # killed mid-write of row 2
+    out.unlink()
+    assert len(read_rows(journal)) == 1
+    run = bench(resolve(["smtt-n20"]), first=3, resume=True, **kw)
+    assert run.ran == 2 and run.skipped == 1
+    text = journal.read_text().splitlines()
+    assert len(text) == 4 and json.loads(text[2])["instance"] and json.loads(text[3])["instance"]
+    assert len(read_rows(journal)) == 3 and len(read_rows(out)) == 3
