@@ -40,12 +40,21 @@ def fuzz_one(task) -> tuple[str, int, list[str]]:
     return kind, runs, found
 
 
+def _limit_memory(gib: float = 6.0) -> None:
+    """Each worker gets an address-space cap: a method that allocates by a capacity or a horizon fails there
+    with MemoryError (a disagreement naming the instance) instead of taking the machine down."""
+    import resource
+
+    cap = int(gib * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
 def _run_all(indices, task, jobs):
     """Yield (i, fuzz_one result) for every index. A worker that dies (a backend crashing in C) breaks the
     pool: the instances it left pending are re-run one by one in fresh processes, so the one that crashes
     is named as a disagreement and the others still count."""
     pending = list(indices)
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_limit_memory) as pool:
         futures = {pool.submit(fuzz_one, task(i)): i for i in pending}
         broken = []
         for fut in as_completed(futures):
@@ -54,7 +63,7 @@ def _run_all(indices, task, jobs):
             except BrokenProcessPool:
                 broken.append(futures[fut])
     for i in sorted(broken):
-        with ProcessPoolExecutor(1) as solo:
+        with ProcessPoolExecutor(1, initializer=_limit_memory) as solo:
             try:
                 yield i, solo.submit(fuzz_one, task(i)).result()
             except BrokenProcessPool:

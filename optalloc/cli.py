@@ -20,11 +20,50 @@ class _Parser(argparse.ArgumentParser):
                   if " " in self.prog else f"optalloc: error: {message} (see 'optalloc --help')\n")
 
 
+def _bounded(kind, lo=None, hi=None, lo_open=False, what=""):
+    """An argparse type: a number of `kind` within [lo, hi] (lo excluded when lo_open); argparse turns the
+    ValueError into one line naming the flag, and the parser exits 2."""
+    def check(text: str):
+        try:
+            x = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what or ('an integer' if kind is int else 'a number')}, "
+                                             f"got {text!r}") from None
+        if x != x or (lo is not None and (x < lo or (lo_open and x == lo))) or (hi is not None and x > hi):
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return x
+
+    return check
+
+
+_SECONDS = _bounded(float, 0, 1e9, what="a number of seconds from 0 to 1e9")
+_GAP = _bounded(float, 0, 1e9, what="a non-negative number")
+_THREADS = _bounded(int, 1, 1024, what="a whole number of threads from 1 to 1024")
+_POSITIVE = _bounded(int, 1, 10**9, what="a whole number from 1 to 10^9")
+_SHARE = _bounded(float, 0, 1, lo_open=True, what="a share in (0, 1]")
+
+
+def _method_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a method (family.method); run 'optalloc methods' for the list")
+    return text.strip()
+
+
+def _regex(text: str) -> str:
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as e:
+        raise argparse.ArgumentTypeError(f"is not a valid regular expression ({e})") from None
+    return text
+
+
 def _add_solve_options(p):
-    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per instance and method")
-    p.add_argument("--threads", type=int, default=1, metavar="N")
-    p.add_argument("--rel-gap", type=float, default=0.0, metavar="G", help="relative gap tolerance (default 0: proven)")
-    p.add_argument("--abs-gap", type=float, default=0.0, metavar="G")
+    p.add_argument("--time-limit", type=_SECONDS, metavar="S", help="seconds per instance and method")
+    p.add_argument("--threads", type=_THREADS, default=1, metavar="N")
+    p.add_argument("--rel-gap", type=_GAP, default=0.0, metavar="G", help="relative gap tolerance (default 0: proven)")
+    p.add_argument("--abs-gap", type=_GAP, default=0.0, metavar="G")
     p.add_argument("--seed", type=int, default=0, metavar="K")
     p.add_argument("--verbose", action="store_true", help="show the backend's log on stderr")
     p.add_argument("--log-file", metavar="PATH", help="write the backend's log here")
@@ -43,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solve", help="solve every instance of a file with one method")
     p.add_argument("file")
-    p.add_argument("--method", "-m", help="family.method (default: the first exact method for the problem)")
+    p.add_argument("--method", "-m", type=_method_name,
+                   help="family.method (default: the first exact method for the problem)")
     p.add_argument("--json", action="store_true", help="one JSON object per instance")
     _add_solve_options(p)
 
@@ -68,22 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
                                          "makespan", "routing", "bmatching", "adwords"])
     p.add_argument("output")
     p.add_argument("--type", type=int, default=1, help="pisinger: class 1-6, 9, 11-16")
-    p.add_argument("--n", type=int, default=100, help="items (pisinger, mkp, bounded)")
-    p.add_argument("--R", type=int, default=1000, help="coefficient range")
+    p.add_argument("--n", type=_POSITIVE, default=100, help="items (pisinger, mkp, bounded)")
+    p.add_argument("--R", type=_bounded(int, 10, 10**12, what="a coefficient range from 10 to 10^12"), default=1000,
+                   help="coefficient range")
     p.add_argument("--instances", default="1", help="pisinger: instance numbers, e.g. 1-100 or 5,7")
-    p.add_argument("--classes", type=int, default=100, help="mckp: classes")
-    p.add_argument("--options", type=int, default=10, help="mckp: options per class")
+    p.add_argument("--classes", type=_POSITIVE, default=100, help="mckp: classes")
+    p.add_argument("--options", type=_POSITIVE, default=10, help="mckp: options per class")
     p.add_argument("--kind", default=None,
                    help="mckp: uncorrelated (default), weakly, strongly, subset_sum, concave; gap: type A-E (default D)")
-    p.add_argument("--m", type=int, default=5,
+    p.add_argument("--m", type=_POSITIVE, default=5,
                    help="mkp: budgets; gap/makespan: agents or machines; routing: models; bmatching/adwords: rows")
-    p.add_argument("--density", type=float, default=None,
+    p.add_argument("--density", type=_SHARE, default=None,
                    help="assignment (default 1: dense), bmatching, adwords (default 0.3): share of allowed pairs")
-    p.add_argument("--tightness", type=float, default=0.5, help="mkp: capacity share")
+    p.add_argument("--tightness", type=_SHARE, default=0.5, help="mkp: capacity share")
     p.add_argument("--tf", type=float, default=0.6, help="potts-vw: tardiness factor")
     p.add_argument("--rdd", type=float, default=0.4, help="potts-vw: relative range of due dates")
     p.add_argument("--weighted", action="store_true", help="potts-vw: weights ~ U{1..10}")
-    p.add_argument("--count", type=int, default=1,
+    p.add_argument("--count", type=_POSITIVE, default=1,
                    help="potts-vw and the matching generators: instances (seeds seed..seed+count-1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true")
@@ -93,19 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("weights", help="a .safetensors file")
     p.add_argument("--budget", type=float, required=True, help="average bits per weight")
     p.add_argument("--granularity", default="group", choices=["column", "group", "matrix"])
-    p.add_argument("--group-size", type=int, default=128)
-    p.add_argument("--b-min", type=int, default=2)
-    p.add_argument("--b-max", type=int, default=8)
+    p.add_argument("--group-size", type=_POSITIVE, default=128)
+    p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2)
+    p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8)
     p.add_argument("--overhead-bits", type=float, default=0.0, help="bits per group for scale and zero point")
-    p.add_argument("--include", help="regex of the tensor names to quantize (default: 2-D .weight, no embeddings)")
+    p.add_argument("--include", type=_regex, help="regex of the tensor names to quantize (default: 2-D .weight, no embeddings)")
     p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured"],
                    help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width")
-    p.add_argument("--method", "-m", help="default: bitalloc.greedy (magnitude) or bitalloc.mckp (measured)")
+    p.add_argument("--method", "-m", type=_method_name,
+                   help="default: bitalloc.greedy (magnitude) or bitalloc.mckp (measured)")
     p.add_argument("--compare", default="bitalloc.uniform,bitalloc.round_clip",
                    help="other methods to measure at the same budget")
     p.add_argument("--config", metavar="FILE", help="write the per-module bits of --method as JSON")
     p.add_argument("--instance", metavar="FILE", help="also save the allocation instance (JSONL)")
-    p.add_argument("--time-limit", type=float)
+    p.add_argument("--time-limit", type=_SECONDS)
     p.add_argument("--json", action="store_true")
     p.add_argument("--force", action="store_true")
 
@@ -120,20 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check")
     p.add_argument("suites", nargs="+", metavar="SUITE")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
-    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per run")
+    p.add_argument("--time-limit", type=_SECONDS, metavar="S", help="seconds per run")
     p.add_argument("--seed", type=int, default=0, metavar="K")
-    p.add_argument("--threads", type=int, default=1, metavar="N")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (0: in this process)")
+    p.add_argument("--threads", type=_THREADS, default=1, metavar="N")
+    p.add_argument("--jobs", type=_bounded(int, 0, 1024, what="a number of worker processes from 0 to 1024"),
+                   default=1, metavar="N", help="local worker processes (0: in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler instead")
     p.add_argument("--output", metavar="FILE", help="results parquet (default runs/bench-<time>.parquet)")
     p.add_argument("--resume", action="store_true", help="continue the run in --output, skipping finished rows")
     p.add_argument("--force", action="store_true", help="discard an existing --output and start over")
-    p.add_argument("--grace", type=float, default=10.0, metavar="S",
+    p.add_argument("--grace", type=_SECONDS, default=10.0, metavar="S",
                    help="a run silent this long past its time limit is killed and recorded as time_limit")
-    p.add_argument("--first", type=int, metavar="N", help="only the first N instances of each suite")
+    p.add_argument("--first", type=_POSITIVE, metavar="N", help="only the first N instances of each suite")
     p.add_argument("--check", action="store_true", help="exit 1 when the run shows a regression (see docs)")
     p.add_argument("--baseline", metavar="FILE", help="with --check: an earlier results file to compare against")
-    p.add_argument("--tolerance", type=float, default=1e-3, metavar="G",
+    p.add_argument("--tolerance", type=_GAP, default=1e-3, metavar="G",
                    help="with --baseline: allowed rise of a heuristic's mean gap (absolute; default 0.001)")
     p.add_argument("--manifest", metavar="FILE")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -436,8 +479,11 @@ def cmd_generate(args) -> int:
 
 
 def cmd_methods(args) -> int:
+    from .problems import get_problem
     from .registry import all_methods
 
+    if args.problem:
+        get_problem(args.problem, "--problem")  # an unknown kind is a one-line error listing the kinds
     ms = [m for m in all_methods() if not args.problem or m.accepts(args.problem)]
     if args.json:
         for m in ms:
@@ -634,6 +680,8 @@ COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare
 
 
 def main(argv=None) -> int:
+    import os
+
     from .errors import OptallocError
 
     args = build_parser().parse_args(argv)
@@ -647,6 +695,12 @@ def main(argv=None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a bug, not bad input: one line (OPTALLOC_DEBUG=1 shows the traceback), exit 3
+        if os.environ.get("OPTALLOC_DEBUG"):
+            raise
+        print(f"optalloc: internal error: {type(e).__name__}: {e} (a bug; rerun with OPTALLOC_DEBUG=1 for the "
+              f"traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

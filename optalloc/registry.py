@@ -22,6 +22,27 @@ class Method:
     distribution: str | None = None  # PyPI name whose version is reported as the backend version
     default_time_limit: float | None = None
     extra: dict = field(default_factory=dict)
+    # The --option names a method of optalloc's own takes (name -> (type, one line of help)); None for methods
+    # whose options are the backend's own (HiGHS, CP-SAT), which the adapter checks as it sets them.
+    parameters: dict | None = None
+
+    def check_parameters(self, values: dict) -> None:
+        """Unknown or ill-typed --option values are bad input (exit 2), found before the method runs."""
+        from .errors import OptionError
+
+        if self.parameters is None:
+            return
+        for name, value in values.items():
+            if name not in self.parameters:
+                takes = ", ".join(sorted(self.parameters)) or "none"
+                raise OptionError(f"--option {name}: {self.name} has no such option (it takes: {takes})")
+            kind = self.parameters[name][0]
+            ok = (isinstance(value, kind) and not isinstance(value, bool)) if kind in (int, float) else \
+                isinstance(value, kind)
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                ok = True
+            if not ok:
+                raise OptionError(f"--option {name}={value!r}: {self.name} needs {'an integer' if kind is int else 'a number' if kind is float else kind.__name__}")
 
     @property
     def family(self) -> str:
@@ -55,6 +76,8 @@ def register(method: Method) -> Method:
         raise ValueError(f"{method.name}: kind must be 'exact' or 'heuristic'")
     if "." not in method.name:
         raise ValueError(f"{method.name}: method names are family.method")
+    if method.parameters is None and method.backend == "optalloc":
+        object.__setattr__(method, "parameters", {})  # optalloc's own methods take only what they declare
     _METHODS[method.name] = method
     return method
 

@@ -31,6 +31,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
         m = get_method(method)
     check_usable(m, instance.problem)
     opts = _options(options, option_values)
+    m.check_parameters(opts.backend_options)
     interrupt.clear()
     deadline = opts.deadline()  # the limit counts from here: model building included
     try:

@@ -147,3 +147,32 @@ def test_verification_failure_keeps_other_rows(tmp_path):
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert [(r["method"], r["status"]) for r in rows] == [("liar.kp", "error"), ("knapsack.dp", "optimal")] * 2
     assert "reported objective 999 but the solution's recomputed objective is 6" in rows[0]["message"]
+
+
+def test_cpsat_refuses_coefficients_it_gets_wrong():
+    """Found by make fuzz: CP-SAT 9.15 proved 3773952855409084 optimal; brute force gives 3977292436358689."""
+    from optalloc.errors import UnsupportedProblemError
+
+    d = {"values": [528513183591316, 698844081116740, 151136301068087, 761074389038659, 557734808089054,
+                    937111387766729, 933952476437413, 646310101999148],
+         "weights": [[1065644988192927, 258468023361675, 662196110182653, 1101511256473647, 616079295195340,
+                      669618624163147, 205731226557527, 326912336331112]], "capacities": [2659004662362015]}
+    inst = optalloc.make_instance("mkp", "m", d)
+    assert brute_force(inst) == 3977292436358689
+    with pytest.raises(UnsupportedProblemError, match="beyond what CP-SAT solves exactly"):
+        optalloc.solve(inst, "knapsack.cpsat")
+    k = optalloc.make_instance("knapsack", "k", {"values": d["values"], "weights": d["weights"][0],
+                                                 "capacity": d["capacities"][0]})
+    r = optalloc.solve(k, "knapsack.dp")
+    assert str(r.status) == "optimal" and r.objective == 3977292436358689
+
+
+def test_tardiness_mip_within_highs_tolerance_is_optimal():
+    """Found by make fuzz: HiGHS's optimum within its own tolerance was reported as gap_limit."""
+    inst = optalloc.make_instance("tardiness", "t", {"processing_times": [8, 10, 5, 8, 7, 3],
+                                                     "due_dates": [-4, 2, 33, 34, -1, 6],
+                                                     "weights": [1, 3, 4, 3, 2, 8]})
+    opt = brute_force(inst)
+    for m in ("tardiness.mip_positional", "tardiness.mip_ordering", "tardiness.dp", "tardiness.cpsat"):
+        r = optalloc.solve(inst, m, time_limit=30)
+        assert str(r.status) == "optimal" and r.objective == opt, (m, r.status)

@@ -53,5 +53,7 @@ def test_cli_generates_and_rejects_bad_arguments(tmp_path, capsys):
     assert main(["generate", "gap", str(out), "--m", "5", "--n", "20", "--kind", "E", "--count", "3"]) == 0
     insts = load(out)
     assert [i.name for i in insts] == ["e05020_s0", "e05020_s1", "e05020_s2"]
-    assert main(["generate", "assignment", str(tmp_path / "a.jsonl"), "--n", "10", "--density", "1.5"]) == 2
-    assert "generate assignment: density must lie in (0, 1], got 1.5" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # the flag's range is checked as the command line is parsed
+        main(["generate", "assignment", str(tmp_path / "a.jsonl"), "--n", "10", "--density", "1.5"])
+    assert e.value.code == 2
+    assert "argument --density: must be a share in (0, 1], got '1.5'" in capsys.readouterr().err

@@ -306,7 +306,11 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     rows (the run was killed between checkpoints) is read from the journal."""
     path = Path(path)
     if path.suffix == ".jsonl":
-        return _read_journal(path)
+        rows = _read_journal(path)
+        if rows and not all(isinstance(r, dict) and "key" in r and "suite" in r for r in rows):
+            raise BenchError(f"{path}: not a bench results file (its rows have no suite and key; 'optalloc solve "
+                             f"--output' writes results, 'optalloc bench' writes what report reads)")
+        return rows
     j = journal_path(path)
     rows = []
     if path.is_file():

@@ -119,12 +119,33 @@ def _reference(raw: Any, where: str) -> Reference | None:
     return Reference(value, kind, source, solution)
 
 
-def _parse_json(text: str, source: str) -> Any:
+def _parse_json(text: str, source: str, where: str = "") -> Any:
+    """json.loads with every way it can fail as a one-line FormatError: malformed text (with a hint when the
+    file is not JSON at all), NaN/Infinity, duplicate keys, nesting too deep, integers too long to convert."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as e:
-        raise FormatError("json", f"malformed JSON at line {e.lineno} column {e.colno} ({e.msg})",
+        at = f"line {e.lineno} column {e.colno}" if not where else f"{where} column {e.colno}"
+        hint = ""
+        if e.pos == 0 or (e.lineno == 1 and e.colno <= 8 and not text.lstrip().startswith(("{", "["))):
+            hint = "; is it a public format? read it with 'optalloc convert --from READER' (see --help)"
+        raise FormatError("json", f"malformed JSON at {at} ({e.msg}){hint}", source=source) from None
+    except RecursionError:
+        raise FormatError("json", f"nested too deeply{' at ' + where if where else ''} (an instance needs a few "
+                                  "levels)", source=source) from None
+    except FormatError as e:
+        raise FormatError(e.path, e.rule, e.got, source=source) from None
+    except ValueError:  # Python refuses integers over 4300 digits (a denial-of-service guard)
+        raise FormatError("json", f"a number has more than 4300 digits{' at ' + where if where else ''}",
                           source=source) from None
+
+
+def _unique_keys(pairs):
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise FormatError("json", f"key {dup!r} appears twice in one object (which one is meant?)")
+    return dict(pairs)
 
 
 def _reject_constant(name: str):
@@ -142,18 +163,14 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
     try:
         json.loads(first)
         first_line_is_json = True
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         first_line_is_json = False
     if first_line_is_json and len([line for line in lines if line.strip()]) > 1:
         # JSON Lines: one instance per non-blank line; errors name the line.
         docs, multi = [], True
         for lineno, line in enumerate(lines, 1):
             if line.strip():
-                try:
-                    docs.append(json.loads(line, parse_constant=_reject_constant))
-                except json.JSONDecodeError as e:
-                    raise FormatError("json", f"malformed JSON at line {lineno} column {e.colno} ({e.msg})",
-                                      source=source) from None
+                docs.append(_parse_json(line, source, f"line {lineno}"))
     else:
         docs, multi = [_parse_json(stripped, source)], False
     if not multi and isinstance(docs[0], list):

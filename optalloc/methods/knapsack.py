@@ -27,6 +27,8 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     d = instance.data
     kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap}
     kw.update(options.backend_options)
+    if instance.problem == "mckp":  # the multiple-choice DP has no Lagrangian phase or probe slice
+        kw = {k: v for k, v in kw.items() if k not in ("phase2_work", "probe_ops")}
     if instance.problem == "knapsack":
         r = solve_01(d.values, d.weights, d.capacity, **kw)
         return Outcome(_STOPPED[r.stopped], {"items": np.flatnonzero(r.x).tolist()}, r.value, r.bound, r.stopped,
@@ -141,7 +143,12 @@ def _lp_arrays(instance):
 
 register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact", "optalloc", run_dp,
                 "primal-dual core DP (0-1; bounded by binary splitting); LP-reduced core DP for multiple-choice",
-                requires=("numba",)))
+                requires=("numba",), parameters={
+                    "max_states": (int, "states kept at once before stopping with memory_limit (20,000,000)"),
+                    "max_nodes": (int, "solution-log nodes before stopping with memory_limit (200,000,000)"),
+                    "slice_ops": (int, "state operations between time-limit and Ctrl-C checks"),
+                    "phase2_work": (int, "0-1: work budget of the Lagrangian-order phase"),
+                    "probe_ops": (int, "0-1: the first slice, after which the cardinality bound is computed")}))
 register(Method("knapsack.mip", ALL, "exact", "highs", run_mip,
                 "MIP built vectorised (numpy/scipy.sparse) straight into HiGHS", requires=("highspy",),
                 distribution="highspy", extra={"linear_model": _mip_arrays}))

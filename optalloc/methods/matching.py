@@ -351,7 +351,11 @@ register(Method("gap.regret", ("gap",), "heuristic", "optalloc", _gap_heuristic(
 register(Method("gap.lns", ("gap",), "heuristic", "optalloc", run_gap_lns,
                 "regret start, price-and-dive over the set-partitioning master, large-neighbourhood search "
                 "with exact sub-MIPs; Lagrangian bound",
-                requires=("numba", "highspy")))
+                requires=("numba", "highspy"), parameters={
+                    "dive_share": (float, "share of the time left for price-and-dive (0.7)"),
+                    "cores": (bool, "run the 2- and 4-agent core MIPs before the LNS"),
+                    "sub_limit": (float, "seconds per neighbourhood sub-MIP"), "steps": (int, "sub-MIPs at most"),
+                    "width": (int, "agents per neighbourhood"), "patience": (int, "steps before the ranking widens")}))
 register(Method("gap.lp_round", ("gap",), "heuristic", "optalloc", _gap_heuristic(True),
                 "LP rounding + regret greedy + local search; LP and Lagrangian bound", requires=("numba", "highspy")))
 

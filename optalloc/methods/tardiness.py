@@ -91,18 +91,22 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
                    extra={k: v for k, v in r.stats.items() if k != "seconds"})
 
 
+MAX_TIME_INDEXED_COLUMNS = 2_000_000
+
+
 def _mip(formulation: str):
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from ..models.tardiness import BUILDERS
         from ..solvers.highs import solve_linear
 
-        from ..exact.tardiness import time_indexed_fits
-
         build, _, decode = BUILDERS[formulation]
         d = instance.data
-        if formulation == "time_indexed" and not time_indexed_fits(d.n, int(exact_sum(d.p))):
+        columns = d.n * (int(exact_sum(d.p)) + 1)
+        if formulation == "time_indexed" and columns > MAX_TIME_INDEXED_COLUMNS:
+            # about 1 kB per column in scipy and HiGHS together: 29M columns took 7 GB and more
             return Outcome(Status.MEMORY_LIMIT, message=f"the time-indexed model needs a column per job and time "
-                                                        f"unit ({d.n} x {int(exact_sum(d.p)):,}): too large to build")
+                                                        f"unit ({columns:,} > {MAX_TIME_INDEXED_COLUMNS:,}): "
+                                                        f"too large to build")
         lo = solve_linear(build(instance), options, deadline)
         sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
         obj, bound = _integral_values(instance, lo.objective, lo.bound)
@@ -239,7 +243,10 @@ def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome
 register(Method("tardiness.dp", P_, "exact", "optalloc", run_dp,
                 "equal weights: Lawler decomposition with memo and elimination rules; otherwise Lagrangian "
                 "time-indexed bound, Emmons precedences, DP over job sets, iterated dynasearch incumbent",
-                requires=("numba",)))
+                requires=("numba",), parameters={
+                    "max_states": (int, "DP states over job sets before stopping with memory_limit"),
+                    "lagrangian_iterations": (int, "subgradient iterations of the level-1 bound"),
+                    "max_lr2_cells": (int, "the level-2 bound runs when (horizon + 1) x (jobs + 1) fits this")}))
 for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the seed's model) with the valid inequality"),
                   ("time_indexed", "time-indexed MIP (start-time binaries, no-idle path form); strong LP, n·P columns"),
                   ("ordering", "linear-ordering MIP (precedence binaries with transitivity rows)")):
@@ -266,10 +273,14 @@ _RULE_TEXT = {
     "mddc": "MDD Challenger, the LLM-found rule of Çetinkaya et al. (their code's definition)"}
 for _r, _t in _RULE_TEXT.items():
     register(Method(f"tardiness.{_r}", P_, "heuristic", "optalloc", _rule(_r), f"dispatching rule: {_t}; "
-                    "reports the cheap Lagrangian or closed-form bound", requires=("numba",)))
+                    "reports the cheap Lagrangian or closed-form bound", requires=("numba",),
+                    parameters={"k": (float, "the rule's look-ahead parameter")} if _r in ("atc", "covert") else {}))
 register(Method("tardiness.local_search", P_, "heuristic", "optalloc", run_local_search,
                 "best of ATC/WMDD/MDD/MDDC, then dynasearch descent (swaps and insertions); cheap bound",
                 requires=("numba",)))
 register(Method("tardiness.iterated_dynasearch", P_, "heuristic", "optalloc", run_iterated,
                 "iterated dynasearch (random-swap kicks, seeded); stops at the Lagrangian bound, the stall "
-                "limit or the time limit", requires=("numba",)))
+                "limit or the time limit", requires=("numba",), parameters={
+                    "max_kicks": (int, "kicks before stopping (5000)"), "stall": (int, "kicks without improvement"),
+                    "strength": (int, "random swaps per kick"), "swap_window": (int, "farthest swap of a kick"),
+                    "reach": (int, "dynasearch move reach")}))

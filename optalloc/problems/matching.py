@@ -47,7 +47,7 @@ def _matrix(raw, where, *, allow_null: bool, nonneg: bool = False, rows: int | N
             rule = "must be a finite number" + (" or null (forbidden pair)" if allow_null else "")
             if nonneg:
                 rule = "must be a non-negative finite number"
-            if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or not math.isfinite(x) \
+            if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)) or not v._finite(x) \
                     or (nonneg and x < 0):
                 raise InstanceError(f"{where}[{i}][{j}]", rule, x)
             out[i, j] = x

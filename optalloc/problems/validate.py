@@ -35,11 +35,19 @@ def _is_int(v: Any) -> bool:
         return False
     if isinstance(v, (int, np.integer)):
         return True
-    return isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer()
+    return isinstance(v, (float, np.floating)) and _finite(v) and float(v).is_integer()
 
 
 def _is_num(v: Any) -> bool:
     return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
+
+
+def _finite(v: Any) -> bool:
+    """math.isfinite without its OverflowError: an integer past float's range (a 400-digit one) is not finite."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def nonneg_int(v: Any, where: str, *, positive: bool = False) -> int:
@@ -51,7 +59,7 @@ def nonneg_int(v: Any, where: str, *, positive: bool = False) -> int:
 
 def finite_number(v: Any, where: str, *, nonneg: bool = False) -> float:
     rule = "must be a non-negative finite number" if nonneg else "must be a finite number"
-    if not _is_num(v) or not math.isfinite(v) or (nonneg and v < 0):
+    if not _is_num(v) or not _finite(v) or (nonneg and v < 0):
         raise InstanceError(where, rule, v)
     return v
 

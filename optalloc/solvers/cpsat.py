@@ -33,11 +33,35 @@ def status_map():
     }
 
 
+CP_MAX_COEFFICIENT = 10**9  # CP-SAT 9.15 claimed a wrong optimum with 0-1 knapsack coefficients of 1e10 to 1e15
+
+
+def check_range(model) -> None:
+    """Refuse models whose objective or linear coefficients exceed CP_MAX_COEFFICIENT: `make fuzz` found
+    CP-SAT proving "optimal" a value below the true optimum there (1 in 40 random 0-1 knapsacks at 1e10)."""
+    from ..errors import UnsupportedProblemError
+
+    proto = model.Proto()
+    top = max((abs(c) for c in proto.objective.coeffs), default=0) if proto.has_objective() else 0
+    for ct in proto.constraints:
+        # ask has_linear first: reading .linear of another kind of constraint turns it into an empty linear one
+        if ct.has_linear() and len(ct.linear.coeffs):
+            top = max(top, max(abs(c) for c in ct.linear.coeffs))
+    if top > CP_MAX_COEFFICIENT:
+        raise UnsupportedProblemError(f"the model has a coefficient of {top:.3g} (limit {CP_MAX_COEFFICIENT:.0e}), "
+                                      f"beyond what CP-SAT solves exactly; use the family's dedicated method (see "
+                                      f"'numeric contract' in the README)")
+
+
 def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float = 1.0) -> CpOutcome:
     """Solve a CpModel. `scale` divides the objective back when values were scaled to integers."""
     from ortools.sat.python import cp_model
 
+    check_range(model)
     solver = cp_model.CpSolver()
+    if deadline.limit is not None and deadline.expired():  # the model's build used the whole limit
+        return CpOutcome(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT, solver, False, None,
+                         None, "limit reached before the solve")
     p = solver.parameters
     if deadline.limit is not None:
         p.max_time_in_seconds = max(deadline.remaining(), 1e-3)
@@ -54,7 +78,12 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
         sinks = [fh for fh in (sys.stderr if options.verbose else None, log_fh) if fh is not None]
         solver.log_callback = lambda line: [fh.write(line + "\n") for fh in sinks]
     for key, value in options.backend_options.items():
-        setattr(p, key, value)
+        try:
+            setattr(p, key, value)
+        except (AttributeError, TypeError, ValueError) as e:
+            from ..errors import OptionError
+
+            raise OptionError(f"--option {key}={value!r}: CP-SAT rejects it ({type(e).__name__}: {e})"[:300]) from None
     p.catch_sigint_signal = False  # Ctrl-C is optalloc's (optalloc.interrupt): it calls StopSearch
     try:
         with interrupt.stop_hook(solver.StopSearch):

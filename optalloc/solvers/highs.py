@@ -141,6 +141,10 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
     duals=True (LPs), extra["row_duals"] holds the row duals. Raises UnsupportedProblemError past the
     magnitudes HiGHS solves exactly (check_range)."""
     check_range(model)
+    if deadline.limit is not None and deadline.expired():
+        # building the model used the whole limit (it counts from the start): handing it over would overrun
+        return LinearOutcome(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT, None, None, None,
+                             "limit reached before the solve")
     if model.A.shape[1] == 0:
         # No columns: HiGHS says "model empty" without a vector. Zero is the only point; it is optimal if
         # every row admits it, and the model is infeasible otherwise.
@@ -160,7 +164,7 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
         h.setOptionValue("output_flag", True)
         h.setOptionValue("log_to_console", bool(options.verbose))
     for key, value in options.backend_options.items():  # native options last, so they win
-        h.setOptionValue(key, value)
+        _set_option(h, key, value)
     h.HandleUserInterrupt = True  # HiGHS polls its interrupt callbacks; Ctrl-C calls cancelSolve
     with interrupt.stop_hook(h.cancelSolve), _stdout_to("stderr" if options.verbose else "devnull"):
         h.run()
@@ -179,15 +183,16 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
             bound = None
     else:
         bound = obj if status == Status.OPTIMAL else None
+    tolerance = objective_tolerance(h, model, x) if x is not None else 0.0
     if status == Status.OPTIMAL and is_mip and x is not None and obj is not None and bound is not None:
-        # HiGHS says optimal when the gap is within its tolerances; report the gap limit honestly.
-        if abs(bound - obj) > 1e-9 * max(1.0, abs(obj)):
+        # HiGHS says optimal when the gap is within its tolerances: beyond its stated objective tolerance, or
+        # within a gap the user allowed, that is a gap limit, and said so
+        if abs(bound - obj) > max(tolerance, 1e-9 * max(1.0, abs(obj))):
             status = Status.GAP_LIMIT
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
-    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra,
-                         objective_tolerance(h, model, x) if x is not None else 0.0)
+    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra, tolerance)
 
 
 def lp_bound(lo: LinearOutcome, sense: str) -> float | None:
@@ -196,6 +201,22 @@ def lp_bound(lo: LinearOutcome, sense: str) -> float | None:
     if lo.status != Status.OPTIMAL or lo.objective is None:
         return None
     return lo.objective + lo.tolerance if sense == "max" else lo.objective - lo.tolerance
+
+
+def _set_option(h, key: str, value) -> None:
+    """A native option, checked: HiGHS answers kError (and otherwise ignores it) for an unknown name or a value
+    of the wrong type or range; that is bad input, named, exit 2."""
+    import highspy
+
+    from ..errors import OptionError
+
+    try:
+        status = h.setOptionValue(key, value)
+    except Exception as e:  # highspy raises on some type mismatches
+        raise OptionError(f"--option {key}={value!r}: HiGHS rejects it ({e})") from None
+    if status != highspy.HighsStatus.kOk:
+        raise OptionError(f"--option {key}={value!r}: HiGHS rejects it (an unknown option, or a value of the "
+                          f"wrong type or range; see HiGHS's option list)")
 
 
 def _option(h, name: str) -> float:

@@ -27,4 +27,15 @@ def write(fmt: str, instances, path, *, overwrite: bool = False):
 
     if fmt not in WRITERS:
         raise FormatError("--to", f"must be one of {', '.join(sorted(WRITERS))}", fmt)
+    kinds = WRITES.get(fmt)
+    wrong = [i for i in instances if kinds and i.problem not in kinds]
+    if wrong:
+        raise FormatError("--to", f"{fmt} holds {' or '.join(kinds)} instances; {wrong[0].name} is a "
+                                  f"{wrong[0].problem} instance", fmt)
     return WRITERS[fmt](instances, path, overwrite=overwrite)
+
+
+# the problem kinds each writer can express
+WRITES = {"pisinger": ("knapsack",), "pisinger-large": ("knapsack",), "jooken": ("knapsack",), "mknap": ("mkp",),
+          "orlib-assign": ("assignment",), "orlib-gap": ("gap",), "yagiura-gap": ("gap",),
+          "orlib-wt": ("tardiness",), "smtt": ("tardiness",)}

@@ -36,6 +36,14 @@ def _num(tok: str, where: str, src: str):
     return int(f) if re.fullmatch(r"[+-]?\d+", tok) else f
 
 
+def _make(name, data, ref, meta, src) -> Instance:
+    """make_instance, with a rule the data breaks reported against the file."""
+    try:
+        return make_instance("knapsack", name, data, ref, meta)
+    except InstanceError as e:
+        raise FormatError(e.path, e.rule, e.got, source=src) from None
+
+
 # ------------------------------------------------------------------ Pisinger CSV
 def read_pisinger(path) -> list[Instance]:
     text, src = read_text(path)
@@ -114,8 +122,13 @@ def read_pisinger_large(path, optimum_path=None) -> list[Instance]:
     if len(toks) < 2:
         raise FormatError("line 1", "must be 'n c'", source=src)
     n, c = _int(toks[0], "line 1", src), _int(toks[1], "line 1", src)
+    if n < 1:
+        raise FormatError("line 1", "must be 'n c' with n >= 1 items", n, source=src)
     if len(toks) < 2 + 2 * n:
         raise FormatError("file", f"truncated: expected {n} item lines 'p w'", source=src)
+    if len(toks) not in (2 + 2 * n, 2 + 3 * n) or not all(t in ("0", "1") for t in toks[2 + 2 * n:]):
+        raise FormatError("file", f"has {len(toks) - 2 - 2 * n} tokens after the {n} items; expected none or a "
+                                  f"0/1 solution line of {n}", source=src)
     values = [_int(t, f"item {k // 2}", src) for k, t in enumerate(toks[2:2 + 2 * n:2])]
     weights = [_int(t, f"item {k}", src) for k, t in enumerate(toks[3:3 + 2 * n:2])]
     rest = toks[2 + 2 * n:]
@@ -129,8 +142,8 @@ def read_pisinger_large(path, optimum_path=None) -> list[Instance]:
                "source": "Pisinger large_scale-optimum"}
         if solution:
             ref["solution"] = solution
-    return [make_instance("knapsack", Path(src).name, {"values": values, "weights": weights, "capacity": c}, ref,
-                          {"format": "pisinger-large"})]
+    return [_make(Path(src).name, {"values": values, "weights": weights, "capacity": c}, ref,
+                  {"format": "pisinger-large"}, src)]
 
 
 def write_pisinger_large(instances, path, *, overwrite=False):
@@ -160,11 +173,16 @@ def read_jooken(path, optimum: int | None = None) -> list[Instance]:
             raise FormatError(f"line {j + 2}", "an item line must be 'id profit weight'", lines[1 + j], source=src)
         values.append(_int(parts[1], f"line {j + 2}", src))
         weights.append(_int(parts[2], f"line {j + 2}", src))
+    if n < 1:
+        raise FormatError("line 1", "must be the number of items (at least 1)", n, source=src)
     c = _int(lines[n + 1].strip(), f"line {n + 2}", src)
-    name = Path(src).parent.name if Path(src).name == "test.in" else Path(src).stem
+    if len(lines) > n + 2:
+        raise FormatError(f"line {n + 3}", "follows the capacity line; the file must end there",
+                          lines[n + 2][:40], source=src)
+    # test.in sits in a folder named after the instance; resolve() so that "test.in" read in place has one
+    name = Path(src).resolve().parent.name if Path(src).name == "test.in" else Path(src).stem
     ref = {"value": optimum, "kind": "optimal", "source": "Jooken et al. 2022, optima.csv"} if optimum else None
-    return [make_instance("knapsack", name, {"values": values, "weights": weights, "capacity": c}, ref,
-                          {"format": "jooken"})]
+    return [_make(name, {"values": values, "weights": weights, "capacity": c}, ref, {"format": "jooken"}, src)]
 
 
 def write_jooken(instances, path, *, overwrite=False):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
-from .text import read_text
+from .text import ints, read_text
 from ..format import Instance, make_instance
 
 
@@ -25,12 +25,6 @@ def _tokens(path) -> tuple[list[str], str]:
     return text.split(), src
 
 
-def _ints(toks, src, what):
-    try:
-        return np.array([int(t) for t in toks], dtype=np.int64)
-    except ValueError:
-        bad = next(t for t in toks if not t.lstrip("-").isdigit())
-        raise FormatError(what, "must be integers", bad, source=src) from None
 
 
 def _index(path: Path, name: str) -> list[dict]:
@@ -46,8 +40,10 @@ def read_assign(path) -> list[Instance]:
     toks, src = _tokens(path)
     if not toks:
         raise FormatError("file", "is empty", source=src)
-    v = _ints(toks, src, "file")
+    v = ints(toks, src, "file")
     n = int(v[0])
+    if not 0 < n <= 10**5:
+        raise FormatError("n", "must be a positive number of rows (at most 10^5)", n, source=src)
     rest = v[1:]
     stem = Path(src).stem
     if len(rest) == n * n:
@@ -119,7 +115,7 @@ def _gap_instances(blocks, src, names, sense, fmt):
 
 def read_orlib_gap(path, sense: str | None = None) -> list[Instance]:
     toks, src = _tokens(path)
-    v = _ints(toks, src, "file")
+    v = ints(toks, src, "file")
     if not len(v):
         raise FormatError("file", "is empty", source=src)
     blocks, pos = _gap_blocks(v, 1, int(v[0]), src)
@@ -133,7 +129,7 @@ def read_orlib_gap(path, sense: str | None = None) -> list[Instance]:
 
 def read_yagiura_gap(path, sense: str = "min") -> list[Instance]:
     toks, src = _tokens(path)
-    v = _ints(toks, src, "file")
+    v = ints(toks, src, "file")
     blocks, pos = _gap_blocks(v, 0, 1, src)
     if pos != len(v):
         raise FormatError("file", f"{len(v) - pos} numbers left after the instance", source=src)

@@ -34,9 +34,23 @@ def read_header(path) -> tuple[dict, int]:
             raw = fh.read(n)
     except FileNotFoundError:
         raise FormatError("file", "does not exist", source=src) from None
+    except IsADirectoryError:
+        raise FormatError("file", "is a directory (give the .safetensors file)", source=src) from None
+    except OSError as e:
+        raise FormatError("file", f"cannot be read ({e.strerror or type(e).__name__})", source=src) from None
+
+    def unique(pairs):
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise FormatError("header", f"names tensor {next(k for k in keys if keys.count(k) > 1)!r} twice",
+                              source=src)
+        return dict(pairs)
+
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
+    except FormatError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise FormatError("header", f"is not valid JSON ({e.__class__.__name__})", source=src) from None
     if not isinstance(header, dict):
         raise FormatError("header", "must be a JSON object", source=src)
@@ -64,6 +78,17 @@ def read_header(path) -> tuple[dict, int]:
         tensors[name] = {"dtype": dtype, "shape": shape, "data_offsets": offs}
     if not tensors:
         raise FormatError("header", "lists no tensors", source=src)
+    # the tensors must tile the data exactly: an overlap reads one tensor's bytes as another's, a gap hides bytes
+    spans = sorted((info["data_offsets"][0], info["data_offsets"][1], name) for name, info in tensors.items())
+    at = 0
+    for b, e, name in spans:
+        if b != at:
+            what = "overlaps the tensor before it" if b < at else f"leaves bytes {at}..{b} unused"
+            raise FormatError(f"header[{name!r}].data_offsets", f"{what} (tensors must tile the data)", [b, e],
+                              source=src)
+        at = e
+    if at != data_len:
+        raise FormatError("header", f"the tensors cover {at} of the {data_len} data bytes", source=src)
     return tensors, 8 + n
 
 

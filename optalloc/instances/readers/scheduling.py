@@ -10,6 +10,7 @@ smtt      the unweighted sets smtt_n20/100/200/500.txt: '#' comments, then per i
 The (RDD, TF) class of each OR-Library instance is inferred (blocks of 5, RDD outer, TF inner) and kept in meta."""
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 from ...errors import FormatError, InstanceError
 from ...files import atomic_write_text
 from ..format import Instance, make_instance
-from .text import read_text
+from .text import ints, read_text
 
 # Proven optimal values for the OR-Library sets (100b: after iterated dynasearch, proven by Tanaka's SSDP).
 _ORLIB_OPT = {40: "wtopt40.txt", 50: "wtopt50.txt", 100: "wtbest100b.txt"}
@@ -26,12 +27,6 @@ _ORLIB_OPT = {40: "wtopt40.txt", 50: "wtopt50.txt", 100: "wtbest100b.txt"}
 
 
 
-def _ints(toks, src, what) -> np.ndarray:
-    try:
-        return np.array([int(t) for t in toks], dtype=np.int64)
-    except ValueError:
-        bad = next(t for t in toks if not t.lstrip("-").isdigit())
-        raise FormatError(what, "must be integers", bad, source=src) from None
 
 
 def _make(name, data, ref, meta, src) -> Instance:
@@ -49,7 +44,10 @@ def read_orlib_wt(path, n: int | None = None) -> list[Instance]:
         if not m:
             raise FormatError("file name", "must end in the job count (wt40.txt), or pass n", stem, source=src)
         n = int(m.group(1))
-    v = _ints(text.split(), src, "file")
+        if not 0 < n <= 10**6:
+            raise FormatError("file name", "must end in a job count from 1 to 10^6 (wt40.txt), or pass n", stem,
+                              source=src)
+    v = ints(text.split(), src, "file")
     if not len(v):
         raise FormatError("file", "is empty", source=src)
     if len(v) % (3 * n):
@@ -59,7 +57,7 @@ def read_orlib_wt(path, n: int | None = None) -> list[Instance]:
     refs: list[int] = []
     opt_file = Path(src).with_name(_ORLIB_OPT.get(n, f"wtopt{n}.txt"))
     if opt_file.exists():
-        refs = [int(x) for x in opt_file.read_text().split()]
+        refs = ints(read_text(opt_file)[0].split(), str(opt_file), opt_file.name).tolist()
         if len(refs) != count:
             raise FormatError(opt_file.name, f"must hold {count} values (one per instance), has {len(refs)}",
                               source=str(opt_file))
@@ -96,10 +94,14 @@ def read_smtt(path) -> list[Instance]:
         if len(parts) != 5:
             raise FormatError(f"line {lineno}", "must be a header 'n RDD TF k OPT'", head.strip(), source=src)
         try:
-            n, rdd, tf, k, opt = int(parts[0]), float(parts[1]), float(parts[2]), int(parts[3]), int(parts[4])
+            n, k, opt = (int(x) for x in ints([parts[0], parts[3], parts[4]], src, f"line {lineno}"))
+            rdd, tf = float(parts[1]), float(parts[2])
         except ValueError:
             raise FormatError(f"line {lineno}", "must be a header 'n RDD TF k OPT' of numbers", head.strip(),
                               source=src) from None
+        if not (math.isfinite(rdd) and math.isfinite(tf)) or n < 1:
+            raise FormatError(f"line {lineno}", "must be a header 'n RDD TF k OPT' with n >= 1 and finite RDD, TF",
+                              head.strip(), source=src)
         jobs = lines[i + 1:i + 1 + n]
         if len(jobs) < n:
             raise FormatError(f"instance {len(out) + 1}", f"truncated: {len(jobs)} of {n} job lines", source=src)
@@ -107,7 +109,7 @@ def read_smtt(path) -> list[Instance]:
         for (ln_no, _), r in zip(jobs, rows):
             if len(r) != 2:
                 raise FormatError(f"line {ln_no}", "must be a job line 'p d'", " ".join(r), source=src)
-        pd = _ints([x for r in rows for x in r], src, f"instance {len(out) + 1}").reshape(n, 2)
+        pd = ints([x for r in rows for x in r], src, f"instance {len(out) + 1}").reshape(n, 2)
         name = f"{stem}-{rdd:g}-{tf:g}-{k}"
         # a negative OPT marks "no reference" (what write_smtt writes for an instance without one)
         ref = {"value": opt, "kind": "optimal", "source": f"{Path(src).name} header"} if opt >= 0 else None
