@@ -317,6 +317,10 @@ class _Collector:
             print(r.to_json(), flush=True)
 
     def run(self, files, methods, opts):
+        if opts.time_limit is None and sys.stderr.isatty():
+            # an exact method without a limit runs until it proves optimality, which can take long: say so
+            print("optalloc: no --time-limit: each solve runs until it is proven; Ctrl-C stops it and keeps the best "
+                  "answer so far", file=sys.stderr)
         try:
             return _run_grid(files, methods, opts, self._emit)
         except KeyboardInterrupt:

@@ -4,6 +4,8 @@ A method's claim (an Outcome) is never trusted: the objective and feasibility ar
 instance data, the bound must not cross the objective, and "optimal" must come with a closed gap."""
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import traceback
 
@@ -32,6 +34,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     check_usable(m, instance.problem)
     opts = _options(options, option_values)
     m.check_parameters(opts.backend_options)
+    import_backends([m])
     interrupt.clear()
     deadline = opts.deadline()  # the limit counts from here: model building included
     try:
@@ -58,9 +61,22 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     raise interrupt.Interrupted(certify(instance, m, opts, outcome, elapsed))
 
 
+# what a backend imports on its first call (numba: when the first cached kernel loads, about a second)
+_STARTUP = {"numba": ("numba.np.arraymath", "numba.np.linalg")}
+
 # statuses that end a run with a proof: Ctrl-C after them does not change what they say
 _FINAL = frozenset({Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED,
                     Status.GAP_LIMIT})
+
+
+def import_backends(methods) -> None:
+    """Import what the methods' backends load on first use, so start-up (numba and the modules its cached
+    kernels pull in, HiGHS, OR-Tools) never counts against a time limit."""
+    for m in methods:
+        for module in m.requires:
+            for name in (module, *_STARTUP.get(module, ())):
+                if importlib.util.find_spec(name.split(".")[0]) is not None:
+                    importlib.import_module(name)
 
 
 def _close(a: float, b: float, tol: float) -> bool:

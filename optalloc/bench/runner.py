@@ -187,7 +187,9 @@ def _worker_main(conn) -> None:
         load_plugins()
         from ..registry import all_methods
 
-        all_methods()  # import every family now, so start-up never counts against a run's time limit
+        from ..solve import import_backends
+
+        import_backends(all_methods())  # import every family and backend now: start-up never counts against a limit
         conn.send("ready")
         while True:
             task = conn.recv()

@@ -69,6 +69,8 @@ def heuristic_bound(p, d, w, ub: float, *, work: float = 2e7, deadline: Deadline
     lb = closed_form_bound(p, d, w)
     if ub - lb < 1 - 1e-9:
         return lb
+    if deadline is not None and deadline.limit is not None and deadline.remaining() < 1.0:
+        return lb  # loading the bound's compiled kernels alone can take a second: keep within the limit
     iters = int(min(2000, max(5, work / max(1, len(p) * float(sum(int(x) for x in p))))))
     b, _, _ = lagrangian_bound(p, d, w, ub, iterations=iters, deadline=deadline)
     b = float(np.ceil(b - 1e-6)) if np.asarray(w).dtype.kind in "iu" else float(b)
@@ -92,6 +94,20 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 MAX_TIME_INDEXED_COLUMNS = 2_000_000
+# The positional and ordering MIPs link binaries to times through big-M rows with M = the horizon: HiGHS's
+# feasibility tolerance (1e-6) times M must stay below half a time unit for their schedules and bounds to be
+# exact (make fuzz: at a horizon of 7e11 HiGHS called a feasible instance infeasible_or_unbounded)
+MAX_BIG_M_HORIZON = 500_000
+
+
+def _check_big_m(instance, formulation: str) -> None:
+    from ..errors import UnsupportedProblemError
+
+    horizon = int(exact_sum(instance.data.p))
+    if formulation != "time_indexed" and horizon > MAX_BIG_M_HORIZON:
+        raise UnsupportedProblemError(
+            f"the {formulation} MIP's big-M rows are exact only for a horizon (sum of processing times) up to "
+            f"{MAX_BIG_M_HORIZON:,}, this one is {horizon:,}; use tardiness.dp or tardiness.cpsat")
 
 
 def _mip(formulation: str):
@@ -99,6 +115,7 @@ def _mip(formulation: str):
         from ..models.tardiness import BUILDERS
         from ..solvers.highs import solve_linear
 
+        _check_big_m(instance, formulation)
         build, _, decode = BUILDERS[formulation]
         d = instance.data
         columns = d.n * (int(exact_sum(d.p)) + 1)
@@ -143,6 +160,8 @@ def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -
     from ..models.tardiness import positional_mip
     from ..solvers.highs import solve_pyomo
 
+    if model is None:
+        _check_big_m(instance, "positional")
     model = positional_mip(instance) if model is None else model
     lo = solve_pyomo(model, options, deadline)
     # decode by name: from_pyomo orders columns as Pyomo does, not as the array builder
