@@ -37,12 +37,10 @@ class Method:
                 takes = ", ".join(sorted(self.parameters)) or "none"
                 raise OptionError(f"--option {name}: {self.name} has no such option (it takes: {takes})")
             kind = self.parameters[name][0]
-            ok = (isinstance(value, kind) and not isinstance(value, bool)) if kind in (int, float) else \
-                isinstance(value, kind)
-            if kind is float and isinstance(value, int) and not isinstance(value, bool):
-                ok = True
-            if not ok:
-                raise OptionError(f"--option {name}={value!r}: {self.name} needs {'an integer' if kind is int else 'a number' if kind is float else kind.__name__}")
+            accepted = (int, float) if kind is float else (kind,)  # a float parameter takes an integer too
+            if not isinstance(value, accepted) or (isinstance(value, bool) and kind is not bool):
+                what = {int: "an integer", float: "a number"}.get(kind, kind.__name__)
+                raise OptionError(f"--option {name}={value!r}: {self.name} needs {what}")
 
     @property
     def family(self) -> str:
