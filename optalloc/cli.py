@@ -251,6 +251,7 @@ def _run_grid(files, method_names, opts, emit):
         # A method runs on the instances whose problem it solves; one that solves none of them is an error.
         usable = [inst for inst in instances if m.accepts(inst.problem)]
         check_usable(m, (usable or instances)[0].problem)  # fail before solving anything
+    emit.start(instances, methods or [default_method(inst.problem) for inst in instances])
     results = []
     for inst in instances:
         for m in methods or [default_method(inst.problem)]:
@@ -283,8 +284,6 @@ def cmd_solve(args) -> int:
     opts = _options(args)
     out = _Collector(args)
     results = out.run([args.file], [args.method] if args.method else None, opts)
-    if not args.json:
-        print(_table(results))
     return out.finish(results)
 
 
@@ -294,27 +293,36 @@ def cmd_compare(args) -> int:
     out = _Collector(args)
     results = out.run(args.files, names, opts)
     if not args.json:
-        print(_table(results))
         print()
         print(_summary(results, names))
     return out.finish(results)
 
 
 class _Collector:
-    """Prints JSON lines as results arrive; on Ctrl-C writes what finished to --output before exiting."""
+    """Prints each result as it finishes (a JSON line, or a table row); on Ctrl-C writes what finished to
+    --output before exiting."""
 
     def __init__(self, args):
         self.args = args
         self.done = []
+        self.table = None
         if args.output:
             from .files import check_output_target
 
             check_output_target(args.output, overwrite=args.force)  # before any solve: no work is lost
 
-    def _emit(self, r):
+    def start(self, instances, methods):
+        if not self.args.json:
+            self.table = _StreamTable(max((len(i.name) for i in instances), default=8),
+                                      max((len(m.name) for m in methods), default=6))
+            print(self.table.header(), flush=True)
+
+    def __call__(self, r):
         self.done.append(r)
         if self.args.json:
             print(r.to_json(), flush=True)
+        else:
+            print(self.table.row(r), flush=True)
 
     def run(self, files, methods, opts):
         if opts.time_limit is None and sys.stderr.isatty():
@@ -322,7 +330,7 @@ class _Collector:
             print("optalloc: no --time-limit: each solve runs until it is proven; Ctrl-C stops it and keeps the best "
                   "answer so far", file=sys.stderr)
         try:
-            return _run_grid(files, methods, opts, self._emit)
+            return _run_grid(files, methods, opts, self)
         except KeyboardInterrupt:
             self._write()
             raise
@@ -353,14 +361,26 @@ def _fmt_gap(g) -> str:
     return "-" if g is None else f"{100 * g:.4f}%"
 
 
-def _table(results) -> str:
-    head = ["instance", "method", "status", "objective", "bound", "gap", "reference", "ref gap", "time s"]
-    rows = []
-    for r in results:
+class _StreamTable:
+    """The results table, one row printed as each solve finishes: column widths are fixed up front (a long
+    instance-set run shows its rows as they come, not all at the end)."""
+
+    HEAD = ["instance", "method", "status", "objective", "bound", "gap", "reference", "ref gap", "time s"]
+
+    def __init__(self, name_width: int, method_width: int):
+        self.widths = [max(8, name_width), max(6, method_width), 12, 14, 14, 9, 12, 9, 8]
+
+    def _line(self, cells) -> str:
+        return "  ".join(c.rjust(w) if i >= 3 and i != 6 else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, self.widths))).rstrip()
+
+    def header(self) -> str:
+        return self._line(self.HEAD) + "\n" + self._line(["-" * w for w in self.widths])
+
+    def row(self, r) -> str:
         ref = r.reference or {}
-        rows.append([r.name, r.method, str(r.status), _fmt_num(r.objective), _fmt_num(r.bound), _fmt_gap(r.gap),
-                     ref.get("verdict", "-"), _fmt_gap(ref.get("gap")), f"{r.time:.3f}"])
-    return _render(head, rows)
+        return self._line([r.name, r.method, str(r.status), _fmt_num(r.objective), _fmt_num(r.bound),
+                           _fmt_gap(r.gap), ref.get("verdict", "-"), _fmt_gap(ref.get("gap")), f"{r.time:.3f}"])
 
 
 def _summary(results, names) -> str:

@@ -27,6 +27,8 @@ import numpy as np
 
 GRACE = 0.8  # seconds a method has to stop by itself before KeyboardInterrupt is raised in it
 
+EARLY_STOP = 0.2  # seconds before a limit that stop_flag raises its flag (at most 5 % of the time left)
+
 _flag = threading.Event()
 # The same flag for numba kernels, which run without the GIL (nogil=True) and read it between merges
 STOP = np.zeros(1, dtype=np.int8)
@@ -46,6 +48,49 @@ class Interrupted(KeyboardInterrupt):
 def requested() -> bool:
     """Whether Ctrl-C arrived during the current solve."""
     return _flag.is_set()
+
+
+@contextlib.contextmanager
+def stop_flag(deadline_at: float | None = None):
+    """A stop array for one run of numba kernels (they read element 0 between merges): raised by Ctrl-C, and
+    by a timer when time.perf_counter() passes `deadline_at`, so a kernel mid-way through a long merge stops
+    at the limit itself rather than at the end of its slice (seen: 3 s past a 5 s limit)."""
+    flag = np.zeros(1, dtype=np.int8)
+
+    def fire():
+        flag[0] = 1
+
+    timer = None
+    if deadline_at is not None:
+        # raised a little early: releasing the kernels' gigabytes of states after the stop takes a few tenths
+        left = deadline_at - time.perf_counter()
+        timer = threading.Timer(max(0.0, left - min(EARLY_STOP, 0.05 * left)), fire)
+        timer.daemon = True
+        timer.start()
+    try:
+        with stop_hook(fire):
+            yield flag
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def request() -> None:
+    """Mark this process as interrupted and run its stop hooks: how a solve running in a child process
+    (solvers.highs runs large models in one) hears the parent's Ctrl-C."""
+    _flag.set()
+    STOP[0] = 1
+    _fire()
+
+
+def ignore_in_child() -> None:
+    """In a forked child: Ctrl-C reaches the whole process group, but the parent decides (it asks the child
+    to stop, or ends it); the child must not write into the parent's wake-up pipe either."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        signal.set_wakeup_fd(-1)
+    except ValueError:
+        pass
 
 
 @contextlib.contextmanager
@@ -136,6 +181,10 @@ def guard():
         yield
     finally:
         stop.set()
+        try:
+            os.write(w, b"\0")  # wake the watcher now, not at its next 50 ms poll (a solve's time would include it)
+        except OSError:
+            pass
         watcher.join()
         _state.depth = 0
         _escalate.clear()

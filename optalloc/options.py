@@ -102,6 +102,11 @@ _CHECKS = {"time_limit": _time_limit, "threads": _positive_int, "rel_gap": _gap,
 _FIELD_NAMES = {f.name for f in fields(SolveOptions)}
 
 
+class LimitReached(Exception):
+    """A step was not begun because the time left cannot cover it (or Ctrl-C came): the method ends with
+    status time_limit (interrupted) and nothing to report. `optalloc.solve` turns it into that outcome."""
+
+
 class Deadline:
     """Wall-clock budget shared by the phases of one solve (build, presolve, search)."""
 
@@ -116,6 +121,13 @@ class Deadline:
         if interrupt.requested():
             return 0.0  # Ctrl-C: every phase that sizes itself by the time left stops now
         return math.inf if self.limit is None else max(0.0, self.limit - self.elapsed())
+
+    def require(self, seconds: float, what: str) -> None:
+        """Raise LimitReached unless `seconds` (a step's estimated cost) fit in the time left: a step that
+        cannot finish in time is not begun, so the limit holds even where the step cannot be interrupted."""
+        left = self.remaining()
+        if left < seconds:
+            raise LimitReached(f"{what} would take about {seconds:.2g} s; {left:.2g} s of the limit were left")
 
     def expired(self) -> bool:
         return interrupt.requested() or (self.limit is not None and self.elapsed() >= self.limit)

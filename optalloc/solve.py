@@ -9,11 +9,11 @@ import importlib.util
 import logging
 import traceback
 
-from . import interrupt
+from . import interrupt, kernels, logs
 from .errors import OptallocError, VerificationError
 from .gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
 from .instances.format import Instance
-from .options import SolveOptions
+from .options import LimitReached, SolveOptions
 from .registry import Method, check_usable, default_method, get_method
 from .result import Outcome, Result, compare_reference
 from .status import SolutionStatus, Status
@@ -38,11 +38,16 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     interrupt.clear()
     deadline = opts.deadline()  # the limit counts from here: model building included
     try:
-        with interrupt.guard():
+        with interrupt.guard(), logs.naming(instance.name, m.name):
             outcome = m.run(instance, opts, deadline)
+            elapsed = deadline.elapsed()
     except KeyboardInterrupt:
         interrupt.clear()  # the method did not stop by itself within the grace: nothing to certify
         raise interrupt.Interrupted(None) from None
+    except LimitReached as e:  # a step the time left could not cover was not begun
+        elapsed = deadline.elapsed()
+        outcome = Outcome(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT,
+                          raw_status="limit reached", message=str(e))
     except OptallocError:
         raise
     except Exception as e:  # a backend failure is an outcome of this run, not a crash of the caller
@@ -52,7 +57,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
         log.debug("method %s failed on %s", m.name, instance.name, exc_info=True)
         outcome = Outcome(Status.ERROR, message=f"{type(e).__name__}: {e}",
                           extra={"traceback": traceback.format_exc(limit=8)})
-    elapsed = deadline.elapsed()
+        elapsed = deadline.elapsed()
     if not interrupt.requested():
         return certify(instance, m, opts, outcome, elapsed)
     interrupt.clear()
@@ -62,7 +67,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
 
 
 # what a backend imports on its first call (numba: when the first cached kernel loads, about a second)
-_STARTUP = {"numba": ("numba.np.arraymath", "numba.np.linalg")}
+_STARTUP = {"numba": ("numba.np.arraymath", "numba.np.linalg"), "ortools": ("ortools.sat.python.cp_model",)}
 
 # statuses that end a run with a proof: Ctrl-C after them does not change what they say
 _FINAL = frozenset({Status.OPTIMAL, Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED,
@@ -77,6 +82,8 @@ def import_backends(methods) -> None:
             for name in (module, *_STARTUP.get(module, ())):
                 if importlib.util.find_spec(name.split(".")[0]) is not None:
                     importlib.import_module(name)
+            if module == "numba" and importlib.util.find_spec("numba") is not None:
+                kernels.preload()  # cached kernels load here, not on their first call inside the limit
 
 
 def _close(a: float, b: float, tol: float) -> bool:

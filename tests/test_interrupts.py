@@ -77,6 +77,45 @@ def test_verbose_logs_go_to_stderr_and_json_parses(tmp_path, method):
     rows = [json.loads(x) for x in p.stdout.splitlines()]
     assert [r["objective"] for r in rows] == [22]
     assert len(p.stderr.splitlines()) > 5  # the backend's log is there
+    assert all(line.startswith(f"[k {method}] ") for line in p.stderr.splitlines())  # each line names its run
+
+
+def _routing_file(tmp_path) -> Path:
+    """5000 queries x 10 models: HiGHS spends 13 s in its MIP setup (the objective's clique partition)
+    without looking at its time limit or interrupt callbacks."""
+    from optalloc.instances import save
+    from optalloc.instances.generators.matching import routing
+
+    f = tmp_path / "routing.jsonl"
+    save([routing(5000, 10, seed=1)], f)
+    return f
+
+
+def test_highs_stuck_outside_its_checks_still_honours_the_limit(tmp_path):
+    from optalloc import solve
+    from optalloc.instances import load
+
+    inst = load(_routing_file(tmp_path))[0]
+    started = time.perf_counter()
+    r = solve(inst, "routing.mip", time_limit=1.0)
+    took = time.perf_counter() - started
+    assert str(r.status) == "time_limit" and r.objective is None and r.bound is None
+    assert took <= 1.0 + 1.0, f"took {took:.2f} s at a 1 s limit"
+
+
+def test_sigint_stops_highs_in_its_own_process(tmp_path):
+    f = _routing_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    p = subprocess.Popen([sys.executable, "-m", "optalloc", "solve", str(f), "-m", "routing.mip", "--json",
+                          "--output", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    time.sleep(4.0)  # into HiGHS's setup
+    sent = time.perf_counter()
+    p.send_signal(signal.SIGINT)  # the parent only (a terminal's Ctrl-C also reaches the child, which ignores it)
+    p.wait(timeout=30)
+    took = time.perf_counter() - sent
+    assert p.returncode == 130, p.stderr.read()
+    assert took <= 1.5, f"took {took:.2f} s to stop"
+    assert json.loads(out.read_text())["status"] == "interrupted"
 
 
 def test_torn_journal_line_is_skipped_and_next_row_starts_a_line(tmp_path):

@@ -199,6 +199,13 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
                 item = s
                 s -= 1
             moved = True
+            if stop[0]:  # before growing: at hundreds of millions of logged nodes one growth copies for a second
+                if phase == 0:
+                    t = item
+                else:
+                    s = item
+                aborted = True
+                break
             Wb = _grow_i8(Wb, 2 * m)
             Pb = _grow_f8(Pb, 2 * m)
             Nb = _grow_i8(Nb, 2 * m)
@@ -349,31 +356,32 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
     nn, m, pos, best = 0, 1, 0, _GREEDY
     bound = math.inf
     stopped = "optimal"
-    spent = 0
-    while True:
-        if spent >= max_work:
-            stopped = "budget"
-            break
-        spent += slice_ops
-        status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, ub = _run_seq(
-            dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, slice_ops,
-            max_states, max_nodes, card_base, mu, lam, eps, interrupt.STOP)
-        bound = min(bound, float(ub))
-        if status == 1:
-            bound = z
-            break
-        if status == 2:
-            stopped = "memory_limit"
-            break
-        if _closed(z, bound, rel_gap, abs_gap):
-            stopped = "gap_limit"
-            break
-        if interrupt.requested():
-            stopped = "interrupted"
-            break
-        if deadline_at is not None and time.perf_counter() >= deadline_at:
-            stopped = "time_limit"
-            break
+    with interrupt.stop_flag(deadline_at) as stop:
+        spent = 0
+        while True:
+            if spent >= max_work:
+                stopped = "budget"
+                break
+            spent += slice_ops
+            status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, ub = _run_seq(
+                dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, pos, z, best, integral, slice_ops,
+                max_states, max_nodes, card_base, mu, lam, eps, stop)
+            bound = min(bound, float(ub))
+            if status == 1:
+                bound = z
+                break
+            if status == 2:
+                stopped = "memory_limit"
+                break
+            if _closed(z, bound, rel_gap, abs_gap):
+                stopped = "gap_limit"
+                break
+            if interrupt.requested():
+                stopped = "interrupted"
+                break
+            if stop[0] or (deadline_at is not None and time.perf_counter() >= deadline_at):
+                stopped = "time_limit"
+                break
     if best != _GREEDY:
         x_best = x_L.copy()
         node = best
@@ -467,53 +475,55 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
             node = par[node]
         return out
 
-    while m > 0:
-        budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
-        status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
-            v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
-            max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, interrupt.STOP)
-        bound = min(bound, float(ub))
-        if status == 1:
-            bound = z
-            break
-        if not card_checked:
-            # The DP did not finish in its first slice: worth the cardinality bound, which often proves z.
-            card_checked = True
-            ub_card, info = cardinality_bound(v, w, c, z, integral)
-            stats.update(cardinality_bound=ub_card, kmin=info["kmin"], kmax=info["kmax"])
-            bound = min(bound, ub_card)
-            binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
-            if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
-                # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
-                x0 = np.zeros(len(v), dtype=bool)
-                x0[:b] = True
-                deadline_at = None if time_limit is None else t0 + time_limit
-                z2, x2, ub2, stopped2, n2 = _lagrangian_phase(
-                    v, w, c, fixed, x0, z, incumbent(), integral, info, deadline_at, rel_gap, abs_gap, max_states,
-                    max_nodes, slice_ops, phase2_work)
-                stats.update(lagrangian_phase=stopped2, lagrangian_states=n2)
-                if stopped2 != "budget":
-                    z, xs, stopped = z2, x2, stopped2
-                    bound = min(bound, ub2)
-                    m = 0 if stopped == "optimal" else -1
-                    break
-                if z2 > z:  # phase 1 goes on, with the better incumbent phase 2 found
-                    z, x_ext, best = z2, x2, _EXTERNAL
-        if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
-            m = 0  # the incumbent meets a proven bound
-            break
-        if status == 2:
-            stopped = "memory_limit"
-            break
-        if _closed(z, bound, rel_gap, abs_gap):
-            stopped = "gap_limit"
-            break
-        if interrupt.requested():  # polled between slices of about 3 million state operations
-            stopped = "interrupted"
-            break
-        if time_limit is not None and time.perf_counter() - t0 >= time_limit:
-            stopped = "time_limit"
-            break
+    # the kernels stop mid-merge at the limit (a timer raises the flag) or on Ctrl-C
+    with interrupt.stop_flag(None if time_limit is None else t0 + time_limit) as stop:
+        while m > 0:
+            budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
+            status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
+                v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
+                max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, stop)
+            bound = min(bound, float(ub))
+            if status == 1:
+                bound = z
+                break
+            if not card_checked:
+                # The DP did not finish in its first slice: worth the cardinality bound, which often proves z.
+                card_checked = True
+                ub_card, info = cardinality_bound(v, w, c, z, integral)
+                stats.update(cardinality_bound=ub_card, kmin=info["kmin"], kmax=info["kmax"])
+                bound = min(bound, ub_card)
+                binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
+                if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                    # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
+                    x0 = np.zeros(len(v), dtype=bool)
+                    x0[:b] = True
+                    deadline_at = None if time_limit is None else t0 + time_limit
+                    z2, x2, ub2, stopped2, n2 = _lagrangian_phase(
+                        v, w, c, fixed, x0, z, incumbent(), integral, info, deadline_at, rel_gap, abs_gap, max_states,
+                        max_nodes, slice_ops, phase2_work)
+                    stats.update(lagrangian_phase=stopped2, lagrangian_states=n2)
+                    if stopped2 != "budget":
+                        z, xs, stopped = z2, x2, stopped2
+                        bound = min(bound, ub2)
+                        m = 0 if stopped == "optimal" else -1
+                        break
+                    if z2 > z:  # phase 1 goes on, with the better incumbent phase 2 found
+                        z, x_ext, best = z2, x2, _EXTERNAL
+            if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                m = 0  # the incumbent meets a proven bound
+                break
+            if status == 2:
+                stopped = "memory_limit"
+                break
+            if _closed(z, bound, rel_gap, abs_gap):
+                stopped = "gap_limit"
+                break
+            if interrupt.requested():  # polled between slices of about 3 million state operations
+                stopped = "interrupted"
+                break
+            if stop[0] or (time_limit is not None and time.perf_counter() - t0 >= time_limit):
+                stopped = "time_limit"  # stop[0] without Ctrl-C: the timer, just before the limit
+                break
     if m == 0:
         bound = z
         stopped = "optimal"

@@ -325,27 +325,28 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
         pcls = np.empty(1024, np.int64)
         popt = np.empty(1024, np.int64)
         nn, m, ci, best = 0, 1, 0, -2
-        while True:
-            status, W, P, N, m, par, pcls, popt, nn, ci, z, best, ub = _dp(
-                cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
-                slice_ops, max_states, max_nodes, eps, interrupt.STOP)
-            bound = min(bound, float(ub))
-            if status == 1 or m == 0:
-                bound = z
-                break
-            if status == 2:
-                stopped = "memory_limit"
-                break
-            if rel_gap > 0 or abs_gap > 0:
-                if bound - z <= abs_gap or bound - z <= rel_gap * max(abs(bound), 1e-12):
-                    stopped = "gap_limit"
+        with interrupt.stop_flag(None if time_limit is None else t0 + time_limit) as stop:  # mid-merge stops
+            while True:
+                status, W, P, N, m, par, pcls, popt, nn, ci, z, best, ub = _dp(
+                    cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt, nn, ci, z, best, integral,
+                    slice_ops, max_states, max_nodes, eps, stop)
+                bound = min(bound, float(ub))
+                if status == 1 or m == 0:
+                    bound = z
                     break
-            if interrupt.requested():
-                stopped = "interrupted"
-                break
-            if time_limit is not None and time.perf_counter() - t0 >= time_limit:
-                stopped = "time_limit"
-                break
+                if status == 2:
+                    stopped = "memory_limit"
+                    break
+                if rel_gap > 0 or abs_gap > 0:
+                    if bound - z <= abs_gap or bound - z <= rel_gap * max(abs(bound), 1e-12):
+                        stopped = "gap_limit"
+                        break
+                if interrupt.requested():
+                    stopped = "interrupted"
+                    break
+                if stop[0] or (time_limit is not None and time.perf_counter() - t0 >= time_limit):
+                    stopped = "time_limit"  # stop[0] without Ctrl-C: the timer, just before the limit
+                    break
         if best != -2:
             best_pos = lp_pos.copy()
             node = best

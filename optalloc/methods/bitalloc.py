@@ -91,7 +91,7 @@ def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     from ..models.bitalloc import arrays, decode
     from ..solvers.highs import solve_linear
 
-    lo = solve_linear(arrays(instance), options, deadline)
+    lo = solve_linear(arrays(instance, deadline), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
     return _report(instance, Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra))
 

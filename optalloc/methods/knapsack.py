@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..options import Deadline, SolveOptions
+from ..options import Deadline, LimitReached, SolveOptions
 from ..registry import Method, register
 from ..result import Outcome
 from ..status import Status
@@ -61,7 +61,7 @@ def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     from ..models.knapsack import arrays, decode
     from ..solvers.highs import solve_linear
 
-    return _linear_outcome(instance, solve_linear(arrays(instance), options, deadline), decode)
+    return _linear_outcome(instance, solve_linear(arrays(instance, deadline), options, deadline), decode)
 
 
 def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
@@ -111,16 +111,16 @@ def _heuristic(lp_round: bool):
                 return Outcome(Status.INFEASIBLE, None, None, None, "infeasible",
                                message="the lightest option of every class already exceeds the capacity")
             return Outcome(Status.COMPLETED, {"choice": expand_ties(choice, members, d.k)}, None, bound, "completed")
-        # mkp: the LP bound comes from HiGHS on the relaxation (cheap at these sizes)
+        # mkp: the LP bound comes from HiGHS on the relaxation, within the time left (none if it runs out)
         from ..models.knapsack import arrays
         from ..solvers.highs import solve_linear
 
         from ..errors import UnsupportedProblemError
 
         try:
-            lo = solve_linear(arrays(instance).relaxed(), SolveOptions(threads=options.threads), Deadline(None))
+            lo = solve_linear(arrays(instance, deadline).relaxed(), SolveOptions(threads=options.threads), deadline)
             bound = lo.objective + lo.tolerance if lo.status == Status.OPTIMAL else None
-        except UnsupportedProblemError:  # coefficients past HiGHS's range: the greedy runs without a bound
+        except (UnsupportedProblemError, LimitReached):  # past HiGHS's range, or no time: no bound
             lo, bound = None, None
         order = None
         if lp_round and lo is not None and lo.x is not None:

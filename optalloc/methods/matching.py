@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..options import Deadline, SolveOptions
+from .. import interrupt
+from ..options import Deadline, LimitReached, SolveOptions
 from ..registry import Method, register
 from ..result import Outcome
-from ..solvers.highs import lp_bound
+from ..solvers.highs import LinearOutcome, lp_bound
 from ..status import Status
 
 
@@ -98,7 +99,7 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
     early = _assignment_infeasible(instance.data)
     if early:
         return early
-    lo = solve_linear(arrays(instance), options, deadline)
+    lo = solve_linear(arrays(instance, deadline), options, deadline)
     if lo.status == Status.INFEASIBLE or lo.x is None:
         return Outcome.from_backend(lo, None, None, None,
                        message="the allowed pairs admit no complete assignment" if lo.status == Status.INFEASIBLE else "")
@@ -118,7 +119,7 @@ def _mip(instance, options: SolveOptions, deadline: Deadline, precheck) -> Outco
     early = precheck(instance.data)
     if early:
         return early
-    lo = solve_linear(arrays(instance), options, deadline)
+    lo = solve_linear(arrays(instance, deadline), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
     return Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra)
 
@@ -144,12 +145,15 @@ def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcom
 
 
 # ------------------------------------------------------------------ GAP heuristics
-def _lp(instance):
+def _lp(instance, deadline: Deadline):
+    """The LP relaxation, within the time left (stopped by the limit it is neither a bound nor a start)."""
     from ..models.matching import arrays
     from ..solvers.highs import solve_linear
 
-    lo = solve_linear(arrays(instance).relaxed(), SolveOptions(), Deadline(None))
-    return lo
+    try:
+        return solve_linear(arrays(instance, deadline).relaxed(), SolveOptions(), deadline)
+    except LimitReached as e:  # a heuristic goes on without it
+        return LinearOutcome(Status.TIME_LIMIT, None, None, None, "limit reached", {"message": str(e)})
 
 
 def _gap_bounds(instance, ub: float, deadline: Deadline, u0=None, work: float = 2e9, lo=None):
@@ -160,7 +164,7 @@ def _gap_bounds(instance, ub: float, deadline: Deadline, u0=None, work: float = 
     from ..exact.gap_bound import affordable, lagrangian_bound
 
     d = instance.data
-    lo = _lp(instance) if lo is None else lo
+    lo = _lp(instance, deadline) if lo is None else lo
     if lo.status == Status.INFEASIBLE:
         return None, None, lo
     bound = lp_bound(lo, d.sense)
@@ -193,7 +197,7 @@ def _gap_heuristic(use_lp: bool):
         early = _gap_infeasible(d)
         if early:
             return early
-        lo = _lp(instance)
+        lo = _lp(instance, deadline)
         if lo.status == Status.INFEASIBLE:
             return Outcome(Status.INFEASIBLE, None, None, None, "LP infeasible",
                            message="even the LP relaxation is infeasible")
@@ -371,8 +375,12 @@ def _makespan_infeasible(d) -> Outcome | None:
 
 def makespan_lower_bound(d) -> float:
     """Every job takes at least its fastest time; the machines share at least the sum of those."""
+    from ..numeric import sum_error_bound
+
     fastest = np.nanmin(d.times, axis=0)
-    return float(max(fastest.max(), fastest.sum() / d.m))
+    total = float(fastest.sum())
+    share = (total - sum_error_bound(len(fastest), total)) / d.m  # the float sum may sit above the true one
+    return float(max(fastest.max(), share * (1 - 2 ** -50)))  # and the division rounds once
 
 
 def run_makespan_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -382,7 +390,7 @@ def run_makespan_mip(instance, options: SolveOptions, deadline: Deadline) -> Out
     early = _makespan_infeasible(instance.data)
     if early:
         return early
-    lo = solve_linear(makespan_arrays(instance), options, deadline)
+    lo = solve_linear(makespan_arrays(instance, deadline), options, deadline)
     sol = makespan_decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
     bound = lo.bound
     if bound is not None:
@@ -450,16 +458,20 @@ def run_makespan_lp_round(instance, options: SolveOptions, deadline: Deadline) -
         return early
     lo_T = makespan_lower_bound(d)
     hi_T = float(np.nansum(np.nanmin(d.times, axis=0)))  # everything on its fastest machine fits under this
-    best = _lst_vertex(d, hi_T)
+    found, best = _lst_vertex(d, hi_T, deadline)
+    if best is None:  # the time ran out before the first LP: list scheduling instead, same bound
+        return run_makespan_greedy(instance, options, deadline)
     for _ in range(40):
         if hi_T - lo_T <= 1e-7 * max(1.0, hi_T):
             break
         mid = 0.5 * (lo_T + hi_T)
-        x = _lst_vertex(d, mid)
-        if x is None:
-            lo_T = mid
-        else:
+        found, x = _lst_vertex(d, mid, deadline)
+        if found is None:  # stopped by the limit: proves nothing about mid
+            break
+        if found:
             hi_T, best = mid, x
+        else:
+            lo_T = mid  # the LP at mid is infeasible: no schedule has makespan below mid
     X = best
     machine = np.full(d.n, -1, dtype=np.int64)
     integral = np.isclose(X, 1.0, atol=1e-7)
@@ -478,8 +490,9 @@ def run_makespan_lp_round(instance, options: SolveOptions, deadline: Deadline) -
                    extra={"lp_threshold": hi_T})
 
 
-def _lst_vertex(d, T):
-    """A basic feasible solution of {sum_i x_ij = 1, sum_j p_ij x_ij <= T, x_ij = 0 if p_ij > T}, or None."""
+def _lst_vertex(d, T, deadline: Deadline):
+    """(True, a basic feasible solution of {sum_i x_ij = 1, sum_j p_ij x_ij <= T, x_ij = 0 if p_ij > T}),
+    (False, None) when that LP is infeasible, (None, None) when the limit stopped it first."""
 
     from ..models.linear import LinearModel
     from ..solvers.highs import solve_linear
@@ -487,7 +500,7 @@ def _lst_vertex(d, T):
 
     allowed = np.isfinite(d.times) & (np.nan_to_num(d.times, nan=np.inf) <= T * (1 + 1e-12))
     if not allowed.any(axis=0).all():
-        return None
+        return False, None
     i, j = np.nonzero(allowed)
     N = len(i)
     A = sp.vstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(d.n, N)),
@@ -495,12 +508,14 @@ def _lst_vertex(d, T):
     lm = LinearModel("min", np.zeros(N), A, np.concatenate([np.ones(d.n), np.full(d.m, -np.inf)]),
                      np.concatenate([np.ones(d.n), np.full(d.m, T)]), np.zeros(N), np.ones(N),
                      np.zeros(N, dtype=bool))
-    lo = solve_linear(lm, SolveOptions(backend_options={"solver": "simplex"}), Deadline(None))
+    lo = solve_linear(lm, SolveOptions(backend_options={"solver": "simplex"}), deadline)
+    if lo.status == Status.INFEASIBLE:
+        return False, None
     if lo.status != Status.OPTIMAL or lo.x is None:
-        return None
+        return None, None
     X = np.zeros(d.times.shape)
     X[i, j] = lo.x
-    return X
+    return True, X
 
 
 def _makespan_arrays(instance):
@@ -533,14 +548,18 @@ def run_routing_mip(instance, options: SolveOptions, deadline: Deadline) -> Outc
     return _mip(instance, options, deadline, _routing_infeasible)
 
 
-def _transport(instance, lam):
-    """The Lagrangian subproblem at lam: an integral transportation LP. Returns (model per query, value)."""
+def _transport(instance, lam, deadline: Deadline):
+    """The Lagrangian subproblem at lam: an integral transportation LP. Returns (model per query, value), or
+    (None, None) when the LP was not solved to optimality (stopped by the limit: its value bounds nothing)."""
     from ..models.matching import routing_arrays
     from ..solvers.highs import solve_linear
 
-    lo = solve_linear(routing_arrays(instance, lam), SolveOptions(backend_options={"solver": "simplex"}),
-                      Deadline(None))
-    if lo.x is None:
+    try:
+        lo = solve_linear(routing_arrays(instance, lam, deadline), SolveOptions(backend_options={"solver": "simplex"}),
+                          deadline)
+    except LimitReached:
+        return None, None
+    if lo.x is None or lo.status != Status.OPTIMAL:
         return None, None
     X = lo.x.reshape(instance.data.q, instance.data.k)
     return np.argmax(X, axis=1), float(lo.objective) + lo.tolerance  # an upper bound on the subproblem's max
@@ -560,7 +579,7 @@ def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) 
 
     def consider(lam):
         nonlocal bound, best, best_val
-        a, val = _transport(instance, lam)
+        a, val = _transport(instance, lam, deadline)
         if a is None:
             return np.inf  # no subproblem answer at this multiplier: treat it as over the budget
         bound = min(bound, lam * d.budget + val)
@@ -577,7 +596,7 @@ def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) 
         lo_l, hi_l = 0.0, 1.0
         # the subproblem's costs q - lam c must stay within what HiGHS solves exactly (solvers.highs.check_range)
         lam_cap = 1e11 / max(1.0, float(np.abs(d.cost).max()))
-        while consider(hi_l) > d.budget and hi_l < lam_cap:
+        while not deadline.expired() and consider(hi_l) > d.budget and hi_l < lam_cap:
             lo_l, hi_l = hi_l, hi_l * 4
         for _ in range(30):
             if deadline.expired():
@@ -587,6 +606,10 @@ def run_routing_lagrangian(instance, options: SolveOptions, deadline: Deadline) 
                 lo_l = mid
             else:
                 hi_l = mid
+    if best is None and deadline.expired():
+        return Outcome(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT, None, None,
+                       bound if np.isfinite(bound) else None, "limit reached",
+                       message="the limit came before a multiplier gave a routing within the budget")
     if best is None:
         return Outcome(Status.COMPLETED, None, None, bound if np.isfinite(bound) else None, "no routing fits",
                        message="no multiplier gave a routing within the budget (the instance may be infeasible)")
@@ -632,7 +655,7 @@ def _bmatching_lp(instance, options, deadline):
 
     opts = SolveOptions.from_dict(options.to_dict())
     opts.backend_options = {"solver": "simplex", **options.backend_options}  # a vertex, hence integral
-    return solve_linear(bmatching_arrays(instance), opts, deadline)
+    return solve_linear(bmatching_arrays(instance, deadline), opts, deadline)
 
 
 def _edges(instance, x):
@@ -667,8 +690,32 @@ def run_bmatching_greedy(instance, options: SolveOptions, deadline: Deadline) ->
             rl[a] -= 1
             cl[b] -= 1
             edges.append([int(a), int(b)])
-    lo = _bmatching_lp(instance, SolveOptions(), Deadline(None))
-    return Outcome(Status.COMPLETED, {"edges": edges}, None, lp_bound(lo, "max"), "completed")
+    return Outcome(Status.COMPLETED, {"edges": edges}, None, _bmatching_bound(instance, deadline), "completed")
+
+
+def _bmatching_bound(instance, deadline: Deadline) -> float:
+    """An upper bound on the matched weight. Cheap first: each row keeps at most its capacity's heaviest
+    positive edges (and so does each column; the smaller total counts). Then, if the time left allows, the
+    LP optimum, the tighter of the two."""
+    from ..numeric import sum_error_bound
+
+    d = instance.data
+    W = np.where(np.isfinite(d.weights), np.maximum(np.nan_to_num(d.weights), 0.0), 0.0)
+
+    def side(M, caps):
+        if M.size == 0:
+            return 0.0
+        top = -np.sort(-M, axis=1)  # each row's weights, heaviest first
+        take = np.arange(M.shape[1])[None, :] < np.minimum(caps, M.shape[1])[:, None]
+        total = float(np.where(take, top, 0.0).sum())
+        return total + sum_error_bound(M.size, total)
+
+    bound = min(side(W, d.row_capacity), side(W.T, d.col_capacity))
+    try:
+        lp = lp_bound(_bmatching_lp(instance, SolveOptions(), deadline), "max")
+    except LimitReached:
+        lp = None
+    return bound if lp is None else min(bound, lp)
 
 
 def _bmatching_arrays(instance):
@@ -685,14 +732,29 @@ register(Method("bmatching.greedy", ("bmatching",), "heuristic", "optalloc", run
 
 
 # ------------------------------------------------------------------ AdWords
-def _adwords_lp_bound(instance) -> float | None:
-    """The LP with the budgets: an upper bound on the capped revenue of any allocation (a query whose bid
-    overshoots the budget counts only the remainder, which the fractional LP can always match)."""
+def _adwords_bound(instance, deadline: Deadline) -> float:
+    """An upper bound on the capped revenue of any allocation. Cheap first: no advertiser earns more than its
+    budget or than all its bids, and no query pays more than its highest bid. Then, if the time left allows,
+    the LP with the budgets (a query whose bid overshoots the budget counts only the remainder, which the
+    fractional LP can always match), the tighter of the two."""
     from ..models.matching import adwords_arrays
+    from ..numeric import sum_error_bound
     from ..solvers.highs import solve_linear
 
-    lo = solve_linear(adwords_arrays(instance, relax=True), SolveOptions(), Deadline(None))
-    return lp_bound(lo, "max")
+    d = instance.data
+    bids = np.where(np.isfinite(d.bids), np.maximum(np.nan_to_num(d.bids), 0.0), 0.0)
+    per_advertiser = np.minimum(d.budgets, bids.sum(axis=1))
+    by_advertiser = float(per_advertiser.sum())
+    by_query = float(bids.max(axis=0).sum()) if bids.size else 0.0
+    # each total is a float sum: moved up by its proven rounding margin (row sums inside, then the total)
+    margin = lambda total, terms: total + sum_error_bound(terms, total)  # noqa: E731
+    bound = min(margin(by_advertiser, bids.shape[1] + len(per_advertiser)), margin(by_query, bids.shape[1]))
+    try:
+        lp = lp_bound(solve_linear(adwords_arrays(instance, relax=True, deadline=deadline), SolveOptions(), deadline),
+                      "max")
+    except LimitReached:
+        lp = None
+    return bound if lp is None else min(bound, lp)
 
 
 def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -702,7 +764,7 @@ def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outc
     from ..solvers.highs import solve_linear
 
     d = instance.data
-    lm = adwords_capped_arrays(instance)
+    lm = adwords_capped_arrays(instance, deadline)
     lo = solve_linear(lm, options, deadline)
     if lo.x is None:
         return Outcome.from_backend(lo, None, None, lo.bound)
@@ -734,7 +796,7 @@ def _online(rule):
             i = int(np.argmax(score))
             adv[j] = i
             spent[i] += b[i]
-        bound = _adwords_lp_bound(instance)
+        bound = _adwords_bound(instance, deadline)
         return Outcome(Status.COMPLETED, {"advertiser": adv.tolist()}, None, bound, "completed")
 
     return run

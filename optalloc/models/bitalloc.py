@@ -16,7 +16,7 @@ import numpy as np
 
 from ..instances.format import Instance
 from ..problems.bitalloc import BitAllocData
-from .linear import LinearModel
+from .linear import LinearModel, check_build
 
 
 def merged_model(d: BitAllocData) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -80,10 +80,13 @@ def to_mckp(d: BitAllocData):
     total error = offset - MCKP value."""
     from ..problems.knapsack import MCKPData
 
-    bits, err, size, starts = d.option_tables()
-    if np.any(np.abs(size - np.round(size)) > 1e-9):
-        from ..errors import UnsupportedProblemError
+    from ..errors import UnsupportedProblemError
 
+    # log2 of a level that is not a power of two is irrational: said before the tables are built (seconds at
+    # model scale), not after
+    fractional = not d.tables and d.grid == "levels" and d.b_max > d.b_min and bool(np.any(d.sizes > 0))
+    bits, err, size, starts = (None,) * 4 if fractional else d.option_tables()
+    if fractional or np.any(np.abs(size - np.round(size)) > 1e-9):
         raise UnsupportedProblemError("the MCKP path needs integer sizes; the level grid has fractional bits "
                                       "per group, use bitalloc.mip")
     cls = np.repeat(np.arange(d.k), np.diff(starts))
@@ -96,12 +99,16 @@ def to_mckp(d: BitAllocData):
     return data, float(top.sum()), bits
 
 
-def arrays(instance: Instance) -> LinearModel:
+def arrays(instance: Instance, deadline=None) -> LinearModel:
+    """The multiple-choice MIP (one option per group, bits within the budget). With `deadline`, a build the
+    time left cannot cover is not begun (options.LimitReached)."""
     from .knapsack import multiple_choice
 
     d = instance.data
+    options = len(d.opt_bits) if d.tables else d.k * len(d.grid_bits())
+    check_build(deadline, 4 * options)  # the option tables, then the model's two entries per option
     bits, err, size, starts = d.option_tables()
-    return multiple_choice(starts, err, size, d.capacity_bits, d.ties, "min", "budget")
+    return multiple_choice(starts, err, size, d.capacity_bits, d.ties, "min", "budget", deadline)
 
 
 def mip(instance: Instance):

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from ..errors import UnsupportedProblemError
 from ..instances.format import Instance
-from .linear import INF, LinearModel, tie_rows
+from .linear import INF, LazyNames, LinearModel, check_build, range_names, tie_rows
 
 PROBLEMS = ("knapsack", "bounded_knapsack", "mckp", "mkp")
 
@@ -66,18 +66,20 @@ def mip(instance: Instance):
 
 
 # ------------------------------------------------------------------ arrays
-def arrays(instance: Instance) -> LinearModel:
-    """The same MIP as `mip`, built vectorised (no Python loop over items)."""
+def arrays(instance: Instance, deadline=None) -> LinearModel:
+    """The same MIP as `mip`, built vectorised (no Python loop over items). With `deadline`, a build the time
+    left cannot cover is not begun (options.LimitReached)."""
     _check(instance)
     d = instance.data
     p = instance.problem
     if p in ("knapsack", "bounded_knapsack", "mkp"):
         n = d.n
-        names = [f"x_{j}" for j in range(n)]
+        check_build(deadline, n * (d.m if p == "mkp" else 1))
+        names = range_names("x", n)
         hi = d.bounds.astype(float) if p == "bounded_knapsack" else np.ones(n)
         if p == "mkp":
             A = sp.csr_matrix(d.weights.astype(float))
-            rows = [f"budget_{i}" for i in range(d.m)]
+            rows = range_names("budget", d.m)
             row_hi = d.capacities.astype(float)
         else:
             A = sp.csr_matrix(d.weights.astype(float).reshape(1, -1))
@@ -86,32 +88,40 @@ def arrays(instance: Instance) -> LinearModel:
         A.eliminate_zeros()
         return LinearModel("max", d.values.astype(float), A, np.full(A.shape[0], -INF), row_hi, np.zeros(n), hi,
                            np.ones(n, dtype=bool), names, rows)
-    return multiple_choice(d.starts, d.values, d.weights, float(d.capacity), d.ties, "max", "capacity")
+    return multiple_choice(d.starts, d.values, d.weights, float(d.capacity), d.ties, "max", "capacity", deadline)
 
 
-def multiple_choice(starts, objective, sizes, capacity: float, ties, sense: str, budget_row: str) -> LinearModel:
+def _option_names(starts) -> list[str]:
+    return [f"x_{i}_{j}" for i in range(len(starts) - 1) for j in range(int(starts[i + 1] - starts[i]))]
+
+
+def multiple_choice(starts, objective, sizes, capacity: float, ties, sense: str, budget_row: str,
+                    deadline=None) -> LinearModel:
     """One option per class (choose_i), total size within the capacity (the budget row), tied classes on the
     same option index (tie rows); columns x_i_j. The multiple-choice knapsack and bit allocation share it."""
     N = len(objective)
     k = len(starts) - 1
-    cls = np.repeat(np.arange(k), np.diff(starts))
-    opt = np.arange(N) - starts[cls]
-    names = [f"x_{i}_{j}" for i, j in zip(cls.tolist(), opt.tolist())]
-    blocks = [sp.csr_matrix(np.asarray(sizes, dtype=float).reshape(1, -1)),
-              sp.csr_matrix((np.ones(N), (cls, np.arange(N))), shape=(k, N))]
-    row_names = [budget_row] + [f"choose_{i}" for i in range(k)]
-    row_lo = [np.array([-INF]), np.ones(k)]
+    check_build(deadline, 2 * N)
+    starts = np.asarray(starts, dtype=np.int64)
+    names = LazyNames(lambda: _option_names(starts))
+    # built straight in CSR (no COO pass): the budget row holds every column, choose_i its class's run
+    columns = np.arange(N, dtype=np.int32)
+    blocks = [sp.csr_matrix((np.concatenate([np.asarray(sizes, dtype=float), np.ones(N)]),
+                             np.concatenate([columns, columns]), np.concatenate([[0], N + starts])),
+                            shape=(k + 1, N))]
+    row_parts = [[budget_row], range_names("choose", k)]
+    row_lo = [np.array([-INF]), np.ones(k)]  # the first block holds the budget row and the k choose rows
     row_hi = [np.array([capacity]), np.ones(k)]
     tie_block, tnames = tie_rows(ties, starts, N)
     if tie_block is not None:
         blocks.append(tie_block)
         row_lo.append(np.zeros(tie_block.shape[0]))
         row_hi.append(np.zeros(tie_block.shape[0]))
-        row_names += tnames
-    A = sp.vstack(blocks, format="csr")
+        row_parts.append(tnames)
+    A = blocks[0] if len(blocks) == 1 else sp.vstack(blocks, format="csr")
     A.eliminate_zeros()
     return LinearModel(sense, np.asarray(objective, dtype=float), A, np.concatenate(row_lo), np.concatenate(row_hi),
-                       np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names, row_names)
+                       np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names, LazyNames(*row_parts))
 
 
 def decode(instance: Instance, x: np.ndarray) -> dict:

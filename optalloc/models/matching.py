@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..instances.format import Instance
-from .linear import INF, LinearModel
+from .linear import INF, LazyNames, LinearModel, check_build, kept_names, pair_names, range_names
 
 
 def _grouped_pairs(M):
@@ -32,18 +32,21 @@ def _pairs(d):
     return np.nonzero(d.allowed)
 
 
-def arrays(instance: Instance) -> LinearModel:
+def arrays(instance: Instance, deadline=None) -> LinearModel:
+    """The problem's model as arrays. With `deadline`, a build the time left cannot cover is not begun
+    (options.LimitReached): these grow as rows x columns of the instance's matrix."""
     d = instance.data
     if instance.problem == "makespan":
-        return makespan_arrays(instance)
+        return makespan_arrays(instance, deadline)
     if instance.problem == "routing":
-        return routing_arrays(instance)
+        return routing_arrays(instance, deadline=deadline)
     if instance.problem == "bmatching":
-        return bmatching_arrays(instance)
+        return bmatching_arrays(instance, deadline)
     if instance.problem == "adwords":
-        return adwords_capped_arrays(instance)
+        return adwords_capped_arrays(instance, deadline)
     if instance.problem == "assignment":
         m, n = d.shape
+        check_build(deadline, 2 * m * n)
         i, j = _pairs(d)
         N = len(i)
         rows = sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N))
@@ -52,13 +55,14 @@ def arrays(instance: Instance) -> LinearModel:
         A = sp.vstack([rows, cols], format="csr")
         lo = np.concatenate([np.ones(m) if full_rows else np.zeros(m), np.zeros(n) if full_rows else np.ones(n)])
         hi = np.ones(m + n)
-        names = [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())]
-        rnames = np.array([f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)])
+        names = pair_names("x", i, j)
+        rnames = LazyNames(range_names("row", m), range_names("col", n))
         keep = (np.diff(A.indptr) > 0) | (lo > 0)  # an empty row of the partial side constrains nothing
         return LinearModel(d.sense, d.costs[i, j], A[keep], lo[keep], hi[keep], np.zeros(N), np.ones(N),
-                           np.zeros(N, dtype=bool), names, rnames[keep].tolist())
+                           np.zeros(N, dtype=bool), names, kept_names(rnames, keep))
     m, n = d.m, d.n
     N = m * n
+    check_build(deadline, 2 * N)
     ii, jj = np.divmod(np.arange(N), n)  # agent-major columns x_i_j
     assign = sp.csr_matrix((np.ones(N), (jj, np.arange(N))), shape=(n, N))
     cap = sp.csr_matrix((d.weights.ravel(), (ii, np.arange(N))), shape=(m, N))
@@ -66,8 +70,8 @@ def arrays(instance: Instance) -> LinearModel:
     A.eliminate_zeros()
     lo = np.concatenate([np.ones(n), np.full(m, -INF)])
     hi = np.concatenate([np.ones(n), d.capacities])
-    names = [f"x_{a}_{b}" for a, b in zip(ii.tolist(), jj.tolist())]
-    rnames = [f"assign_{b}" for b in range(n)] + [f"capacity_{a}" for a in range(m)]
+    names = pair_names("x", ii, jj)
+    rnames = LazyNames(range_names("assign", n), range_names("capacity", m))
     return LinearModel(d.sense, d.costs.ravel(), A, lo, hi, np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names,
                        rnames)
 
@@ -158,9 +162,10 @@ def cpsat(instance: Instance):
     return model, x, cs
 
 
-def makespan_arrays(instance: Instance) -> LinearModel:
+def makespan_arrays(instance: Instance, deadline=None) -> LinearModel:
     """min C: assign_j sum_i x_i_j = 1, machine_load_i sum_j p_ij x_i_j - C <= 0; columns x_i_j, C."""
     d = instance.data
+    check_build(deadline, 2 * d.times.size)
     i, j = np.nonzero(np.isfinite(d.times))
     N = len(i)
     assign = sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(d.n, N + 1))
@@ -172,13 +177,13 @@ def makespan_arrays(instance: Instance) -> LinearModel:
     c[N] = 1.0
     lo = np.concatenate([np.ones(d.n), np.full(d.m, -INF)])
     hi = np.concatenate([np.ones(d.n), np.zeros(d.m)])
-    names = [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())] + ["C"]
+    names = LazyNames(pair_names("x", i, j), ["C"])
     integer = np.ones(N + 1, dtype=bool)
     integer[N] = False
     col_hi = np.ones(N + 1)
     col_hi[N] = INF
     return LinearModel("min", c, A, lo, hi, np.zeros(N + 1), col_hi, integer, names,
-                       [f"assign_{b}" for b in range(d.n)] + [f"machine_load_{a}" for a in range(d.m)])
+                       LazyNames(range_names("assign", d.n), range_names("machine_load", d.m)))
 
 
 def makespan_mip(instance: Instance):
@@ -209,32 +214,33 @@ def makespan_decode(instance: Instance, x: np.ndarray) -> dict:
     return {"machine": out.tolist()}
 
 
-def routing_arrays(instance: Instance, lam: float | None = None) -> LinearModel:
+def routing_arrays(instance: Instance, lam: float | None = None, deadline=None) -> LinearModel:
     """max sum q x: route_i sum_k x_i_k = 1, capacity_k sum_i x_i_k <= cap_k, budget sum c x <= B.
     With `lam`, the budget row is moved into the objective (q - lam c): the Lagrangian subproblem, a
     transportation problem whose LP vertices are integral."""
     d = instance.data
     Q, K = d.q, d.k
     N = Q * K
+    check_build(deadline, 3 * N)
     ii, kk = np.divmod(np.arange(N), K)
     route = sp.csr_matrix((np.ones(N), (ii, np.arange(N))), shape=(Q, N))
     cap = sp.csr_matrix((np.ones(N), (kk, np.arange(N))), shape=(K, N))
     blocks = [route, cap]
     lo = [np.ones(Q), np.full(K, -INF)]
     hi = [np.ones(Q), d.capacity.astype(float)]
-    rnames = [f"route_{i}" for i in range(Q)] + [f"capacity_{k}" for k in range(K)]
+    rnames = [range_names("route", Q), range_names("capacity", K)]
     obj = d.quality.ravel().astype(float)
     if lam is None:
         blocks.append(sp.csr_matrix(d.cost.ravel().reshape(1, -1)))
         lo.append(np.array([-INF]))
         hi.append(np.array([d.budget]))
-        rnames.append("budget")
+        rnames.append(["budget"])
     else:
         obj = obj - lam * d.cost.ravel()
     A = sp.vstack(blocks, format="csr")
     A.eliminate_zeros()
     return LinearModel("max", obj, A, np.concatenate(lo), np.concatenate(hi), np.zeros(N), np.ones(N),
-                       np.full(N, lam is None), [f"x_{i}_{k}" for i, k in zip(ii.tolist(), kk.tolist())], rnames)
+                       np.full(N, lam is None), pair_names("x", ii, kk), LazyNames(*rnames))
 
 
 def routing_mip(instance: Instance):
@@ -252,21 +258,22 @@ def routing_mip(instance: Instance):
     return m
 
 
-def bmatching_arrays(instance: Instance) -> LinearModel:
+def bmatching_arrays(instance: Instance, deadline=None) -> LinearModel:
     """max sum w x over edges, row_i: sum_j x_i_j <= b_i, col_j: sum_i x_i_j <= d_j, 0 <= x <= 1 (an LP:
     the bipartite incidence matrix is totally unimodular, so its vertices are integral)."""
     d = instance.data
+    check_build(deadline, 2 * d.weights.size)
     i, j = np.nonzero(np.isfinite(d.weights))
     N = len(i)
     m, n = d.weights.shape
     A = sp.vstack([sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N)),
                    sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N))], format="csr")
     keep = np.diff(A.indptr) > 0  # a row or column without edges constrains nothing
-    names = np.array([f"row_{a}" for a in range(m)] + [f"col_{b}" for b in range(n)])
+    names = LazyNames(range_names("row", m), range_names("col", n))
     return LinearModel("max", d.weights[i, j], A[keep], np.full(int(keep.sum()), -INF),
                        np.concatenate([d.row_capacity, d.col_capacity]).astype(float)[keep], np.zeros(N), np.ones(N),
-                       np.zeros(N, dtype=bool), [f"x_{a}_{b}" for a, b in zip(i.tolist(), j.tolist())],
-                       names[keep].tolist())
+                       np.zeros(N, dtype=bool), pair_names("x", i, j),
+                       kept_names(names, keep))
 
 
 def bmatching_mip(instance: Instance):
@@ -288,10 +295,11 @@ def bmatching_mip(instance: Instance):
     return m
 
 
-def adwords_arrays(instance: Instance, relax: bool = False) -> LinearModel:
+def adwords_arrays(instance: Instance, relax: bool = False, deadline=None) -> LinearModel:
     """max sum b x: query_j sum_i x_i_j <= 1, budget_i sum_j b_ij x_i_j <= B_i. Without the budget cap in
     the objective the integer optimum equals the capped revenue optimum (never worth exceeding a budget)."""
     d = instance.data
+    check_build(deadline, 2 * d.bids.size)
     i, j = np.nonzero(np.isfinite(d.bids))
     N = len(i)
     m, n = d.bids.shape
@@ -299,14 +307,15 @@ def adwords_arrays(instance: Instance, relax: bool = False) -> LinearModel:
     A = sp.vstack([sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N)),
                    sp.csr_matrix((b, (i, np.arange(N))), shape=(m, N))], format="csr")
     return LinearModel("max", b, A, np.full(n + m, -INF), np.concatenate([np.ones(n), d.budgets]), np.zeros(N),
-                       np.ones(N), np.full(N, not relax), [f"x_{a}_{c}" for a, c in zip(i.tolist(), j.tolist())],
-                       [f"query_{c}" for c in range(n)] + [f"budget_{a}" for a in range(m)])
+                       np.ones(N), np.full(N, not relax), pair_names("x", i, j),
+                       LazyNames(range_names("query", n), range_names("budget", m)))
 
 
-def adwords_capped_arrays(instance: Instance) -> LinearModel:
+def adwords_capped_arrays(instance: Instance, deadline=None) -> LinearModel:
     """The exact offline revenue: max sum_i r_i, query_j: sum_i x_i_j <= 1, revenue_i: r_i <= sum_j b_ij
     x_i_j, 0 <= r_i <= B_i, x binary. Columns x (allowed pairs) then r; a query nobody bids on is no row."""
     d = instance.data
+    check_build(deadline, 2 * d.bids.size)
     i, j = np.nonzero(np.isfinite(d.bids))
     N = len(i)
     m, n = d.bids.shape
@@ -315,13 +324,13 @@ def adwords_capped_arrays(instance: Instance) -> LinearModel:
                    sp.hstack([sp.csr_matrix((-b, (i, np.arange(N))), shape=(m, N)), sp.identity(m)])], format="csr")
     keep = np.concatenate([np.bincount(j, minlength=n) > 0, np.ones(m, dtype=bool)])
     c = np.concatenate([np.zeros(N), np.ones(m)])
-    rnames = np.array([f"query_{q}" for q in range(n)] + [f"revenue_{a}" for a in range(m)])
+    rnames = LazyNames(range_names("query", n), range_names("revenue", m))
     return LinearModel("max", c, A[keep], np.full(int(keep.sum()), -INF),
                        np.concatenate([np.ones(n), np.zeros(m)])[keep], np.zeros(N + m),
                        np.concatenate([np.ones(N), d.budgets]),
                        np.concatenate([np.ones(N, dtype=bool), np.zeros(m, dtype=bool)]),
-                       [f"x_{a}_{q}" for a, q in zip(i.tolist(), j.tolist())] + [f"r_{a}" for a in range(m)],
-                       rnames[keep].tolist())
+                       LazyNames(pair_names("x", i, j), range_names("r", m)),
+                       kept_names(rnames, keep))
 
 
 def adwords_mip(instance: Instance):

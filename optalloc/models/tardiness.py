@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..instances.format import Instance
-from .linear import INF, LinearModel
+from .linear import INF, LazyNames, LinearModel, pair_names, range_names
 
 FORMULATIONS = ("positional", "time_indexed", "ordering")
 
@@ -59,8 +59,8 @@ def positional_arrays(instance: Instance, valid_inequalities: bool = True) -> Li
         vals.append(np.asarray(vv, dtype=float))
         lo.extend(l)
         hi.extend(h)
-        names.extend(nm)
-        r += len(nm)
+        names.append(nm)  # a list, or a recipe (LazyNames) for the large blocks
+        r += len(l)
 
     add(J, iu + np.arange(nu), np.ones(nu), [1.0] * n, [1.0] * n, [f"one_position_{j}" for j in range(n)])
     add(K, iu + np.arange(nu), np.ones(nu), [1.0] * n, [1.0] * n, [f"one_job_{k}" for k in range(n)])
@@ -73,7 +73,7 @@ def positional_arrays(instance: Instance, valid_inequalities: bool = True) -> Li
     q = np.arange(nu)
     add(np.concatenate([q, q, q]), np.concatenate([iC + J, ic + K, iu + q]),
         np.concatenate([np.ones(nu), -np.ones(nu), -M * np.ones(nu)]), [-M] * nu, [INF] * nu,
-        [f"link_{j}_{k}" for j, k in zip(J.tolist(), K.tolist())])
+        pair_names("link", J, K))
     # T_j - C_j >= -d_j
     add(np.concatenate([np.arange(n)] * 2), np.concatenate([iT + np.arange(n), iC + np.arange(n)]),
         np.concatenate([np.ones(n), -np.ones(n)]), (-d).astype(float).tolist(), [INF] * n,
@@ -84,8 +84,7 @@ def positional_arrays(instance: Instance, valid_inequalities: bool = True) -> Li
         add(np.concatenate([np.arange(n), J[sel]]), np.concatenate([iC + np.arange(n), iu + q[sel]]),
             np.concatenate([np.ones(n), -pi[J[sel], K[sel]]]), p.astype(float).tolist(), [INF] * n,
             [f"earliest_completion_{j}" for j in range(n)])
-    col_names = ([f"u_{j}_{k}" for j, k in zip(J.tolist(), K.tolist())] + [f"c_{k}" for k in range(n)]
-                 + [f"C_{j}" for j in range(n)] + [f"T_{j}" for j in range(n)])
+    col_names = LazyNames(pair_names("u", J, K), range_names("c", n), range_names("C", n), range_names("T", n))
     return _binaries_then_tardiness(rows, cols, vals, r, ncol, nu, iT, w, lo, hi, names, col_names)
 
 
@@ -100,7 +99,7 @@ def _binaries_then_tardiness(rows, cols, vals, r, ncol, nbin, iT, w, lo, hi, nam
     col_hi = np.full(ncol, INF)
     col_hi[:nbin] = 1.0
     return LinearModel("min", c, A, np.asarray(lo), np.asarray(hi), np.zeros(ncol), col_hi, integer, col_names,
-                       names)
+                       LazyNames(*names))
 
 
 def positional_mip(instance: Instance, valid_inequalities: bool = True):
@@ -157,9 +156,8 @@ def time_indexed_arrays(instance: Instance) -> LinearModel:
     flow[0], flow[P] = 1.0, -1.0
     lo = np.concatenate([np.ones(n), flow])
     c = w[J] * np.maximum(E - d[J], 0)
-    names = [f"x_{j}_{s}" for j, s in zip(J.tolist(), S.tolist())]
-    return LinearModel("min", c, A, lo, lo.copy(), np.zeros(N), np.ones(N), np.ones(N, dtype=bool), names,
-                       [f"once_{j}" for j in range(n)] + [f"flow_{t}" for t in range(P + 1)])
+    return LinearModel("min", c, A, lo, lo.copy(), np.zeros(N), np.ones(N), np.ones(N, dtype=bool),
+                       pair_names("x", J, S), LazyNames(range_names("once", n), range_names("flow", P + 1)))
 
 
 def time_indexed_mip(instance: Instance):
@@ -217,7 +215,7 @@ def ordering_arrays(instance: Instance) -> LinearModel:
     vals += [np.ones(n), -p[I].astype(float), p[Jc].astype(float)]
     lo += (p - d + tail).astype(float).tolist()
     hi += [INF] * n
-    names += [f"tardiness_{j}" for j in range(n)]
+    names.append(range_names("tardiness", n))
     r = n
     if n >= 3:
         a, b, c3 = [x.ravel() for x in np.meshgrid(np.arange(n), np.arange(n), np.arange(n), indexing="ij")]
@@ -232,10 +230,11 @@ def ordering_arrays(instance: Instance) -> LinearModel:
         vals += [np.ones(nt), np.ones(nt), -np.ones(nt), -np.ones(nt), -np.ones(nt), np.ones(nt)]
         lo += [-INF] * (2 * nt)
         hi += [1.0] * nt + [0.0] * nt
-        names += [f"transitive_{x}_{y}_{z}" for x, y, z in zip(a.tolist(), b.tolist(), c3.tolist())]
-        names += [f"transitive_rev_{x}_{y}_{z}" for x, y, z in zip(a.tolist(), b.tolist(), c3.tolist())]
+        triples = lambda prefix, a=a, b=b, c3=c3: [f"{prefix}_{x}_{y}_{z}" for x, y, z in  # noqa: E731
+                                                   zip(a.tolist(), b.tolist(), c3.tolist())]
+        names += [lambda: triples("transitive"), lambda: triples("transitive_rev")]
         r += 2 * nt
-    col_names = [f"y_{i}_{j}" for i, j in zip(I.tolist(), Jc.tolist())] + [f"T_{j}" for j in range(n)]
+    col_names = LazyNames(pair_names("y", I, Jc), range_names("T", n))
     return _binaries_then_tardiness(rows, cols, vals, r, ncol, npair, iT, w, lo, hi, names, col_names)
 
 

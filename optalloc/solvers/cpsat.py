@@ -6,6 +6,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .. import interrupt
+from ..logs import LineSink
 from ..options import Deadline, SolveOptions
 from ..status import Status
 
@@ -69,14 +70,11 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
     p.random_seed = int(options.seed) % 2147483647
     p.relative_gap_limit = float(options.rel_gap)
     p.absolute_gap_limit = float(options.abs_gap) * scale
-    p.log_search_progress = bool(options.verbose or options.log_file)
-    log_fh = None
-    if p.log_search_progress:
-        # the log never goes to stdout, which carries the results (--json must stay parseable)
-        p.log_to_stdout = False
-        log_fh = open(options.log_file, "a", encoding="utf-8") if options.log_file else None
-        sinks = [fh for fh in (sys.stderr if options.verbose else None, log_fh) if fh is not None]
-        solver.log_callback = lambda line: [fh.write(line + "\n") for fh in sinks]
+    log = LineSink(options.verbose, options.log_file)
+    p.log_search_progress = log.active
+    if log.active:
+        p.log_to_stdout = False  # stdout carries the results (--json must stay parseable)
+        solver.log_callback = log.line
     for key, value in options.backend_options.items():
         try:
             setattr(p, key, value)
@@ -89,8 +87,7 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
         with interrupt.stop_hook(solver.StopSearch):
             raw = solver.Solve(model)
     finally:
-        if log_fh is not None:
-            log_fh.close()
+        log.close()
     mapped = status_map().get(raw, Status.UNKNOWN)
     has_solution = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if mapped is None and interrupt.requested():
