@@ -243,7 +243,7 @@ def _run_grid(files, method_names, opts, emit):
     from .interrupt import Interrupted
     from .options import SolveOptions
     from .registry import check_usable
-    from .solve import failed_result
+    from .solve import check_options, failed_result
 
     instances = [inst for f in files for inst in load(f)]
     methods = [get_method(m) for m in method_names] if method_names else None
@@ -251,6 +251,8 @@ def _run_grid(files, method_names, opts, emit):
         # A method runs on the instances whose problem it solves; one that solves none of them is an error.
         usable = [inst for inst in instances if m.accepts(inst.problem)]
         check_usable(m, (usable or instances)[0].problem)  # fail before solving anything
+    for m in {m.name: m for m in methods or [default_method(inst.problem) for inst in instances]}.values():
+        check_options(m, opts)
     emit.start(instances, methods or [default_method(inst.problem) for inst in instances])
     results = []
     for inst in instances:

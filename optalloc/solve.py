@@ -10,7 +10,7 @@ import logging
 import traceback
 
 from . import interrupt, kernels, logs
-from .errors import OptallocError, VerificationError
+from .errors import OptallocError, OptionError, VerificationError
 from .gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
 from .instances.format import Instance
 from .options import LimitReached, SolveOptions
@@ -19,6 +19,22 @@ from .result import Outcome, Result, compare_reference
 from .status import SolutionStatus, Status
 
 log = logging.getLogger("optalloc")
+
+
+# the adapters that check a backend's own --option names and values (Method.parameters is None)
+_NATIVE_OPTIONS = {"highs": "optalloc.solvers.highs", "pyomo+highs": "optalloc.solvers.highs",
+                   "ortools-cpsat": "optalloc.solvers.cpsat"}
+
+
+def check_options(m: Method, opts: SolveOptions) -> None:
+    """Bad --option values are bad input (exit 2), named before anything is solved or printed."""
+    m.check_parameters(opts.backend_options)
+    if not opts.backend_options or m.parameters is not None:
+        return
+    adapter = _NATIVE_OPTIONS.get(m.backend)
+    if adapter is None:
+        raise OptionError(f"--option {next(iter(opts.backend_options))}: {m.name} takes no options")
+    importlib.import_module(adapter).check_options(opts.backend_options)
 
 
 def solve(instance: Instance, method: str | Method | None = None, options: SolveOptions | dict | None = None,
@@ -33,7 +49,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
         m = get_method(method)
     check_usable(m, instance.problem)
     opts = _options(options, option_values)
-    m.check_parameters(opts.backend_options)
+    check_options(m, opts)
     import_backends([m])
     interrupt.clear()
     deadline = opts.deadline()  # the limit counts from here: model building included

@@ -122,6 +122,7 @@ def test_safetensors_duplicate_names(tmp_path):
     (["solve", "{kp}", "-m", "knapsack.dp", "--option", "max_states=abc"], "knapsack.dp needs an integer"),
     (["solve", "{kp}", "-m", "knapsack.cpsat", "--option", "nosuch=1"], "--option nosuch=1: CP-SAT rejects it"),
     (["solve", "{kp}", "-m", "knapsack.greedy", "--option", "nosuch=1"], "knapsack.greedy has no such option"),
+    (["solve", "{kp}", "-m", "knapsack.pyomo", "--option", "nosuch=1"], "--option nosuch=1: HiGHS rejects"),
 ])
 def test_command_arguments(tmp_path, args, needle):
     kp = tmp_path / "kp.json"
@@ -129,7 +130,19 @@ def test_command_arguments(tmp_path, args, needle):
     _safetensors(tmp_path / "w.safetensors", {"a": {"dtype": "F32", "shape": [1, 1], "data_offsets": [0, 4]}},
                  bytes(4))
     args = [a.format(tmp=tmp_path, kp=kp) for a in args]
-    _one_line_exit_2(_run(*args), needle)
+    p = _run(*args)
+    _one_line_exit_2(p, needle)
+    assert p.stdout == ""  # found before the first row (or a table's header) is printed
+
+
+def test_option_for_a_method_that_takes_none(tmp_path):
+    from optalloc.instances import save
+    from optalloc.instances.generators import matching
+
+    save([matching.assignment(3, seed=1)], tmp_path / "a.json")
+    p = _run("solve", tmp_path / "a.json", "-m", "assignment.lapjv", "--option", "nosuch=1")
+    _one_line_exit_2(p, "--option nosuch: assignment.lapjv takes no options")
+    assert p.stdout == ""
 
 
 def test_report_on_a_solve_output_is_bad_input(tmp_path):

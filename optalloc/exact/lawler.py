@@ -49,7 +49,9 @@ def solve_unweighted(p, d, *, deadline=None, max_memo: int = 20_000_000, rules: 
         if hit is not None:
             return hit
         calls[0] += 1
-        if calls[0] % 4096 == 0:
+        # every 64 calls: one call on a 500-job subproblem costs up to a millisecond of Python (4,096 per check
+        # let a 2 s limit run to 3.5 s)
+        if calls[0] % 64 == 0:
             if deadline is not None and deadline.expired():
                 raise Timeout
             if len(memo) > max_memo:
@@ -104,6 +106,8 @@ def solve_unweighted(p, d, *, deadline=None, max_memo: int = 20_000_000, rules: 
                     continue  # k on time one position earlier: swapping k back before J[delta] is never worse
             if allowed is not None and not allowed[delta - k_pos]:
                 continue
+            if deadline is not None and deadline.expired():  # each position costs O(m), even on memo hits
+                raise Timeout
             left = [j for j in J[:delta + 1] if j != k]
             right = J[delta + 1:]
             lv, ls = solve(left, t)

@@ -31,14 +31,16 @@ Times are integers, so with integral weights an improving solution must be at le
 and states within 1 of it are dropped too."""
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 from numba import njit, types
 from numba.typed import Dict
 
-from ..heuristics.tardiness import RULES, iterated_dynasearch, sequence_cost
+from ..heuristics.tardiness import RULES, edd, iterated_dynasearch, sequence_cost, wspt
 from .subgradient import track_best
 
 
@@ -482,9 +484,44 @@ def _integral(w) -> bool:
     return np.asarray(w).dtype.kind in "iu" or bool(np.all(np.asarray(w) == np.round(w)))
 
 
+# ------------------------------------------------------------------ closed-form bound
+def closed_form_bound(p, d, w) -> float:
+    """max(0, min Σw_jC_j - Σw_jd_j) (Smith's WSPT order minimises Σw_jC_j) and min_j w_j · max lateness of
+    EDD (EDD minimises the maximum lateness, and the latest job pays at least min w per unit)."""
+    # exact arithmetic (Python ints, or fractions for float weights): a bound rounded up would not be one
+    W = [Fraction(x) for x in np.asarray(w).tolist()]
+    s = wspt(p, d, w)
+    C = np.cumsum(p[s]).tolist()
+    a = sum(W[j] * c for j, c in zip(s.tolist(), C)) - sum(Wj * int(dj) for Wj, dj in zip(W, d.tolist()))
+    e = edd(p, d, w)
+    lmax = max(c - int(d[j]) for j, c in zip(e.tolist(), np.cumsum(p[e]).tolist()))
+    best = max(Fraction(0), a, min(W) * max(lmax, 0))
+    return _round_down(best)
+
+
+def _round_down(x: Fraction) -> float:
+    """The largest float not above x, so that a bound stays a bound after leaving exact arithmetic."""
+    f = float(x)
+    return f if Fraction(f) <= x else math.nextafter(f, -math.inf)
+
+
+
 # ------------------------------------------------------------------ precedence (Emmons' rules, weighted form)
-@njit(cache=True)
-def emmons_precedence(p, d, w):
+def emmons_precedence(p, d, w, deadline=None):
+    """before[i, j] = True when some optimal schedule has i before j (see _emmons). With a `deadline`, the
+    search stops there (Ctrl-C too) and returns the relations found so far: each one is proven on its own,
+    so any subset is valid, only weaker (at n = 500 the full closure took seconds)."""
+    from .. import interrupt
+
+    at = None if deadline is None or deadline.limit is None else deadline.start + deadline.limit
+    with interrupt.stop_flag(at) as stop:
+        if deadline is not None and deadline.expired():
+            stop[0] = 1
+        return _emmons(np.asarray(p, dtype=np.int64), np.asarray(d), np.asarray(w), stop)
+
+
+@njit(cache=True, nogil=True)  # without the GIL, so the stop flag's timer can raise it while it runs
+def _emmons(p, d, w, stop):
     """before[i, j] = True when some optimal schedule has i before j, by the rules of Emmons (1969) in the
     weighted form of Rinnooy Kan, Lageweg & Lenstra (1975), with B_j / A_j the jobs known to come before / after
     j, E_j = p(B_j) + p_j and L_i = P - p(A_i):
@@ -499,10 +536,14 @@ def emmons_precedence(p, d, w):
     before = np.zeros((n, n), dtype=np.bool_)
     pB = np.zeros(n, dtype=np.int64)  # p(B_j)
     pA = np.zeros(n, dtype=np.int64)  # p(A_i)
+    A = np.empty(n, dtype=np.int64)
+    B = np.empty(n, dtype=np.int64)
     changed = True
     while changed:
         changed = False
         for i in range(n):
+            if stop[0]:
+                return before
             for j in range(n):
                 if i == j or before[i, j] or before[j, i]:
                     continue
@@ -518,13 +559,22 @@ def emmons_precedence(p, d, w):
                     rule = True
                 if not rule:
                     continue
-                # add i -> j and close: every a before-or-equal i precedes every b after-or-equal j
+                # add i -> j and close: every a before-or-equal i precedes every b after-or-equal j (both
+                # sets are fixed while closing, as i -> j creates no cycle: listed once, not rescanned per a)
+                na = 0
                 for a in range(n):
-                    if a != i and not before[a, i]:
-                        continue
-                    for b in range(n):
-                        if b != j and not before[j, b]:
-                            continue
+                    if a == i or before[a, i]:
+                        A[na] = a
+                        na += 1
+                nb = 0
+                for b in range(n):
+                    if b == j or before[j, b]:
+                        B[nb] = b
+                        nb += 1
+                for x in range(na):
+                    a = A[x]
+                    for y in range(nb):
+                        b = B[y]
                         if a != b and not before[a, b]:
                             before[a, b] = True
                             pB[b] += p[a]
@@ -534,12 +584,12 @@ def emmons_precedence(p, d, w):
 
 
 def _pred_words(before, K):
+    """Row j: the jobs known to precede j as a bitset of K 64-bit words (bit i of word i // 64)."""
     n = before.shape[0]
-    out = np.zeros((n, K), dtype=np.uint64)
-    for j in range(n):
-        for i in np.flatnonzero(before[:, j]):
-            out[j, i >> 6] |= np.uint64(1) << np.uint64(i & 63)
-    return out
+    bits = np.zeros((n, K * 64), dtype=np.uint64)
+    bits[:, :n] = before.T
+    # distinct powers of two: their sum is their OR
+    return (bits.reshape(n, K, 64) << np.arange(64, dtype=np.uint64)).sum(axis=2, dtype=np.uint64)
 
 
 # ------------------------------------------------------------------ DP over job sets
@@ -977,8 +1027,10 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     # 2. Lagrangian bounds, 3. successive sublimation, 4. the DP over job sets. Level 1 is cheap and gives
     # the multipliers a warm start; level 2 (when its (P+1) x (n+1) table fits) is far tighter.
     K = (n + 63) // 64
-    before = emmons_precedence(p, d, wf)
+    before = emmons_precedence(p, d, wf, deadline)
     stats["precedences"] = int(before.sum())
+    if deadline.expired():  # no time for a bound beyond the cheap one: the incumbent, unproven
+        return result(closed_form_bound(p, d, w), "time_limit")
     pred = _pred_words(before, K)
     rank = tie_ranks(d, before)
     P = int(p.sum())

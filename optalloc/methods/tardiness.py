@@ -14,9 +14,6 @@ Every heuristic reports a lower bound: the Lagrangian time-indexed bound with a 
 cheap, or the closed-form bound (WSPT relaxation, EDD's maximum lateness) when that is higher."""
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-
 import numpy as np
 
 from ..models.linear import check_build
@@ -41,31 +38,9 @@ def _pdw(instance):
 
 
 # ------------------------------------------------------------------ bounds for heuristics
-def closed_form_bound(p, d, w) -> float:
-    """max(0, min Σw_jC_j - Σw_jd_j) (Smith's WSPT order minimises Σw_jC_j) and min_j w_j · max lateness of
-    EDD (EDD minimises the maximum lateness, and the latest job pays at least min w per unit)."""
-    from ..heuristics.tardiness import edd, wspt
-
-    # exact arithmetic (Python ints, or fractions for float weights): a bound rounded up would not be one
-    W = [Fraction(x) for x in np.asarray(w).tolist()]
-    s = wspt(p, d, w)
-    C = np.cumsum(p[s]).tolist()
-    a = sum(W[j] * c for j, c in zip(s.tolist(), C)) - sum(Wj * int(dj) for Wj, dj in zip(W, d.tolist()))
-    e = edd(p, d, w)
-    lmax = max(c - int(d[j]) for j, c in zip(e.tolist(), np.cumsum(p[e]).tolist()))
-    best = max(Fraction(0), a, min(W) * max(lmax, 0))
-    return _round_down(best)
-
-
-def _round_down(x: Fraction) -> float:
-    """The largest float not above x, so that a bound stays a bound after leaving exact arithmetic."""
-    f = float(x)
-    return f if Fraction(f) <= x else math.nextafter(f, -math.inf)
-
-
 def heuristic_bound(p, d, w, ub: float, *, work: float = 2e7, deadline: Deadline | None = None) -> float:
     """The best cheap bound: the Lagrangian bound with about `work` DP cell updates, or the closed form."""
-    from ..exact.tardiness import lagrangian_bound
+    from ..exact.tardiness import closed_form_bound, lagrangian_bound
 
     lb = closed_form_bound(p, d, w)
     if ub - lb < 1 - 1e-9:
@@ -253,6 +228,7 @@ def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome
     the bound. With one: kicks first, with the closed-form bound as target, for all the time the Lagrangian
     bound will not need (at least 55 %); then the bound. On hard instances the bound would otherwise eat the
     search's time."""
+    from ..exact.tardiness import closed_form_bound
     from ..heuristics.tardiness import iterated_dynasearch, local_search, sequence_cost
 
     p, d, w = _pdw(instance)

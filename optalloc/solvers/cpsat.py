@@ -75,13 +75,7 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
     if log.active:
         p.log_to_stdout = False  # stdout carries the results (--json must stay parseable)
         solver.log_callback = log.line
-    for key, value in options.backend_options.items():
-        try:
-            setattr(p, key, value)
-        except (AttributeError, TypeError, ValueError) as e:
-            from ..errors import OptionError
-
-            raise OptionError(f"--option {key}={value!r}: CP-SAT rejects it ({type(e).__name__}: {e})"[:300]) from None
+    _set_options(p, options.backend_options)
     p.catch_sigint_signal = False  # Ctrl-C is optalloc's (optalloc.interrupt): it calls StopSearch
     try:
         with interrupt.stop_hook(solver.StopSearch):
@@ -126,3 +120,20 @@ def integer_scale(values, max_decimals: int = 6) -> int:
     raise UnsupportedProblemError(f"CP-SAT needs integer data whose scaled total stays below 2^53; these values "
                                   f"need more than {max_decimals} decimals or scale past it. Use a MIP or DP "
                                   f"method instead.")
+
+
+def check_options(values: dict) -> None:
+    """Every native option set on throwaway parameters, so that a bad one is named before anything is solved."""
+    from ortools.sat.python import cp_model
+
+    _set_options(cp_model.CpSolver().parameters, values)
+
+
+def _set_options(params, values: dict) -> None:
+    for key, value in values.items():
+        try:
+            setattr(params, key, value)
+        except (AttributeError, TypeError, ValueError) as e:
+            from ..errors import OptionError
+
+            raise OptionError(f"--option {key}={value!r}: CP-SAT rejects it ({type(e).__name__}: {e})"[:300]) from None

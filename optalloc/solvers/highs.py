@@ -314,6 +314,13 @@ def _set_option(h, key: str, value) -> None:
                           f"wrong type or range; see HiGHS's option list)")
 
 
+def check_options(values: dict) -> None:
+    """Every native option set on a throwaway HiGHS, so that a bad one is named before anything is solved."""
+    h = new_highs()
+    for key, value in values.items():
+        _set_option(h, key, value)
+
+
 def _option(h, name: str) -> float:
     value = h.getOptionValue(name)
     return float(value[-1] if isinstance(value, tuple) else value)  # some highspy versions return (status, value)
