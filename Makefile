@@ -25,7 +25,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/optalloc compare instances/knapsack/demo.jsonl --methods $(METHODS) --time-limit 10
 	$(BIN)/optalloc compare instances/bitalloc/demo.jsonl --methods $(BIT_METHODS) --time-limit 30
-	$(BIN)/optalloc compare instances/scheduling/demo.jsonl --methods $(SMTT_METHODS) --time-limit 10
+	$(BIN)/optalloc compare instances/tardiness/demo.jsonl --methods $(SMTT_METHODS) --time-limit 10
 
 # The report test renders HTML in Debian's chromium; installing it is best effort (the test skips without it).
 chromium:

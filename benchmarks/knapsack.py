@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import optalloc  # noqa: E402
-from optalloc.instances.generators.knapsack import mckp, pisinger  # noqa: E402
+from optalloc.families.knapsack.generators import mckp, pisinger  # noqa: E402
 
 INDEX = ROOT.parent / "shared/data/knapsack/pisinger/optima_index.csv"
 

@@ -27,9 +27,9 @@ def hard_instances(folder: Path) -> dict[str, Path]:
 
     from optalloc import make_instance
     from optalloc.instances import save
-    from optalloc.instances.generators import knapsack as gk
-    from optalloc.instances.generators import matching as gm
-    from optalloc.instances.generators.scheduling import potts_vw
+    from optalloc.families.knapsack import generators as gk
+    from optalloc.families.matching import generators as gm
+    from optalloc.families.tardiness.generators import potts_vw
 
     rng = np.random.default_rng(0)
     k = 300_000  # bit allocation at model scale: the level grid makes the MIP build heavy

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import optalloc  # noqa: E402
-from optalloc.instances.generators.matching import assignment  # noqa: E402
+from optalloc.families.matching.generators import assignment  # noqa: E402
 from optalloc.instances.readers import read  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "matching"

@@ -47,11 +47,11 @@ def work(task):
     import optalloc
 
     if kind == "jooken":
-        from optalloc.instances.readers.knapsack import read_jooken
+        from optalloc.families.knapsack.readers import read_jooken
 
         inst = read_jooken(spec)[0]
     else:
-        from optalloc.instances.generators.knapsack import pisinger
+        from optalloc.families.knapsack.generators import pisinger
 
         t, n, R, i, c = spec
         inst = pisinger(t, n, R, i)

@@ -18,7 +18,7 @@ DATA = ROOT.parent / "shared/data/matching"
 
 import optalloc  # noqa: E402
 from optalloc.instances.readers import read  # noqa: E402
-from optalloc.instances.readers.matching import read_orlib_gap  # noqa: E402
+from optalloc.families.matching.readers import read_orlib_gap  # noqa: E402
 
 
 def main() -> int:

@@ -41,7 +41,7 @@ def _warm_up():
     """Load the numba cache once per process, so the first instance's time is not the load time."""
     if not _WARM:
         import optalloc
-        from optalloc.instances.generators.scheduling import potts_vw
+        from optalloc.families.tardiness.generators import potts_vw
 
         # large enough to reach every phase (bounds, set DP), so all compiled code is loaded before timing
         for inst in (potts_vw(30, 0.6, 0.4, weighted=True, seed=1), potts_vw(30, 0.6, 0.4, seed=2)):
@@ -110,7 +110,7 @@ def exact(names, limit, jobs, first, out):
 
 
 def seed(out):
-    from optalloc.heuristics import tardiness as H
+    from optalloc.families.tardiness import heuristics as H
 
     rules = ("edd", "mdd", "eddc", "mddc")
     lines = ["| n | " + " | ".join(f"{r.upper()} mean gap %" for r in rules) + " | " +

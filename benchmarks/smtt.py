@@ -27,11 +27,11 @@ METHODS = ["tardiness.dp", "tardiness.mip_positional", "tardiness.mip_time_index
 def instances(sets, per_set):
     out = []
     if "n20" in sets:
-        insts = read("smtt", ROOT / "instances/scheduling/smtt_n20.txt")
+        insts = read("smtt", ROOT / "instances/tardiness/smtt_n20.txt")
         step = len(insts) // per_set
         out += [insts[k * step + 17] for k in range(per_set)]  # spread over the 20 classes
     if "wt40" in sets:
-        insts = read("orlib-wt", ROOT / "instances/scheduling/wt40.txt")
+        insts = read("orlib-wt", ROOT / "instances/tardiness/wt40.txt")
         step = len(insts) // per_set
         out += [insts[k * step + 2] for k in range(per_set)]
     return out

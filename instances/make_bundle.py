@@ -15,8 +15,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from optalloc import make_instance, save, solve  # noqa: E402
 from optalloc.instances.format import Reference  # noqa: E402
-from optalloc.instances.generators import knapsack as gen  # noqa: E402
-from optalloc.instances.readers.knapsack import read_mknap, read_pisinger  # noqa: E402
+from optalloc.families.knapsack import generators as gen  # noqa: E402
+from optalloc.families.knapsack.readers import read_mknap, read_pisinger  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared" / "data" / "knapsack"
 
@@ -35,25 +35,25 @@ def proven(inst, source: str):
     return inst
 
 
-def scheduling(suites: dict) -> None:
+def tardiness(suites: dict) -> None:
     """Raw copies of OR-Library wt40 (with wtopt40) and the seed's 20-job set, plus a small JSONL demo."""
     import shutil
 
-    from optalloc.instances.generators.scheduling import potts_vw
-    from optalloc.instances.readers.scheduling import read_orlib_wt, read_smtt
+    from optalloc.families.tardiness.generators import potts_vw
+    from optalloc.families.tardiness.readers import read_orlib_wt, read_smtt
 
     src = HERE.parent.parent / "shared" / "data" / "smtt"
-    out = HERE / "scheduling"
+    out = HERE / "tardiness"
     out.mkdir(exist_ok=True)
     for f in ("wt40.txt", "wtopt40.txt", "smtt_n20.txt"):
         shutil.copyfile(src / f, out / f)
     suites["wt40"] = {
-        "files": ["scheduling/wt40.txt"], "reader": "orlib-wt", "problems": ["tardiness"], "reference_kind": "optimal",
+        "files": ["tardiness/wt40.txt"], "reader": "orlib-wt", "problems": ["tardiness"], "reference_kind": "optimal",
         "provenance": "OR-Library wt40 and wtopt40 (Beasley), copied byte for byte from ../shared/data/smtt "
                       "(origin sepear/AntColony @ fcb161bb; all 125 optima re-proven there with Tanaka's SiPS)",
         "instances": 125}
     suites["smtt-n20"] = {
-        "files": ["scheduling/smtt_n20.txt"], "reader": "smtt", "problems": ["tardiness"], "reference_kind": "optimal",
+        "files": ["tardiness/smtt_n20.txt"], "reader": "smtt", "problems": ["tardiness"], "reference_kind": "optimal",
         "provenance": "Çetinkaya et al. (2025) 20-job test set (ibrahimoguzc/DiscoverHeuristics @ 2a3541ba, "
                       "data_20_800_new_.npy, converted to text in ../shared/data/smtt), optima by their subset DP, "
                       "re-proven with SiPS",
@@ -71,7 +71,7 @@ def scheduling(suites: dict) -> None:
         demo.append(inst)
     save(demo, out / "demo.jsonl", overwrite=True)
     suites["smtt-demo"] = {
-        "files": ["scheduling/demo.jsonl"], "reader": "optalloc", "problems": ["tardiness"],
+        "files": ["tardiness/demo.jsonl"], "reader": "optalloc", "problems": ["tardiness"],
         "reference_kind": "optimal",
         "provenance": "OR-Library wt40 #1, 6, 11, 16, 26, 31, 61, 96 (optima wtopt40); smtt_n100 #3, 18, 46, 121, 200 "
                       "(Branch & Memorize optima, re-proven with SiPS); two seeded Potts-Van Wassenhove 12-job "
@@ -80,9 +80,9 @@ def scheduling(suites: dict) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["scheduling"]:  # rebuild only the scheduling part of the bundle
+    if sys.argv[1:] == ["tardiness"]:  # rebuild only the tardiness part of the bundle
         manifest = json.loads((HERE / "MANIFEST.json").read_text())
-        scheduling(manifest["suites"])
+        tardiness(manifest["suites"])
         (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
         return
     out = HERE / "knapsack"
@@ -137,7 +137,7 @@ def main() -> None:
     # bit allocation: synthetic weights -> column groups (model and measured proxies), tables with ties
     import numpy as np
 
-    from optalloc.quantize import build_instance
+    from optalloc.families.bitalloc.quantize import build_instance
 
     rng = np.random.default_rng(0)
     mats = {f"layer.{i}.{nm}.weight": rng.standard_t(4, shp) * rng.lognormal(-3, 0.5)
@@ -161,7 +161,7 @@ def main() -> None:
         "provenance": "synthetic Student-t weights (seed 0), 8 matrices; column and group-of-32 units, magnitude "
                       "and measured proxies; optima proven by HiGHS MIP and the exact MCKP agreeing",
         "instances": len(bit)}
-    scheduling(suites)
+    tardiness(suites)
     manifest = {"format": "optalloc-manifest", "version": 1, "suites": suites,
                 "shared_suites": {
                     "pisinger-official": {"path": "../shared/data/knapsack/pisinger/official", "reader": "pisinger",

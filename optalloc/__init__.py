@@ -8,14 +8,14 @@
 """
 __version__ = "0.1.0"
 
-from .errors import (InstanceError, MethodUnavailableError, OptallocError, OptionError, UnknownMethodError,  # noqa: E402
+from optalloc.errors import (InstanceError, MethodUnavailableError, OptallocError, OptionError, UnknownMethodError,  # noqa: E402
                      UnsupportedProblemError, VerificationError)
-from .instances import Instance, Reference, load, make_instance, save  # noqa: E402
-from .options import SolveOptions  # noqa: E402
-from .registry import all_methods, get_method  # noqa: E402
-from .result import Result  # noqa: E402
-from .solve import solve  # noqa: E402
-from .status import SolutionStatus, Status  # noqa: E402
+from optalloc.instances import Instance, Reference, load, make_instance, save  # noqa: E402
+from optalloc.options import SolveOptions  # noqa: E402
+from optalloc.registry import all_methods, get_method  # noqa: E402
+from optalloc.result import Result  # noqa: E402
+from optalloc.solve import solve  # noqa: E402
+from optalloc.status import SolutionStatus, Status  # noqa: E402
 
 __all__ = ["Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
            "SolutionStatus", "SolveOptions", "Status", "UnknownMethodError", "UnsupportedProblemError",

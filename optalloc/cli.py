@@ -22,18 +22,21 @@ class _Parser(argparse.ArgumentParser):
 
 def _bounded(kind, lo=None, hi=None, lo_open=False, what=""):
     """An argparse type: a number of `kind` within [lo, hi] (lo excluded when lo_open); argparse turns the
-    ValueError into one line naming the flag, and the parser exits 2."""
-    def check(text: str):
-        try:
-            x = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what or ('an integer' if kind is int else 'a number')}, "
-                                             f"got {text!r}") from None
-        if x != x or (lo is not None and (x < lo or (lo_open and x == lo))) or (hi is not None and x > hi):
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
-        return x
+    error into one line naming the flag, and the parser exits 2."""
+    from optalloc.family import number
 
-    return check
+    return _argument_type(number(kind, lo, hi, lo_open, what))
+
+
+def _argument_type(check):
+    """A parameter type (ValueError on a bad value) as an argparse type, whose errors name the flag."""
+    def parse(text: str):
+        try:
+            return check(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+
+    return parse
 
 
 _SECONDS = _bounded(float, 0, 1e9, what="a number of seconds from 0 to 1e9")
@@ -103,31 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.add_argument("--force", action="store_true")
 
-    p = sub.add_parser("generate", help="seeded instance generators")
-    p.add_argument("generator", choices=["pisinger", "mckp", "mkp", "bounded", "potts-vw", "assignment", "gap",
-                                         "makespan", "routing", "bmatching", "adwords"])
-    p.add_argument("output")
-    p.add_argument("--type", type=int, default=1, help="pisinger: class 1-6, 9, 11-16")
-    p.add_argument("--n", type=_POSITIVE, default=100, help="items (pisinger, mkp, bounded)")
-    p.add_argument("--R", type=_bounded(int, 10, 10**12, what="a coefficient range from 10 to 10^12"), default=1000,
-                   help="coefficient range")
-    p.add_argument("--instances", default="1", help="pisinger: instance numbers, e.g. 1-100 or 5,7")
-    p.add_argument("--classes", type=_POSITIVE, default=100, help="mckp: classes")
-    p.add_argument("--options", type=_POSITIVE, default=10, help="mckp: options per class")
-    p.add_argument("--kind", default=None,
-                   help="mckp: uncorrelated (default), weakly, strongly, subset_sum, concave; gap: type A-E (default D)")
-    p.add_argument("--m", type=_POSITIVE, default=5,
-                   help="mkp: budgets; gap/makespan: agents or machines; routing: models; bmatching/adwords: rows")
-    p.add_argument("--density", type=_SHARE, default=None,
-                   help="assignment (default 1: dense), bmatching, adwords (default 0.3): share of allowed pairs")
-    p.add_argument("--tightness", type=_SHARE, default=0.5, help="mkp: capacity share")
-    p.add_argument("--tf", type=float, default=0.6, help="potts-vw: tardiness factor")
-    p.add_argument("--rdd", type=float, default=0.4, help="potts-vw: relative range of due dates")
-    p.add_argument("--weighted", action="store_true", help="potts-vw: weights ~ U{1..10}")
-    p.add_argument("--count", type=_POSITIVE, default=1,
-                   help="potts-vw and the matching generators: instances (seeds seed..seed+count-1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--force", action="store_true")
+    p = sub.add_parser("generate", help="seeded instance generators (each family declares its own)")
+    gens = p.add_subparsers(dest="generator", metavar="GENERATOR", required=True)
+    for g in _generators():
+        q = gens.add_parser(g.name, help=g.help, description=g.help)
+        q.add_argument("output")
+        for param in g.params:
+            if param.flag:
+                q.add_argument(f"--{param.name}", action="store_true", help=param.help)
+                continue
+            default = param.default
+            shown = ",".join(map(str, default)) if isinstance(default, list) else default
+            q.add_argument(f"--{param.name}", type=_argument_type(param.type), default=None,
+                           choices=param.choices or None, help=f"{param.help} (default {shown})")
+        if g.seeded:
+            q.add_argument("--seed", type=int, default=0)
+            q.add_argument("--count", type=_POSITIVE, default=1, help="instances (seeds seed..seed+count-1)")
+        q.add_argument("--force", action="store_true")
 
     p = sub.add_parser("quantize", help="allocate bits to the weights of a safetensors file, quantize them and "
                                         "measure the error against uniform bits at the same budget")
@@ -153,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("methods", help="list the registered methods and whether they are available")
     p.add_argument("--problem", help="only methods for this problem kind")
+    p.add_argument("--describe", metavar="METHOD", type=_method_name,
+                   help="one method in full: its family, capabilities and --option parameters")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("suites", help="list the benchmark suites of the manifest")
@@ -198,21 +195,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from optalloc import __version__
 
     return f"optalloc {__version__}"
 
 
-def _formats() -> list[str]:
-    from .instances.readers import READERS
+def _generators():
+    from optalloc.family import generators
 
-    return sorted(READERS)
+    return sorted(generators().values(), key=lambda g: g.name)
+
+
+def _formats() -> list[str]:
+    from optalloc.instances.readers import format_names
+
+    return format_names()
 
 
 # ------------------------------------------------------------------ commands
 def _options(args):
-    from .errors import OptionError
-    from .options import SolveOptions
+    from optalloc.errors import OptionError
+    from optalloc.options import SolveOptions
 
     native = {}
     for item in args.option:
@@ -235,15 +238,15 @@ def _parse_value(text: str):
 
 def _run_grid(files, method_names, opts, emit):
     """Solve every instance of every file with every method; emit each result as it finishes."""
-    from .instances import load
-    from .registry import default_method, get_method
-    from .solve import solve
+    from optalloc.instances import load
+    from optalloc.registry import default_method, get_method
+    from optalloc.solve import solve
 
-    from .errors import UnsupportedProblemError, VerificationError
-    from .interrupt import Interrupted
-    from .options import SolveOptions
-    from .registry import check_usable
-    from .solve import check_options, failed_result
+    from optalloc.errors import UnsupportedProblemError, VerificationError
+    from optalloc.interrupt import Interrupted
+    from optalloc.options import SolveOptions
+    from optalloc.registry import check_usable
+    from optalloc.solve import check_options, failed_result
 
     instances = [inst for f in files for inst in load(f)]
     methods = [get_method(m) for m in method_names] if method_names else None
@@ -309,7 +312,7 @@ class _Collector:
         self.done = []
         self.table = None
         if args.output:
-            from .files import check_output_target
+            from optalloc.files import check_output_target
 
             check_output_target(args.output, overwrite=args.force)  # before any solve: no work is lost
 
@@ -339,7 +342,7 @@ class _Collector:
 
     def _write(self):
         if self.args.output and self.done:
-            from .files import atomic_write_text
+            from optalloc.files import atomic_write_text
 
             atomic_write_text(self.args.output, "".join(r.to_json(full=True) + "\n" for r in self.done),
                               overwrite=self.args.force)
@@ -412,7 +415,7 @@ def _render(head, rows) -> str:
 
 
 def cmd_validate(args) -> int:
-    from .instances import load
+    from optalloc.instances import load
 
     insts = load(args.file)
     for inst in insts:
@@ -424,9 +427,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    from .errors import OptionError
-    from .instances import load, save
-    from .instances.readers import read, write
+    from optalloc.errors import OptionError
+    from optalloc.instances import load, save
+    from optalloc.instances.readers import read, write
 
     if bool(args.src_format) == bool(args.dst_format):
         raise OptionError("convert: give exactly one of --from FORMAT (public -> optalloc) or --to FORMAT "
@@ -441,60 +444,53 @@ def cmd_convert(args) -> int:
     return EXIT_OK
 
 
-def _instance_numbers(spec: str) -> list[int]:
-    from .errors import OptionError
+def _describe(m, as_json: bool) -> int:
+    from optalloc.family import family_of
 
-    out = []
-    try:
-        for part in spec.split(","):
-            if "-" in part:
-                a, b = part.split("-")
-                out.extend(range(int(a), int(b) + 1))
-            else:
-                out.append(int(part))
-    except ValueError:
-        raise OptionError(f"--instances {spec!r}: must be numbers or ranges, e.g. 1-100 or 5,7") from None
-    return out
-
-
-def _matching_instance(args, seed: int):
-    from .instances.generators import matching as gm
-
-    dens = {} if args.density is None else {"density": args.density}
-    if args.generator == "assignment":
-        return gm.assignment(args.n, seed=seed, **dens)
-    if args.generator == "gap":
-        return gm.gap(args.m, args.n, args.kind or "D", seed=seed)
-    if args.generator == "makespan":
-        return gm.makespan(args.m, args.n, seed=seed)
-    if args.generator == "routing":
-        return gm.routing(args.n, args.m, seed=seed)
-    if args.generator == "bmatching":
-        return gm.bmatching(args.m, args.n, seed=seed, **dens)
-    return gm.adwords(args.m, args.n, seed=seed, **dens)
+    families = sorted({family_of(p).name for p in m.problems})
+    capabilities = [name for name, on in (("export as a linear model", m.linear_model is not None),
+                                          ("export as a CP-SAT model", m.cp_model is not None),
+                                          ("may return an infeasible point", m.may_return_infeasible)) if on]
+    if m.parameters is None:
+        options = f"the {m.backend} backend's own options (--option name=value, checked by the backend)"
+    else:
+        options = [{"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help}
+                   for p in m.parameters]
+    doc = {"name": m.name, "kind": m.kind, "family": families, "backend": m.backend, "problems": list(m.problems),
+           "available": m.available(), "description": m.description, "capabilities": capabilities,
+           "skips_cases_tagged": list(m.excludes), "options": options}
+    if as_json:
+        print(json.dumps(doc))
+        return EXIT_OK
+    print(f"{m.name} ({m.kind}, {', '.join(families)} family): {m.description}")
+    print(f"  backend     {m.backend}{'' if m.available() else ' (not installed: needs ' + ', '.join(m.missing()) + ')'}")
+    print(f"  problems    {', '.join(m.problems)}")
+    if capabilities:
+        print(f"  can         {'; '.join(capabilities)}")
+    if isinstance(options, str):
+        print(f"  options     {options}")
+    elif not options:
+        print("  options     none")
+    else:
+        print("  options     (--option name=value)")
+        width = max(len(o["name"]) for o in options)
+        for o in options:
+            default = "chosen by the method" if o["default"] is None else o["default"]
+            print(f"    {o['name'].ljust(width)}  {o['type']:<5}  default {default}: {o['help']}")
+    return EXIT_OK
 
 
 def cmd_generate(args) -> int:
-    from .errors import OptionError
-    from .instances import save
-    from .instances.generators import knapsack as g
+    from optalloc.errors import OptionError
+    from optalloc.family import generators
+    from optalloc.instances import save
+    from optalloc.instances.generators import generate
 
+    g = generators()[args.generator]
+    params = {p.name: getattr(args, p.name) for p in g.params}
+    seeding = {"seed": args.seed, "count": args.count} if g.seeded else {}
     try:
-        if args.generator == "pisinger":
-            insts = [g.pisinger(args.type, args.n, args.R, i) for i in _instance_numbers(args.instances)]
-        elif args.generator == "mckp":
-            insts = [g.mckp(args.classes, args.options, kind=args.kind or "uncorrelated", R=args.R, seed=args.seed)]
-        elif args.generator in ("assignment", "gap", "makespan", "routing", "bmatching", "adwords"):
-            insts = [_matching_instance(args, args.seed + k) for k in range(args.count)]
-        elif args.generator == "mkp":
-            insts = [g.mkp(args.n, args.m, tightness=args.tightness, seed=args.seed)]
-        elif args.generator == "potts-vw":
-            from .instances.generators.scheduling import potts_vw
-
-            insts = [potts_vw(args.n, args.tf, args.rdd, weighted=args.weighted, seed=args.seed + k)
-                     for k in range(args.count)]
-        else:
-            insts = [g.bounded(args.n, R=args.R, seed=args.seed)]
+        insts = generate(args.generator, **seeding, **params)
     except ValueError as e:
         if isinstance(e, OptionError):
             raise
@@ -505,9 +501,11 @@ def cmd_generate(args) -> int:
 
 
 def cmd_methods(args) -> int:
-    from .problems import get_problem
-    from .registry import all_methods
+    from optalloc.problems import get_problem
+    from optalloc.registry import all_methods, get_method
 
+    if args.describe:
+        return _describe(get_method(args.describe), args.json)
     if args.problem:
         get_problem(args.problem, "--problem")  # an unknown kind is a one-line error listing the kinds
     ms = [m for m in all_methods() if not args.problem or m.accepts(args.problem)]
@@ -527,9 +525,9 @@ def cmd_methods(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .errors import OptionError, UnsupportedProblemError
-    from .instances import load
-    from .registry import check_usable, get_method
+    from optalloc.errors import OptionError, UnsupportedProblemError
+    from optalloc.instances import load
+    from optalloc.registry import check_usable, get_method
 
     insts = load(args.file)
     if args.instance:
@@ -539,8 +537,8 @@ def cmd_export(args) -> int:
     inst = insts[0]
     m = get_method(args.method)
     check_usable(m, inst.problem)
-    builder = m.extra.get("linear_model")
-    if builder is None and m.extra.get("cp_model") is not None:
+    builder = m.linear_model
+    if builder is None and m.cp_model is not None:
         return _export_cp(m, inst, args)
     if builder is None:
         raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export a MIP method such as "
@@ -559,13 +557,13 @@ def _export_cp(m, inst, args) -> int:
     import os
     import tempfile
 
-    from .errors import OptionError
-    from .files import atomic_write_bytes
+    from optalloc.errors import OptionError
+    from optalloc.files import atomic_write_bytes
 
     suffix = Path(args.model_file).suffix.lower()
     if suffix not in (".pbtxt", ".pb"):
         raise OptionError(f"{args.model_file}: a CP-SAT model file must end in .pbtxt (text) or .pb (binary)")
-    model = m.extra["cp_model"](inst)
+    model = m.cp_model(inst)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model" + (".pb.txt" if suffix == ".pbtxt" else ".pb"))
         model.ExportToFile(path)
@@ -577,12 +575,12 @@ def _export_cp(m, inst, args) -> int:
 
 
 def cmd_quantize(args) -> int:
-    from .files import atomic_write_text
-    from .instances import save
-    from .instances.readers import safetensors
-    from .quantize import build_instance, export_config, measure, select_matrices
-    from .registry import get_method
-    from .solve import solve
+    from optalloc.files import atomic_write_text
+    from optalloc.instances import save
+    from optalloc.families.bitalloc import safetensors
+    from optalloc.families.bitalloc.quantize import build_instance, export_config, measure, select_matrices
+    from optalloc.registry import get_method
+    from optalloc.solve import solve
 
     tensors = safetensors.load(args.weights)
     mats = select_matrices(tensors, args.include)
@@ -635,7 +633,7 @@ def _fmt_f(x, digits: int = 6) -> str:
 
 
 def cmd_suites(args) -> int:
-    from .bench.suites import load_manifest
+    from optalloc.bench.suites import load_manifest
 
     suites = load_manifest(args.manifest)
     if args.json:
@@ -654,13 +652,13 @@ def cmd_suites(args) -> int:
 def cmd_bench(args) -> int:
     import time
 
-    from .bench import bench, check, read_rows, resolve
+    from optalloc.bench import bench, check, read_rows, resolve
 
     suites = resolve(args.suites, args.manifest)
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     opts = _bench_options(args)
     output = args.output or f"runs/bench-{time.strftime('%Y%m%d-%H%M%S')}.parquet"
-    from .files import check_output_target
+    from optalloc.files import check_output_target
 
     check_output_target(output, overwrite=True)  # a folder, or an unwritable place, fails before any run
     baseline = read_rows(args.baseline) if args.baseline else None
@@ -677,20 +675,20 @@ def cmd_bench(args) -> int:
 
 
 def _bench_options(args) -> dict:
-    from .options import SolveOptions
+    from optalloc.options import SolveOptions
 
     opts = SolveOptions(time_limit=args.time_limit, threads=args.threads, seed=args.seed)  # validated when set
     return {k: v for k, v in opts.to_dict().items() if k in ("time_limit", "threads", "seed")}
 
 
 def _bench_table(rows):
-    from .bench.report import gap_table
+    from optalloc.bench.report import gap_table
 
     return gap_table(rows)
 
 
 def cmd_report(args) -> int:
-    from .bench import check, read_rows, write_report
+    from optalloc.bench import check, read_rows, write_report
 
     rows = read_rows(args.run)
     text = check(rows).render() if args.check else None
@@ -708,9 +706,14 @@ COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare
 def main(argv=None) -> int:
     import os
 
-    from .errors import OptallocError
+    from optalloc.errors import OptallocError
 
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()  # finds the families: a broken plugin is reported here
+    except OptallocError as e:
+        print(f"optalloc: error: {e}", file=sys.stderr)
+        return e.exit_code
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except OptallocError as e:

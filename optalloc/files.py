@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import OptallocError
+from optalloc.errors import OptallocError
 
 
 class OutputExistsError(OptallocError):

@@ -7,33 +7,51 @@ with no valid cache entry is left alone: compiling it is `python -m optalloc.war
 from __future__ import annotations
 
 import importlib
-import pkgutil
+from pathlib import Path
 
-# the algorithm layers, where every kernel lives
-PACKAGES = ("optalloc.exact", "optalloc.heuristics")
-
-_done = False
+_done: set[str] = set()
 
 
-def preload() -> int:
-    """Load the cached kernels of PACKAGES' modules; returns how many were loaded (0 on a later call)."""
-    global _done
-    if _done:
-        return 0
-    _done = True
+def preload(family: str | None = None) -> int:
+    """Load the cached kernels of the modules a family declares (every family's when None); returns how many
+    were loaded (a module already done counts 0)."""
+    from optalloc.family import families
+
     try:
         from numba.core.registry import CPUDispatcher
     except ImportError:
         return 0
+    fams = families().values() if family is None else [families()[family]]
     loaded = 0
-    for package in PACKAGES:
-        pkg = importlib.import_module(package)
-        for info in pkgutil.iter_modules(pkg.__path__, package + "."):
-            module = importlib.import_module(info.name)
-            for obj in list(vars(module).values()):
-                if isinstance(obj, CPUDispatcher):
-                    loaded += _load_cached(obj)
+    for name in dict.fromkeys(m for fam in fams for m in fam.kernels):
+        if name in _done:
+            continue
+        _done.add(name)
+        module = importlib.import_module(name)
+        for obj in list(vars(module).values()):
+            if isinstance(obj, CPUDispatcher):
+                loaded += _load_cached(obj)
     return loaded
+
+
+def warm(instance, method: str) -> None:
+    """Solve for the compilation's sake (python -m optalloc.warmup); a method that does not take the
+    instance is passed over: the other methods compile that code."""
+    from optalloc import solve
+    from optalloc.errors import UnsupportedProblemError
+
+    try:
+        solve(instance, method, time_limit=20)
+    except UnsupportedProblemError:
+        pass
+
+
+def bundled(relative: str) -> list:
+    """The instances of a bundled suite file (instances/<relative>) in a source checkout; none elsewhere."""
+    from optalloc.instances import load
+
+    path = Path(__file__).resolve().parents[1] / "instances" / relative
+    return load(path) if path.is_file() else []
 
 
 def _load_cached(dispatcher) -> int:

@@ -6,8 +6,8 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from . import interrupt
-from .errors import OptionError
+from optalloc import interrupt
+from optalloc.errors import OptionError
 
 
 @dataclass

@@ -2,12 +2,24 @@
 it accepts and the modules it needs; availability is a cheap import-spec check, not an import."""
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import importlib.util
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from .errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
+from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One --option a method of optalloc's own takes: its type, its default (None: the method chooses, as the
+    help says) and one line of help."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
 
 
 @dataclass(frozen=True)
@@ -16,30 +28,38 @@ class Method:
     problems: tuple[str, ...]
     kind: str  # "exact" | "heuristic"
     backend: str  # what does the work, e.g. "optalloc", "highs", "ortools"
-    run: Callable  # run(instance, options, deadline) -> Outcome
+    run: Callable | str  # run(instance, options, deadline) -> Outcome ("module:function": imported on first use)
     description: str
     requires: tuple[str, ...] = ()  # importable modules
     distribution: str | None = None  # PyPI name whose version is reported as the backend version
     default_time_limit: float | None = None
-    extra: dict = field(default_factory=dict)
-    # The --option names a method of optalloc's own takes (name -> (type, one line of help)); None for methods
-    # whose options are the backend's own (HiGHS, CP-SAT), which the adapter checks as it sets them.
-    parameters: dict | None = None
+    # capabilities, typed: what else the method offers or needs besides run()
+    # (a "module:function" reference is imported on first use: declarations stay cheap to read)
+    linear_model: Callable | str | None = None  # linear_model(instance) -> LinearModel: what `optalloc export` writes
+    cp_model: Callable | str | None = None  # cp_model(instance) -> a CP-SAT model, exported as its text form
+    excludes: tuple[str, ...] = ()  # conformance case tags it does not take (e.g. "levels": the level grid)
+    may_return_infeasible: bool = False  # a heuristic whose answer may break a constraint (reported, not hidden)
+    # The --option names a method of optalloc's own takes; None for methods whose options are the backend's
+    # own (HiGHS, CP-SAT), which the adapter checks (optalloc.solve.check_options).
+    parameters: tuple[Parameter, ...] | None = None
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters or () if p.name == name), None)
 
     def check_parameters(self, values: dict) -> None:
         """Unknown or ill-typed --option values are bad input (exit 2), found before the method runs."""
-        from .errors import OptionError
+        from optalloc.errors import OptionError
 
         if self.parameters is None:
             return
         for name, value in values.items():
-            if name not in self.parameters:
-                takes = ", ".join(sorted(self.parameters)) or "none"
+            p = self.parameter(name)
+            if p is None:
+                takes = ", ".join(sorted(q.name for q in self.parameters)) or "none"
                 raise OptionError(f"--option {name}: {self.name} has no such option (it takes: {takes})")
-            kind = self.parameters[name][0]
-            accepted = (int, float) if kind is float else (kind,)  # a float parameter takes an integer too
-            if not isinstance(value, accepted) or (isinstance(value, bool) and kind is not bool):
-                what = {int: "an integer", float: "a number"}.get(kind, kind.__name__)
+            accepted = (int, float) if p.type is float else (p.type,)  # a float parameter takes an integer too
+            if not isinstance(value, accepted) or (isinstance(value, bool) and p.type is not bool):
+                what = {int: "an integer", float: "a number", bool: "true or false"}.get(p.type, p.type.__name__)
                 raise OptionError(f"--option {name}={value!r}: {self.name} needs {what}")
 
     @property
@@ -57,7 +77,7 @@ class Method:
         try:
             return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
-            from . import __version__
+            from optalloc import __version__
 
             return __version__ if dist == "optalloc" else "unknown"
 
@@ -74,10 +94,24 @@ def register(method: Method) -> Method:
         raise ValueError(f"{method.name}: kind must be 'exact' or 'heuristic'")
     if "." not in method.name:
         raise ValueError(f"{method.name}: method names are family.method")
+    for name in ("run", "linear_model", "cp_model"):
+        if isinstance(getattr(method, name), str):
+            object.__setattr__(method, name, _lazy(getattr(method, name)))
     if method.parameters is None and method.backend == "optalloc":
-        object.__setattr__(method, "parameters", {})  # optalloc's own methods take only what they declare
+        object.__setattr__(method, "parameters", ())  # optalloc's own methods take only what they declare
     _METHODS[method.name] = method
     return method
+
+
+def _lazy(ref: str) -> Callable:
+    """A function named "module:function", imported on its first call."""
+    def call(*args, **kwargs):
+        from optalloc.family import resolve
+
+        return resolve(ref)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = ref
+    return call
 
 
 def unregister(name: str) -> None:
@@ -88,7 +122,12 @@ def _load() -> None:
     global _LOADED
     if not _LOADED:
         _LOADED = True
-        from . import methods  # noqa: F401  (importing registers every family's methods)
+        from optalloc.family import families
+
+        # importing a family's method declarations registers them (OPTALLOC_PLUGINS modules without a
+        # family were imported, and registered theirs, when the families were found)
+        for fam in families().values():
+            importlib.import_module(fam.methods)
 
 
 def all_methods() -> list[Method]:

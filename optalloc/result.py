@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NoSolutionError
-from .gap import better, gap, values_equal
-from .status import SolutionStatus, Status
+from optalloc.errors import NoSolutionError
+from optalloc.gap import better, gap, values_equal
+from optalloc.status import SolutionStatus, Status, status_of_stop
 
 
 @dataclass
@@ -25,6 +25,17 @@ class Outcome:
     # Absolute objective tolerance the backend states for this answer (HiGHS's feasibility tolerance times
     # the objective's coefficients, say): differences within it are noise, not a bug. 0 for exact methods.
     tolerance: float = 0.0
+
+    @classmethod
+    def infeasible(cls, raw_status: str = "infeasible", message: str = "", **kw) -> "Outcome":
+        """Proven infeasible: no solution, no bound."""
+        return cls(Status.INFEASIBLE, None, None, None, raw_status, message, **kw)
+
+    @classmethod
+    def from_stop(cls, stopped: str, solution, objective, bound, raw_status: str | None = None, **kw) -> "Outcome":
+        """The Outcome of a dedicated algorithm that says why it stopped ("optimal", "time_limit",
+        "memory_limit", "gap_limit", ...): the reason is its status (and its raw status unless one is given)."""
+        return cls(status_of_stop(stopped), solution, objective, bound, raw_status or stopped, **kw)
 
     @classmethod
     def from_backend(cls, b, solution, objective, bound, **kw) -> "Outcome":

@@ -9,14 +9,15 @@ import importlib.util
 import logging
 import traceback
 
-from . import interrupt, kernels, logs
-from .errors import OptallocError, OptionError, VerificationError
-from .gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
-from .instances.format import Instance
-from .options import LimitReached, SolveOptions
-from .registry import Method, check_usable, default_method, get_method
-from .result import Outcome, Result, compare_reference
-from .status import SolutionStatus, Status
+from optalloc import interrupt, kernels, logs
+from optalloc.errors import OptallocError, OptionError, VerificationError
+from optalloc.family import family_of
+from optalloc.gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
+from optalloc.instances.format import Instance
+from optalloc.options import LimitReached, SolveOptions
+from optalloc.registry import Method, check_usable, default_method, get_method
+from optalloc.result import Outcome, Result, compare_reference
+from optalloc.status import SolutionStatus, Status
 
 log = logging.getLogger("optalloc")
 
@@ -99,7 +100,9 @@ def import_backends(methods) -> None:
                 if importlib.util.find_spec(name.split(".")[0]) is not None:
                     importlib.import_module(name)
             if module == "numba" and importlib.util.find_spec("numba") is not None:
-                kernels.preload()  # cached kernels load here, not on their first call inside the limit
+                # cached kernels load here, not on their first call inside the limit
+                for fam in dict.fromkeys(family_of(p).name for p in m.problems):
+                    kernels.preload(fam)
 
 
 def _close(a: float, b: float, tol: float) -> bool:
@@ -136,7 +139,7 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     if out.solution is not None:
         ev = spec.evaluate(instance.data, out.solution)
         if not ev.feasible:
-            if not m.extra.get("may_return_infeasible"):
+            if not m.may_return_infeasible:
                 raise VerificationError(f"{m.name} on {instance.name}: returned an infeasible solution: "
                                         f"{'; '.join(ev.violations)}")
             infeasible_point = True  # reported as such, never as a solution

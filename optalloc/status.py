@@ -44,3 +44,12 @@ LIMIT_STATUSES = frozenset(
     {Status.TIME_LIMIT, Status.ITERATION_LIMIT, Status.NODE_LIMIT, Status.SOLUTION_LIMIT, Status.MEMORY_LIMIT,
      Status.INTERRUPTED}
 )
+
+
+def status_of_stop(reason: str) -> Status:
+    """A dedicated algorithm's stop reason as a Status: the reasons are Status values by name ("optimal",
+    "time_limit", "memory_limit", "gap_limit"); anything else is unknown, never a guess."""
+    try:
+        return Status(reason)
+    except ValueError:
+        return Status.UNKNOWN

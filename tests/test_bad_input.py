@@ -137,7 +137,7 @@ def test_command_arguments(tmp_path, args, needle):
 
 def test_option_for_a_method_that_takes_none(tmp_path):
     from optalloc.instances import save
-    from optalloc.instances.generators import matching
+    from optalloc.families.matching import generators as matching
 
     save([matching.assignment(3, seed=1)], tmp_path / "a.json")
     p = _run("solve", tmp_path / "a.json", "-m", "assignment.lapjv", "--option", "nosuch=1")

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import optalloc
 from optalloc.cli import main
-from optalloc.exact.bitalloc import continuous_bound, solve_model
-from optalloc.instances.readers import safetensors
+from optalloc.families.bitalloc.exact import continuous_bound, solve_model
+from optalloc.families.bitalloc import safetensors
 
 
 def brute(c, n, bmin, bmax, R):
@@ -86,7 +86,7 @@ def test_heuristics_are_never_better_and_round_clip_reports_its_budget_miss():
 
 def test_cvxpy_model_matches_the_closed_form():
     cp = pytest.importorskip("cvxpy")
-    from optalloc.models.bitalloc import continuous, cvxpy_model
+    from optalloc.families.bitalloc.models import continuous, cvxpy_model
 
     inst = random_instance(k=40, seed=5)
     prob, b = cvxpy_model(inst)

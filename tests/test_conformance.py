@@ -11,6 +11,10 @@ from optalloc.registry import all_methods
 METHODS = [m.name for m in all_methods()]
 
 
+
+def _case(name):
+    return next(c for c in cases() if c.instance.name == name)
+
 @pytest.mark.parametrize("method", METHODS)
 def test_method_conforms(method):
     m = optalloc.get_method(method)
@@ -74,7 +78,7 @@ def test_a_lying_method_is_caught():
     try:
         with pytest.raises(VerificationError, match="reported objective 999.0 but the solution's recomputed "
                                                     "objective is 6"):
-            check("knapsack.liar", cases()[0])
+            check("knapsack.liar", _case("kp-tiny"))
     finally:
         unregister("knapsack.liar")
 
@@ -85,7 +89,7 @@ def test_infeasible_and_optimal_claims_are_checked():
     from optalloc.result import Outcome
     from optalloc.status import Status
 
-    inst = cases()[0].instance
+    inst = _case("kp-tiny").instance
     over = Method("knapsack.over", ("knapsack",), "exact", "t",
                   lambda *a: Outcome(Status.OPTIMAL, {"items": [0, 1, 2]}), "overweight")
     with pytest.raises(VerificationError, match="infeasible solution: weight 6 exceeds capacity 5"):

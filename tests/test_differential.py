@@ -34,7 +34,7 @@ def test_brute_force_oracle_on_known_optimum():
 # ------------------------------------------------------------------ the reproductions of issue 15
 def test_memory_limit_keeps_a_valid_bound():
     """knapsack.dp stopped by its state budget used to report bound = incumbent (a false 'optimal')."""
-    from optalloc.instances.generators.knapsack import pisinger
+    from optalloc.families.knapsack.generators import pisinger
 
     inst = pisinger(3, 100, 10**7, 1)  # optimum 23907447 (combo, shared optima index)
     r = optalloc.solve(inst, "knapsack.dp", backend_options={"max_states": 50, "max_nodes": 10**5})
@@ -95,7 +95,7 @@ def test_float_weights_tardiness_mips_are_certified():
 
 
 def test_bmatching_lp_at_a_limit_claims_no_bound():
-    from optalloc.instances.generators.matching import bmatching
+    from optalloc.families.matching.generators import bmatching
 
     inst = bmatching(300, 300, density=0.5, seed=5)
     r = optalloc.solve(inst, "bmatching.lp", time_limit=0.0)

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optalloc
-from optalloc.exact.knapsack01 import cardinality_bound, dantzig_bound, solve_01
-from optalloc.exact.mckp import solve_mckp
-from optalloc.instances.generators.knapsack import pisinger
+from optalloc.families.knapsack.knapsack01 import cardinality_bound, dantzig_bound, solve_01
+from optalloc.engines.mckp import solve_mckp
+from optalloc.families.knapsack.generators import pisinger
 
 
 def brute_01(v, w, c):
@@ -114,7 +114,7 @@ def test_bounded_through_every_method_matches_brute_force(items_, c):
 
 
 def test_known_optima_of_official_instances(shared_data):
-    from optalloc.instances.readers.knapsack import read_pisinger
+    from optalloc.families.knapsack.readers import read_pisinger
 
     insts = read_pisinger(shared_data / "knapsack/pisinger/official/hardinstances_pisinger/knapPI_13_200_1000.csv")
     for inst in insts[::10]:
@@ -134,7 +134,7 @@ def test_time_limit_is_honoured_with_incumbent_and_bound():
 
 
 def test_mckp_large_solves_exactly():
-    from optalloc.instances.generators.knapsack import mckp
+    from optalloc.families.knapsack.generators import mckp
 
     inst = mckp(2000, 32, kind="uncorrelated", seed=3)
     r = optalloc.solve(inst, "knapsack.dp")

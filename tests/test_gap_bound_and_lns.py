@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optalloc
-from optalloc.exact.gap_bound import forced_bounds, lagrangian_bound
-from optalloc.instances.readers.matching import read_orlib_gap
+from optalloc.families.matching.gap_bound import forced_bounds, lagrangian_bound
+from optalloc.families.matching.readers import read_orlib_gap
 
 
 def brute(c, a, b):
@@ -88,9 +88,9 @@ def test_lns_honours_a_time_limit(shared_data):
 def test_guided_lns_stays_feasible_never_worsens_and_widens_when_stale():
     """The ranked neighbourhoods on a generated type D instance (8 x 40): every step's answer is feasible
     and recomputed, the cost never rises above the start's, and with patience 1 the guide widens."""
-    from optalloc.heuristics.gap_lns import gap_lns, rank_agents
-    from optalloc.heuristics.matching import gap_heuristic
-    from optalloc.instances.generators.matching import gap
+    from optalloc.families.matching.gap_lns import gap_lns, rank_agents
+    from optalloc.families.matching.heuristics import gap_heuristic
+    from optalloc.families.matching.generators import gap
     from optalloc.options import Deadline
 
     d = gap(8, 40, "D", seed=3).data
@@ -135,7 +135,7 @@ def _configuration_lp(c, a, b):
 def test_price_and_dive_root_is_the_configuration_lp_and_dives_stay_feasible(g, seed):
     """Column generation's root LP equals the configuration LP by full enumeration, its bound never crosses
     the optimum, and every answer is a feasible assignment whose recomputed cost is at least the optimum."""
-    from optalloc.heuristics.gap_dive import price_and_dive
+    from optalloc.families.matching.gap_dive import price_and_dive
     from optalloc.options import Deadline
 
     c, a, b = g
@@ -158,8 +158,8 @@ def test_dives_restore_the_root_master():
     starts from the root master (lower bounds 0, upper bounds infinite)."""
     import highspy
 
-    from optalloc.heuristics.gap_dive import Master, dive
-    from optalloc.instances.generators.matching import gap
+    from optalloc.families.matching.gap_dive import Master, dive
+    from optalloc.families.matching.generators import gap
     from optalloc.options import Deadline
 
     d = gap(8, 40, "D", seed=3).data
@@ -185,7 +185,7 @@ def test_first_dive_on_d20100_is_close_and_the_root_bounds(shared_data):
     """gapd #5 (d20100, best known 6185): the master's root gives the Lagrangian bound 6176.14 (6177 rounded
     up), and one deterministic dive from it already lands within 0.25 %, where 60 s of plain HiGHS stays 1 %
     above."""
-    from optalloc.heuristics.gap_dive import price_and_dive
+    from optalloc.families.matching.gap_dive import price_and_dive
     from optalloc.options import Deadline
 
     d = read_orlib_gap(shared_data / "matching/gap/orlib/gapd.txt", sense="min")[4].data

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _hard_file(tmp_path) -> Path:
     """A quick instance, then two that take knapsack.dp, HiGHS and CP-SAT tens of seconds."""
     from optalloc.instances import save
-    from optalloc.instances.generators.knapsack import pisinger
+    from optalloc.families.knapsack.generators import pisinger
 
     from optalloc import make_instance
 
@@ -84,7 +84,7 @@ def _routing_file(tmp_path) -> Path:
     """5000 queries x 10 models: HiGHS spends 13 s in its MIP setup (the objective's clique partition)
     without looking at its time limit or interrupt callbacks."""
     from optalloc.instances import save
-    from optalloc.instances.generators.matching import routing
+    from optalloc.families.matching.generators import routing
 
     f = tmp_path / "routing.jsonl"
     save([routing(5000, 10, seed=1)], f)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import optalloc
-from optalloc.models.knapsack_rl import allocate_rollouts, build, rollout_value
+from optalloc.families.knapsack.knapsack_rl import allocate_rollouts, build, rollout_value
 
 
 def test_value_is_concave_in_rollouts():

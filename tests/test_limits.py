@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from optalloc import solve
-from optalloc.instances.generators import matching as gm
+from optalloc.families.matching import generators as gm
 
 
 def test_a_build_the_limit_cannot_cover_is_not_begun():
@@ -30,7 +30,7 @@ def test_heuristic_bounds_without_time_for_their_lp_are_still_valid(kind, greedy
 
 
 def test_solving_never_makes_the_model_names():
-    from optalloc.models.matching import arrays
+    from optalloc.families.matching.models import arrays
     from optalloc.options import Deadline, SolveOptions
     from optalloc.solvers.highs import solve_linear
 

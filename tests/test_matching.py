@@ -11,7 +11,7 @@ import optalloc
 from optalloc.cli import main
 from optalloc.errors import FormatError
 from optalloc.instances.readers import read, write
-from optalloc.instances.readers.matching import read_orlib_gap
+from optalloc.families.matching.readers import read_orlib_gap
 
 
 def test_all_twelve_orlib_assignment_optima(shared_data):

@@ -5,14 +5,14 @@ import pytest
 import optalloc
 from optalloc.cli import main
 from optalloc.instances import load
-from optalloc.instances.generators import GENERATORS
-from optalloc.instances.generators import matching as gm
+
+from optalloc.families.matching import generators as gm
 
 
 @pytest.mark.parametrize("name,args", [("assignment", (30,)), ("gap", (5, 30)), ("makespan", (4, 20)),
                                        ("routing", (25, 4)), ("bmatching", (8, 9)), ("adwords", (5, 25))])
 def test_same_seed_same_instance_other_seed_other_instance(name, args):
-    gen = GENERATORS[name]
+    gen = getattr(gm, name)
     a, b, c = gen(*args, seed=7), gen(*args, seed=7), gen(*args, seed=8)
     assert a.to_dict()["data"] == b.to_dict()["data"] and a.to_dict()["data"] != c.to_dict()["data"]
 

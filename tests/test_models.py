@@ -3,9 +3,13 @@ import pytest
 
 import optalloc
 from optalloc.conformance import cases
-from optalloc.models import knapsack as km
+from optalloc.families.knapsack import models as km
 from optalloc.models.linear import from_pyomo
 
+
+
+def _case(name):
+    return next(c for c in cases() if c.instance.name == name)
 
 @pytest.mark.parametrize("case", [c for c in cases() if (c.problem != "knapsack" or c.instance.data.n < 60)
                                   and not (c.problem in ("assignment", "makespan") and "infeasible" in c.tags)],
@@ -22,10 +26,10 @@ def test_pyomo_and_vectorised_builds_are_equal(case):
 def test_user_can_change_the_pyomo_model_and_solve_it_through_optalloc():
     import pyomo.environ as pyo
 
-    from optalloc.methods.knapsack import run_pyomo
+    from optalloc.families.knapsack.runs import run_pyomo
     from optalloc.options import SolveOptions
 
-    inst = cases()[0].instance  # values 6, 10, 12; weights 1, 2, 3; capacity 5 -> optimum {1, 2} = 22
+    inst = _case("kp-tiny").instance  # values 6, 10, 12; weights 1, 2, 3; capacity 5 -> optimum {1, 2} = 22
     m = km.mip(inst)
     m.no_item_2 = pyo.Constraint(expr=m.x[2] == 0)  # a side rule the notebook user adds
     out = run_pyomo(inst, SolveOptions(), SolveOptions().deadline(), model=m)
@@ -52,7 +56,7 @@ def test_cpsat_scales_decimal_values():
 
 @pytest.mark.parametrize("method,marker", [("knapsack.mip", "HiGHS"), ("knapsack.cpsat", "CP-SAT")])
 def test_backend_logs_go_to_the_log_file(tmp_path, method, marker, capfd):
-    inst = cases()[0].instance
+    inst = _case("kp-tiny").instance
     log = tmp_path / "solver.log"
     r = optalloc.solve(inst, method, log_file=str(log))
     assert str(r.status) == "optimal" and marker in log.read_text()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import optalloc
-from optalloc.online import configuration_lp, generate, matching_lp, simulate
+from optalloc.families.matching.online import configuration_lp, generate, matching_lp, simulate
 
 
 @settings(max_examples=40, deadline=None)
@@ -57,7 +57,7 @@ def test_simulation_reports_ratios_with_confidence_intervals():
 
 
 def test_bad_probability():
-    from optalloc.online import StochasticInstance
+    from optalloc.families.matching.online import StochasticInstance
 
     with pytest.raises(optalloc.InstanceError, match=r"p\[0\]\[1\]: must be a probability in \[0, 1\], got 1.5"):
         StochasticInstance(np.array([[0.2, 1.5]]))

@@ -5,7 +5,7 @@ import pytest
 
 from optalloc.errors import FormatError
 from optalloc.instances import load, save
-from optalloc.instances.generators.knapsack import bounded, mckp, mkp, pisinger, pisinger_arrays
+from optalloc.families.knapsack.generators import bounded, mckp, mkp, pisinger, pisinger_arrays
 from optalloc.instances.readers import read, write
 
 PISINGER_BLOCK = """knapPI_1_4_1000_1
@@ -72,7 +72,7 @@ def test_generator_reproduces_known_instances():
 
 
 def test_generator_matches_every_official_file(shared_data):
-    from optalloc.instances.readers.knapsack import read_pisinger
+    from optalloc.families.knapsack.readers import read_pisinger
 
     n = 0
     for f in sorted(glob.glob(str(shared_data / "knapsack/pisinger/official/*/*.csv"))):

@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from optalloc import make_instance, solve
 from optalloc.errors import InstanceError
-from optalloc.exact import tardiness as X
-from optalloc.exact.tardiness import emmons_precedence, solve_tardiness
-from optalloc.heuristics import tardiness as H
-from optalloc.instances.generators.scheduling import potts_vw
+from optalloc.families.tardiness import exact as X
+from optalloc.families.tardiness.exact import emmons_precedence, solve_tardiness
+from optalloc.families.tardiness import heuristics as H
+from optalloc.families.tardiness.generators import potts_vw
 from optalloc.instances.readers import read, write
 
 ROOT = Path(__file__).resolve().parent.parent
-BUNDLE = ROOT / "instances" / "scheduling"
+BUNDLE = ROOT / "instances" / "tardiness"
 
 
 def brute(data) -> float:
@@ -347,7 +347,7 @@ def test_generator_is_seeded_and_follows_the_scheme():
 @pytest.mark.parametrize("form", ["positional", "time_indexed", "ordering"])
 def test_pyomo_and_array_builds_are_the_same_model(form):
     from optalloc.models.linear import from_pyomo
-    from optalloc.models.tardiness import BUILDERS
+    from optalloc.families.tardiness.models import BUILDERS
 
     inst = potts_vw(5, 0.6, 0.4, weighted=True, seed=2)
     arrays, pyomo_model, _ = BUILDERS[form]
@@ -355,7 +355,7 @@ def test_pyomo_and_array_builds_are_the_same_model(form):
 
 
 def test_time_indexed_lp_is_at_least_the_positional_lp():
-    from optalloc.models.tardiness import positional_arrays, time_indexed_arrays
+    from optalloc.families.tardiness.models import positional_arrays, time_indexed_arrays
     from optalloc.options import Deadline, SolveOptions
     from optalloc.solvers.highs import solve_linear
 
@@ -392,7 +392,7 @@ def test_cli_generate_solve_and_export_every_model(tmp_path):
 def test_lawler_decomposition_with_elimination_rules_is_exact(pd_):
     """Short processing times force many ties in p and d: the tie-breaking of the decomposition and of the
     elimination rules is what this checks."""
-    from optalloc.exact.lawler import solve_unweighted
+    from optalloc.families.tardiness.lawler import solve_unweighted
 
     p, d = pd_
     inst = small_instance(p, d, None)

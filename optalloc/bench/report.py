@@ -13,7 +13,7 @@ import math
 import os
 from pathlib import Path
 
-from ..files import OutputExistsError, atomic_write_bytes, atomic_write_text
+from optalloc.files import OutputExistsError, atomic_write_bytes, atomic_write_text
 
 TABLE_HEAD = ["suite", "method", "kind", "runs", "solved", "proven", "reproduced", "mean ref gap %", "max ref gap %",
               "mean gap %", "mean time s", "total time s"]

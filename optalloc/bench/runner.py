@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 
-from ..errors import OptallocError
-from .suites import Suite
+from optalloc.errors import OptallocError
+from optalloc.bench.suites import Suite
 
 ROW_COLUMNS = ("key", "suite", "instance", "position", "problem", "method", "kind", "options", "status",
                "solution_status", "objective", "bound", "gap", "reference_value", "reference_kind",
@@ -55,7 +55,7 @@ class Task:
 def make_tasks(suites: list[Suite], methods: list[str], options: dict, first: int | None = None) -> list[Task]:
     """The grid, in suite, instance, method order. A method runs on the instances whose problem it solves;
     a method that solves none of the suites' problems is an error (a typo in --methods should not pass)."""
-    from ..registry import check_usable, get_method
+    from optalloc.registry import check_usable, get_method
 
     ms = [get_method(m) for m in methods]
     opt_hash = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:8]
@@ -88,28 +88,24 @@ def make_tasks(suites: list[Suite], methods: list[str], options: dict, first: in
 
 # ------------------------------------------------------------------ one run (in a worker)
 _FILES: dict = {}
-_PLUGINS_LOADED = [False]
+
 
 
 def _load_cached(path: str, reader: str, options: dict):
     key = (path, reader, json.dumps(options, sort_keys=True))
     if key not in _FILES:
-        from .suites import load_file
+        from optalloc.bench.suites import load_file
 
         _FILES[key] = load_file(Path(path), reader, options)
     return _FILES[key]
 
 
 def load_plugins() -> None:
-    """Import the modules named in $OPTALLOC_PLUGINS (comma-separated): they register extra methods, in
-    the runner's own process and in every worker, local or on a cluster."""
-    if _PLUGINS_LOADED[0]:
-        return
-    _PLUGINS_LOADED[0] = True
-    import importlib
+    """Find the families and import the modules named in $OPTALLOC_PLUGINS (optalloc.family), in the
+    runner's own process and in every worker, local or on a cluster, as every command does."""
+    from optalloc.registry import all_methods
 
-    for name in filter(None, (x.strip() for x in os.environ.get("OPTALLOC_PLUGINS", "").split(","))):
-        importlib.import_module(name)
+    all_methods()
 
 
 def _machine() -> str:
@@ -118,7 +114,7 @@ def _machine() -> str:
 
 def _base_row(task: Task, method) -> dict:
     """Every column, None where the run has not said anything yet: what a row is before its result."""
-    from .. import __version__
+    from optalloc import __version__
 
     row = dict.fromkeys(ROW_COLUMNS)
     row.update(key=task.key, suite=task.suite, instance=task.instance,
@@ -137,9 +133,9 @@ def _finished(row: dict) -> dict:
 def run_task(task: Task) -> dict:
     """Solve one instance with one method and turn the certified result (or the failure) into a row."""
     load_plugins()
-    from ..errors import VerificationError
-    from ..registry import get_method
-    from ..solve import solve
+    from optalloc.errors import VerificationError
+    from optalloc.registry import get_method
+    from optalloc.solve import solve
 
     inst = _load_cached(task.file, task.reader, task.reader_options)[task.index]
     m = get_method(task.method)
@@ -173,7 +169,7 @@ def _f(x):
 
 def timeout_row(task: Task, limit: float, waited: float) -> dict:
     """The row of a run whose worker was killed after its time limit plus the grace period."""
-    from ..registry import get_method
+    from optalloc.registry import get_method
 
     row = _base_row(task, get_method(task.method))
     row.update(status="time_limit", solution_status="none", time=waited,
@@ -185,9 +181,9 @@ def timeout_row(task: Task, limit: float, waited: float) -> dict:
 def _worker_main(conn) -> None:
     try:
         load_plugins()
-        from ..registry import all_methods
+        from optalloc.registry import all_methods
 
-        from ..solve import import_backends
+        from optalloc.solve import import_backends
 
         import_backends(all_methods())  # import every family and backend now: start-up never counts against a limit
         conn.send("ready")
@@ -356,7 +352,7 @@ def write_parquet(rows: list[dict], path: Path) -> None:
 
     import pandas as pd
 
-    from ..files import atomic_write_bytes
+    from optalloc.files import atomic_write_bytes
 
     df = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
     for c in ("objective", "bound", "gap", "reference_value", "reference_gap", "time"):

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import OptallocError
+from optalloc.errors import OptallocError
 
 
 class SuiteError(OptallocError):
@@ -22,7 +22,7 @@ class SuiteError(OptallocError):
 class Suite:
     name: str
     files: tuple[Path, ...]
-    reader: str  # "optalloc" for the native JSON / JSONL format, else a public format in READERS
+    reader: str  # "optalloc" for the native JSON / JSONL format, else a public format a family declares
     reference_kind: str
     provenance: str
     problems: tuple[str, ...] = ()
@@ -42,14 +42,12 @@ class Suite:
 
 def load_file(path: Path, reader: str, options: dict | None = None) -> list:
     if reader == "optalloc":
-        from ..instances import load
+        from optalloc.instances import load
 
         return load(path)
-    from ..instances.readers import READERS, read
+    from optalloc.instances.readers import read
 
-    if options:
-        return READERS[reader](path, **options)
-    return read(reader, path)
+    return read(reader, path, **(options or {}))
 
 
 def find_manifest(explicit: str | os.PathLike | None = None) -> Path:
@@ -89,9 +87,9 @@ def _suite(name: str, raw: dict, here: Path, repo: Path, origin: str, mpath: Pat
         raise SuiteError(f"{where}: reader: is required")
     unsupported = ""
     if reader != "optalloc":
-        from ..instances.readers import READERS
+        from optalloc.instances.readers import format_names
 
-        if reader not in READERS:
+        if reader not in format_names():
             # listed (a benchmark script reads it), but not runnable here
             unsupported = f"reader {reader!r} is a benchmark script's own"
     if "files" in raw:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import OptallocError
-from ..gap import values_equal
-from ..instances.format import Instance, make_instance
-from ..numeric import EXACT_TOTAL, MAX_COEFFICIENT, MAX_HORIZON
-from ..status import LIMIT_STATUSES, Status
+from optalloc.errors import OptallocError
+from optalloc.gap import values_equal
+from optalloc.instances.format import Instance, make_instance
+from optalloc.numeric import EXACT_TOTAL, MAX_COEFFICIENT, MAX_HORIZON
+from optalloc.status import LIMIT_STATUSES, Status
 
 SCALES = ("tiny", "mid", "contract")
 KINDS = ("knapsack", "bounded_knapsack", "mckp", "mkp", "bitalloc", "tardiness", "gap", "assignment", "makespan",
@@ -195,8 +195,8 @@ def _worse_or_equal(a: float, b: float, sense: str) -> bool:
 
 def check_method(inst: Instance, method, optimum: float | None, time_limit: float = 10.0) -> list[Disagreement]:
     """Solve `inst` with `method` (a Method or name) and list every way the answer contradicts `optimum`."""
-    from ..registry import get_method
-    from ..solve import solve
+    from optalloc.registry import get_method
+    from optalloc.solve import solve
 
     m = get_method(method) if isinstance(method, str) else method
     out: list[Disagreement] = []

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..errors import FormatError, InstanceError
-from ..files import atomic_write_text
-from ..problems import get_problem
-from ..problems import validate as v
+from optalloc.errors import FormatError, InstanceError
+from optalloc.files import atomic_write_text
+from optalloc.problems import get_problem
+from optalloc.problems import validate as v
 
 FORMAT_NAME = "optalloc-instance"
 FORMAT_VERSION = 1
@@ -190,7 +190,7 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
 
 def load(path: str | os.PathLike) -> list[Instance]:
     """Read every instance of an optalloc JSON or JSONL file."""
-    from .readers.text import read_text
+    from optalloc.instances.text import read_text
 
     text, src = read_text(path)
     return loads(text, src)

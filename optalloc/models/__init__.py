@@ -1,22 +1,17 @@
-"""Declarative models. Each family module builds the same formulation two ways: as a Pyomo model to print,
-change and solve through optalloc, and as arrays (`LinearModel`) straight into highspy for speed."""
+"""The modelling bridge. Each family builds its formulation two ways (its declaration names the module): as
+a Pyomo model to print, change and solve, and as arrays (`LinearModel`, in optalloc.models.linear) straight
+into highspy for speed."""
 
 
 def for_problem(problem: str):
     """The formulation module of a problem kind (it has mip(instance) and arrays(instance))."""
-    from ..problems import get_problem
+    import importlib
 
-    family = get_problem(problem).family
-    if family == "knapsack":
-        from . import knapsack as module
-    elif family == "bitalloc":
-        from . import bitalloc as module
-    elif family == "matching":
-        from . import matching as module
-    elif family == "scheduling":
-        from . import tardiness as module
-    else:
-        from ..errors import UnsupportedProblemError
+    from optalloc.family import family_of
 
-        raise UnsupportedProblemError(f"no MIP formulation for {problem!r}")
-    return module
+    fam = family_of(problem)
+    if fam.formulations is None:
+        from optalloc.errors import UnsupportedProblemError
+
+        raise UnsupportedProblemError(f"no MIP formulation for {problem!r} (family {fam.name} declares none)")
+    return importlib.import_module(fam.formulations)

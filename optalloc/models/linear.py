@@ -7,9 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from optalloc.options import Deadline, SolveOptions
+    from optalloc.solvers.highs import LinearOutcome
 
 INF = float("inf")
 
@@ -116,12 +121,12 @@ class LinearModel:
         import tempfile
         from pathlib import Path
 
-        from ..files import atomic_write_bytes
-        from ..solvers.highs import to_highs
+        from optalloc.files import atomic_write_bytes
+        from optalloc.solvers.highs import to_highs
 
         suffix = Path(path).suffix.lower()
         if suffix not in (".mps", ".lp"):
-            from ..errors import OptionError
+            from optalloc.errors import OptionError
 
             raise OptionError(f"{path}: the model file must end in .mps or .lp")
         h = to_highs(self, names=True)
@@ -142,7 +147,7 @@ def from_pyomo(model) -> tuple[LinearModel, list]:
     import pyomo.environ as pyo
     from pyomo.repn.standard_repn import generate_standard_repn
 
-    from ..errors import UnsupportedProblemError
+    from optalloc.errors import UnsupportedProblemError
 
     variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
     col = {id(v): j for j, v in enumerate(variables)}
@@ -201,3 +206,16 @@ def tie_rows(ties: list[list[int]], starts: np.ndarray, n_cols: int) -> tuple[sp
         return None, []
     block = sp.csr_matrix((np.concatenate(tv), (np.concatenate(tr), np.concatenate(tc))), shape=(r, n_cols))
     return block, names
+
+
+def solve_pyomo(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
+    """Solve a linear Pyomo model on HiGHS through its arrays and load the values back into the model, so
+    the user's model holds the answer; binaries and integers are rounded when loaded."""
+    from optalloc.solvers.highs import solve_linear
+
+    lm, variables = from_pyomo(model)
+    lo = solve_linear(lm, options, deadline)
+    if lo.x is not None:
+        for var, val in zip(variables, lo.x):
+            var.set_value(round(val) if var.is_integer() or var.is_binary() else val, skip_validation=True)
+    return lo

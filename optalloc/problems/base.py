@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..errors import InstanceError
+from optalloc.errors import InstanceError
 
 
 @dataclass
@@ -20,15 +20,25 @@ class Evaluation:
 
 
 class Problem:
-    """One problem kind. Subclasses set `name`, `family`, `sense` and implement the four methods."""
+    """One problem kind. Subclasses set `name`, `sense`, `fields` and implement parse_fields, dump, evaluate
+    and size. `family` is set when the family's declaration loads the kind (optalloc.family)."""
 
     name: ClassVar[str]
-    family: ClassVar[str]
+    family: str = ""
     sense: ClassVar[str]  # "max" or "min"
     description: ClassVar[str] = ""
+    fields: ClassVar[set[str]] = set()  # the data fields the kind accepts; any other is an error
 
     def parse(self, data: Any, where: str = "data") -> Any:
         """Validate a JSON-like mapping and return the typed data; raise InstanceError naming the field."""
+        from optalloc.problems import validate as v
+
+        d = v.mapping(data, where)
+        v.no_extra(d, self.fields, where)
+        return self.parse_fields(d, where)
+
+    def parse_fields(self, d: dict, where: str) -> Any:
+        """The typed data of a mapping holding only `fields` (`where` names it in errors)."""
         raise NotImplementedError
 
     def dump(self, typed: Any) -> dict:
@@ -49,6 +59,7 @@ class Problem:
 
 
 _PROBLEMS: dict[str, Problem] = {}
+_LOADED = [False]
 
 
 def register_problem(cls: type[Problem]) -> type[Problem]:
@@ -56,11 +67,28 @@ def register_problem(cls: type[Problem]) -> type[Problem]:
     return cls
 
 
+def _load() -> None:
+    """Import every family's problem kinds (once): a kind is looked up by name, whichever family holds it."""
+    if not _LOADED[0]:
+        _LOADED[0] = True
+        import importlib
+
+        from optalloc.family import families
+
+        for fam in families().values():
+            importlib.import_module(fam.problems)
+            for problem in _PROBLEMS.values():  # the kinds its module registers (now, or before it was loaded)
+                if type(problem).__module__ == fam.problems:
+                    problem.family = fam.name
+
+
 def get_problem(name: str, where: str = "problem") -> Problem:
+    _load()
     if not isinstance(name, str) or name not in _PROBLEMS:
         raise InstanceError(where, f"must be one of {', '.join(sorted(_PROBLEMS))}", name)
     return _PROBLEMS[name]
 
 
 def problem_names() -> list[str]:
+    _load()
     return sorted(_PROBLEMS)

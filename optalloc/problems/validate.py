@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InstanceError
-from ..numeric import EXACT_TOTAL, MAX_COEFFICIENT, describe_limit, exact_sum
+from optalloc.errors import InstanceError
+from optalloc.numeric import EXACT_TOTAL, MAX_COEFFICIENT, describe_limit, exact_sum
 
 _INT64_MAX = 2**63 - 1
 

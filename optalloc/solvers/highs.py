@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import interrupt
-from ..logs import LineSink
-from ..options import Deadline, SolveOptions
-from ..status import Status
+from optalloc import interrupt
+from optalloc.logs import LineSink
+from optalloc.options import Deadline, SolveOptions
+from optalloc.status import Status
 
 
 @dataclass
@@ -99,7 +99,7 @@ def to_highs(model, *, names: bool = False):
         np.ascontiguousarray(A.indptr, dtype=np.int32), np.ascontiguousarray(A.indices, dtype=np.int32),
         _f64(A.data), np.ascontiguousarray(model.integer, dtype=np.int32))
     if status == highspy.HighsStatus.kError:
-        from ..errors import UnsupportedProblemError
+        from optalloc.errors import UnsupportedProblemError
 
         raise UnsupportedProblemError(f"HiGHS refused the model ({m} rows, {n} columns, {A.nnz} nonzeros)")
     if names:
@@ -121,7 +121,7 @@ HIGHS_MAX_BOUND = 1e15  # finite row and column bounds
 def check_range(model) -> None:
     """HiGHS's tolerances are absolute and it treats 1e20 as infinite: past these magnitudes its answers are
     not exact (seen: "optimal" with no solution at 1e15). Refuse before solving, naming the limit."""
-    from ..errors import UnsupportedProblemError
+    from optalloc.errors import UnsupportedProblemError
 
     def top(a):
         a = np.abs(np.asarray(a, dtype=float))
@@ -303,7 +303,7 @@ def _set_option(h, key: str, value) -> None:
     of the wrong type or range; that is bad input, named, exit 2."""
     import highspy
 
-    from ..errors import OptionError
+    from optalloc.errors import OptionError
 
     try:
         status = h.setOptionValue(key, value)
@@ -333,16 +333,3 @@ def objective_tolerance(h, model, x) -> float:
     tol = max(_option(h, "primal_feasibility_tolerance"), _option(h, "mip_feasibility_tolerance"))
     c = np.abs(np.asarray(model.c, dtype=float))
     return tol * float(np.sum(c * np.maximum(1.0, np.abs(x)))) + tol
-
-
-def solve_pyomo(model, options: SolveOptions, deadline: Deadline) -> LinearOutcome:
-    """Solve a linear Pyomo model on HiGHS through its arrays and load the values back into the model, so
-    the user's model holds the answer; binaries and integers are rounded when loaded."""
-    from ..models.linear import from_pyomo
-
-    lm, variables = from_pyomo(model)
-    lo = solve_linear(lm, options, deadline)
-    if lo.x is not None:
-        for var, val in zip(variables, lo.x):
-            var.set_value(round(val) if var.is_integer() or var.is_binary() else val, skip_validation=True)
-    return lo

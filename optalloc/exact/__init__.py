@@ -1,1 +1,0 @@
-"""Dedicated exact algorithms (dynamic programming, branch and bound), written from the published ideas."""

@@ -1,0 +1,35 @@
+"""Known-answer cases of the bitalloc family for optalloc's conformance suite (optima small enough to be
+re-derived by brute force in the tests)."""
+from __future__ import annotations
+
+from optalloc.conformance import Case
+from optalloc.instances.format import make_instance
+
+
+def cases() -> list[Case]:
+    return [
+        Case(make_instance("bitalloc", "bits-small", {"sizes": [2, 2, 1, 3], "sensitivity": [8, 1, 4, 2],
+                                                      "budget": 2.5, "b_min": 1, "b_max": 4}), 0.328125),
+        Case(make_instance("bitalloc", "bits-ties-overhead", {"sizes": [2, 2, 1, 3, 2], "sensitivity": [8, 1, 4, 2, 5],
+                                                              "budget": 2.5, "b_min": 1, "b_max": 4, "overhead_bits": 1,
+                                                              "ties": [[0, 1]]}), 1.203125),
+        Case(make_instance("bitalloc", "bits-levels", {"sizes": [2, 2, 1], "sensitivity": [8, 1, 4], "budget": 1.2,
+                                                       "b_min": 0, "b_max": 2, "grid": "levels"}), 1.75, ("levels",)),
+        Case(make_instance("bitalloc", "bits-tables", {
+            "sizes": [1, 1, 3, 1], "budget": 3.5, "ties": [[0, 1]],
+            "options": {"bits": [[2, 4, 8], [2, 4, 8], [2, 4], [4, 8]],
+                        "error": [[9, 3, 1], [5, 2, 0.5], [7, 2], [6, 1]],
+                        "size": [[2, 4, 8], [2, 4, 8], [6, 12], [4, 8]]}}), 18, ("tables",)),
+        Case(make_instance("bitalloc", "bits-infeasible", {"sizes": [4, 4], "sensitivity": [1, 2], "budget": 2,
+                                                           "b_min": 2, "b_max": 4, "overhead_bits": 8}), None,
+             ("infeasible",)),
+    ]
+
+
+def warmup() -> None:
+    """Compile what the conformance cases do not reach: the bundled demo suite's sizes."""
+    from optalloc.kernels import bundled, warm
+
+    for inst in bundled("bitalloc/demo.jsonl"):
+        for m in ("bitalloc.greedy", "bitalloc.mckp"):
+            warm(inst, m)

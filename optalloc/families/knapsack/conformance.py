@@ -1,0 +1,44 @@
+"""Known-answer cases of the knapsack family for optalloc's conformance suite (optima small enough to be
+re-derived by brute force in the tests)."""
+from __future__ import annotations
+
+from optalloc.conformance import Case
+from optalloc.instances.format import make_instance
+
+
+def cases() -> list[Case]:
+    from optalloc.families.knapsack.generators import pisinger
+
+    K = "knapsack"
+    return [
+        Case(make_instance(K, "kp-tiny", {"values": [6, 10, 12], "weights": [1, 2, 3], "capacity": 5}), 22),
+        Case(make_instance(K, "kp-nothing-fits", {"values": [5, 7], "weights": [10, 12], "capacity": 9}), 0,
+             ("empty",)),
+        Case(make_instance(K, "kp-zero-capacity", {"values": [5, 7, 3], "weights": [1, 0, 2], "capacity": 0}), 7),
+        Case(make_instance(K, "kp-real-values", {"values": [1.5, 2.25, 3.125, 0.5], "weights": [2, 3, 4, 1],
+                                                  "capacity": 6}), 4.625),
+        Case(make_instance(K, "kp-all-fit", {"values": [1, 2, 3], "weights": [1, 1, 1], "capacity": 10}), 6),
+        Case(pisinger(1, 50, 1000, 1), 8373, ("pisinger",)),
+        Case(pisinger(13, 50, 1000, 1), 1989, ("pisinger",)),
+        Case(make_instance("bounded_knapsack", "bkp-small", {"values": [10, 7, 4], "weights": [5, 4, 3],
+                                                             "bounds": [2, 3, 4], "capacity": 17}), 31),
+        Case(make_instance("mckp", "mckp-small", {"values": [[3, 7, 9], [2, 6], [1, 4, 8, 9]],
+                                                  "weights": [[1, 3, 5], [1, 4], [0, 2, 5, 6]], "capacity": 10}), 18),
+        Case(make_instance("mckp", "mckp-ties", {"values": [[1, 5, 6], [2, 4, 9], [1, 1, 1]],
+                                                 "weights": [[1, 3, 5], [1, 2, 6], [0, 1, 2]], "capacity": 8,
+                                                 "ties": [[0, 1]]}), 10),
+        Case(make_instance("mckp", "mckp-infeasible", {"values": [[3, 4], [5, 6]], "weights": [[4, 5], [4, 6]],
+                                                       "capacity": 7}), None, ("infeasible",)),
+        Case(make_instance("mkp", "mkp-small", {"values": [10, 13, 7, 8], "weights": [[3, 4, 2, 3], [2, 5, 1, 2]],
+                                                "capacities": [7, 6]}), 20),
+    ]
+
+
+def warmup() -> None:
+    """Compile what the conformance cases do not reach: the DP's core phases and the bundled demo suite."""
+    from optalloc.families.knapsack.generators import pisinger
+    from optalloc.kernels import bundled, warm
+
+    warm(pisinger(3, 200, 1000, 5), "knapsack.dp")
+    for inst in bundled("knapsack/demo.jsonl"):
+        warm(inst, "knapsack.dp")

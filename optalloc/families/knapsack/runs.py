@@ -1,0 +1,135 @@
+"""The run functions of the knapsack family's methods: an instance and options in, a claim (Outcome) out,
+with the glue between the family's algorithms and the backends."""
+from __future__ import annotations
+import numpy as np
+from optalloc.options import Deadline, LimitReached, SolveOptions
+from optalloc.result import Outcome
+from optalloc.status import Status
+
+
+def _limit(deadline: Deadline) -> float | None:
+    return None if deadline.limit is None else deadline.remaining()
+
+
+# ------------------------------------------------------------------ dedicated DP
+def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from optalloc.families.knapsack.knapsack01 import solve_01
+    from optalloc.engines.mckp import solve_mckp
+    from optalloc.engines.mckp_model import expand_ties, merge_ties
+    from optalloc.families.knapsack.reductions import bounded_to_01
+
+    d = instance.data
+    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap}
+    kw.update(options.backend_options)
+    if instance.problem == "mckp":  # the multiple-choice DP has no Lagrangian phase or probe slice
+        kw = {k: v for k, v in kw.items() if k not in ("phase2_work", "probe_ops")}
+    if instance.problem == "knapsack":
+        r = solve_01(d.values, d.weights, d.capacity, **kw)
+        return Outcome.from_stop(r.stopped, {"items": np.flatnonzero(r.x).tolist()}, r.value, r.bound, r.stopped,
+                                 extra={k: v for k, v in r.stats.items() if k != "seconds"})
+    if instance.problem == "bounded_knapsack":
+        v, w, item_of, copies = bounded_to_01(d)
+        r = solve_01(v, w, d.capacity, **kw)
+        counts = np.bincount(item_of[r.x], weights=copies[r.x], minlength=d.n).astype(np.int64)
+        return Outcome.from_stop(r.stopped, {"counts": counts.tolist()}, r.value, r.bound, r.stopped,
+                                 extra={"binary_items": int(len(v))})
+    merged, members = merge_ties(d)
+    r = solve_mckp(merged.values, merged.weights, merged.starts, merged.capacity, **kw)
+    if r.choice is None:
+        return Outcome.infeasible("infeasible",
+                       message="the lightest option of every class already exceeds the capacity")
+    choice = expand_ties(r.choice, members, d.k)
+    return Outcome.from_stop(r.stopped, {"choice": choice}, r.value, r.bound, r.stopped,
+                             extra={k: v for k, v in r.stats.items() if k != "seconds"})
+
+
+# ------------------------------------------------------------------ MIP through HiGHS
+def _linear_outcome(instance, lo, decode) -> Outcome:
+    sol = decode(instance, lo.x) if lo.x is not None else None
+    if lo.status == Status.INFEASIBLE:
+        sol = None
+    return Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra)
+
+
+def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from optalloc.families.knapsack.models import arrays, decode
+    from optalloc.solvers.highs import solve_linear
+
+    return _linear_outcome(instance, solve_linear(arrays(instance, deadline), options, deadline), decode)
+
+
+def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
+    """Build (or take) the Pyomo model, hand its arrays to HiGHS, and load the solution back into it."""
+    from optalloc.families.knapsack.models import decode, mip
+    from optalloc.models.linear import solve_pyomo
+
+    model = mip(instance) if model is None else model
+    return _linear_outcome(instance, solve_pyomo(model, options, deadline), decode)
+
+
+# ------------------------------------------------------------------ CP-SAT
+def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    from optalloc.families.knapsack.models import cpsat
+    from optalloc.solvers.cpsat import solve_cp
+
+    model, x, scale = cpsat(instance)
+    co = solve_cp(model, options, deadline, scale=scale)
+    sol = None
+    if co.has_solution:
+        vals = np.array([co.solver.Value(v) for v in x], dtype=np.int64)
+        from optalloc.families.knapsack.models import decode
+
+        sol = decode(instance, vals)
+    return Outcome.from_backend(co, sol, co.objective, co.bound, extra=co.extra)
+
+
+# ------------------------------------------------------------------ heuristics
+def heuristic_run(lp_round: bool):
+    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+        from optalloc.families.knapsack.heuristics import greedy_01, greedy_bounded, greedy_mckp, greedy_mkp, lp_round_01
+        from optalloc.engines.mckp_model import expand_ties, merge_ties
+
+        d = instance.data
+        p = instance.problem
+        if p == "knapsack":
+            x, bound = (lp_round_01 if lp_round else greedy_01)(d.values, d.weights, d.capacity)
+            return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
+        if p == "bounded_knapsack":
+            x, bound = greedy_bounded(d.values, d.weights, d.bounds, d.capacity, lp_round=lp_round)
+            return Outcome(Status.COMPLETED, {"counts": x.tolist()}, None, bound, "completed")
+        if p == "mckp":
+            merged, members = merge_ties(d)
+            choice, bound = greedy_mckp(merged.values, merged.weights, merged.starts, merged.capacity,
+                                        lp_round=lp_round)
+            if choice is None:
+                return Outcome.infeasible("infeasible",
+                               message="the lightest option of every class already exceeds the capacity")
+            return Outcome(Status.COMPLETED, {"choice": expand_ties(choice, members, d.k)}, None, bound, "completed")
+        # mkp: the LP bound comes from HiGHS on the relaxation, within the time left (none if it runs out)
+        from optalloc.families.knapsack.models import arrays
+        from optalloc.solvers.highs import solve_linear
+
+        from optalloc.errors import UnsupportedProblemError
+
+        try:
+            lo = solve_linear(arrays(instance, deadline).relaxed(), SolveOptions(threads=options.threads), deadline)
+            bound = lo.objective + lo.tolerance if lo.status == Status.OPTIMAL else None
+        except (UnsupportedProblemError, LimitReached):  # past HiGHS's range, or no time: no bound
+            lo, bound = None, None
+        order = None
+        if lp_round and lo is not None and lo.x is not None:
+            order = np.lexsort((-d.values, -np.round(lo.x, 9)))  # LP value first, then item value
+        x = greedy_mkp(d.values, d.weights, d.capacities, order=order)
+        return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
+
+    return run
+
+
+def mip_arrays(instance):
+    from optalloc.families.knapsack.models import arrays
+
+    return arrays(instance)
+
+
+def lp_arrays(instance):
+    return mip_arrays(instance).relaxed()

@@ -1,0 +1,39 @@
+"""Known-answer cases of the matching family for optalloc's conformance suite (optima small enough to be
+re-derived by brute force in the tests)."""
+from __future__ import annotations
+
+from optalloc.conformance import Case
+from optalloc.instances.format import make_instance
+
+
+def cases() -> list[Case]:
+    return [
+        Case(make_instance("assignment", "assign-min", {"costs": [[4, 1, 3], [2, 0, 5], [3, 2, 2]]}), 5),
+        Case(make_instance("assignment", "assign-max-rect-forbidden",
+                           {"costs": [[4, None, 3, 1], [2, 6, None, 5]], "sense": "max"}), 10),
+        Case(make_instance("assignment", "assign-sparse", {"shape": [3, 3], "arcs": [[0, 0, 1], [0, 1, 4], [1, 0, 2],
+                                                                                    [2, 2, 3]]}), 9),
+        Case(make_instance("assignment", "assign-infeasible", {"costs": [[1, None], [2, None]]}), None, ("infeasible",)),
+        Case(make_instance("gap", "gap-min", {"costs": [[6, 9, 4, 2], [5, 3, 8, 7]], "weights": [[3, 4, 2, 3],
+                                                                                              [2, 3, 4, 2]],
+                                              "capacities": [6, 6]}), 14),
+        Case(make_instance("gap", "gap-max", {"costs": [[6, 9, 4, 2], [5, 3, 8, 7]], "weights": [[3, 4, 2, 3],
+                                                                                              [2, 3, 4, 2]],
+                                              "capacities": [7, 7], "sense": "max"}), 30),
+        Case(make_instance("gap", "gap-no-agent-fits", {"costs": [[1, 2], [3, 4]], "weights": [[1, 9], [1, 9]],
+                                                        "capacities": [5, 5]}), None, ("infeasible",)),
+        Case(make_instance("makespan", "makespan-small", {"times": [[4, 2, 7, None], [3, 6, 2, 5], [None, 3, 3, 4]]}),
+             5),
+        Case(make_instance("makespan", "makespan-no-machine", {"times": [[1, None], [2, None]]}), None,
+             ("infeasible",)),
+        Case(make_instance("routing", "routing-small", {
+            "quality": [[9, 6, 2], [8, 7, 3], [5, 5, 4], [7, 2, 1]], "cost": [[5, 2, 1], [6, 3, 1], [4, 2, 0], [5, 1, 1]],
+            "capacity": [2, 2, 4], "budget": 9}), 22),
+        Case(make_instance("routing", "routing-over-capacity", {"quality": [[1, 2], [3, 4], [5, 6]],
+                                                                "cost": [[1, 1], [1, 1], [1, 1]], "capacity": [1, 1],
+                                                                "budget": 10}), None, ("infeasible",)),
+        Case(make_instance("bmatching", "bmatching-small", {"weights": [[5, 4, None], [4, 3, 6], [None, 2, 1]],
+                                                            "row_capacity": [1, 2, 1], "col_capacity": [1, 1, 2]}), 15),
+        Case(make_instance("adwords", "adwords-small", {"bids": [[3, 2, None, 4], [2, None, 3, 3]],
+                                                        "budgets": [5, 4]}), 9),
+    ]

@@ -1,0 +1,25 @@
+"""Single-machine tardiness family: 1||ΣT_j and 1||Σw_jT_j."""
+from optalloc.family import POSITIVE, Family, Format, Generator, Param
+
+
+FAMILY = Family(
+    name="tardiness",
+    package=__name__,
+    description="single-machine total (weighted) tardiness",
+    formulations=".models",
+    formats=(
+        Format("orlib-wt", ".readers:read_orlib_wt", "OR-Library wt40/wt50/wt100 (125 x (p, w, d) blocks; "
+               "optima from wtopt*/wtbest100b beside it)", ("tardiness",), ".readers:write_orlib_wt"),
+        Format("smtt", ".readers:read_smtt", "unweighted tardiness sets: header 'n RDD TF k OPT' then n "
+               "lines 'p d'", ("tardiness",), ".readers:write_smtt"),
+    ),
+    generators=(
+        Generator("potts-vw", ".generators:potts_vw", "Potts & Van Wassenhove's instances", params=(
+            Param("n", POSITIVE, 100, "jobs"),
+            Param("tf", float, 0.6, "tardiness factor"),
+            Param("rdd", float, 0.4, "relative range of due dates"),
+            Param("weighted", bool, False, "weights ~ U{1..10}", flag=True))),
+    ),
+    kernels=(".exact", ".heuristics", "optalloc.engines.subgradient"),
+    warmup=".conformance:warmup",
+)

@@ -1,0 +1,50 @@
+"""Known-answer cases of the tardiness family for optalloc's conformance suite (optima small enough to be
+re-derived by brute force in the tests)."""
+from __future__ import annotations
+
+from optalloc.conformance import Case
+from optalloc.instances.format import make_instance
+
+
+def cases() -> list[Case]:
+    return [
+        Case(make_instance("tardiness", "smtt-small", {"processing_times": [5, 3, 8, 2, 6, 4, 7],
+                                                       "due_dates": [10, 6, 20, 4, 15, 9, 18]}), 33),
+        Case(make_instance("tardiness", "wt-small", {"processing_times": [5, 3, 8, 2, 6, 4, 7],
+                                                     "due_dates": [10, 6, 20, 4, 15, 9, 18],
+                                                     "weights": [3, 1, 4, 2, 5, 1, 2]}), 73),
+        Case(make_instance("tardiness", "wt-negative-due", {"processing_times": [4, 9, 2, 6, 5],
+                                                            "due_dates": [-3, 12, 5, 0, 20],
+                                                            "weights": [2, 1, 3, 1, 2]}), 43),
+        Case(make_instance("tardiness", "smtt-all-on-time", {"processing_times": [2, 3, 4], "due_dates": [20, 20, 20]}),
+             0),
+    ]
+
+
+def warmup() -> None:
+    """Compile what the conformance cases do not reach: every phase of the DP on small instances."""
+    import numpy as np
+
+    from optalloc.families.tardiness import exact as X
+    from optalloc.kernels import warm
+    from optalloc.families.tardiness.generators import potts_vw
+    from optalloc.options import Deadline
+
+    for inst in (potts_vw(30, 0.6, 0.4, weighted=True, seed=1), potts_vw(30, 0.6, 0.4, seed=2),
+                 potts_vw(12, 0.8, 0.2, weighted=True, seed=3)):
+        for m in ("tardiness.dp", "tardiness.iterated_dynasearch", "tardiness.local_search", "tardiness.mddc",
+                  "tardiness.eddc", "tardiness.atc"):
+            warm(inst, m)
+    # phases a small instance closes before reaching: the set DP with the level-2 table, node elimination and
+    # the modifier stage
+    d = potts_vw(9, 0.6, 0.4, weighted=True, seed=4).data
+    p, dd, w = d.p.astype(np.int64), d.d.astype(np.float64), d.w.astype(np.float64)
+    before = X.emmons_precedence(p, dd, w)
+    lam = np.ones(len(p))
+    P = int(p.sum())
+    X._set_dp(p, dd, w, lam, P, 1e9, True, 1000, X._pred_words(before, 1), Deadline(None), before)
+    X._set_dp(p, dd, w, lam, P, 1e9, True, 1000, X._pred_words(before, 1), Deadline(None), None)
+    rank = X.tie_ranks(dd, before)
+    alive = np.ones((P + 1, len(p)), dtype=np.bool_)
+    X.lagrangian_bound(p, dd, w, 1e9, iterations=5, level=2, before=before, rank=rank, alive=alive)  # elimination
+    X.successive_sublimation(p, dd, w, lam, P, before, rank, 1e9, 1e9, Deadline(None), step=2, alive=alive)

@@ -1,2 +1,0 @@
-"""Heuristics. Each returns a feasible solution and, where one is cheap, a proven bound (LP or
-Lagrangian), so the gap it reports is certified."""

@@ -1,1 +1,0 @@
-"""Plots and tables of results, per family (matplotlib is imported only when a plot is drawn)."""
