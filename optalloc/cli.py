@@ -16,8 +16,8 @@ EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, like every other bad input
-        self.exit(EXIT_BAD_INPUT, f"optalloc: error: {message} (see 'optalloc {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"optalloc: error: {message} (see 'optalloc --help')\n")
+        # prog is "optalloc", "optalloc solve" or "optalloc generate gap": the help of what was typed
+        self.exit(EXIT_BAD_INPUT, f"optalloc: error: {message} (see '{self.prog} --help')\n")
 
 
 def _bounded(kind, lo=None, hi=None, lo_open=False, what=""):
