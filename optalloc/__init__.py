@@ -17,6 +17,14 @@ from optalloc.result import Result  # noqa: E402
 from optalloc.solve import solve  # noqa: E402
 from optalloc.status import SolutionStatus, Status  # noqa: E402
 
+
+def solve_model(model, method=None, options=None, **option_values) -> Result:
+    """Solve a linear or mixed-integer model of your own (a Pyomo model, a LinearModel, an .mps or .lp path),
+    certified against its own rows; see optalloc.families.model.api."""
+    from optalloc.families.model.api import solve_model as _solve_model
+
+    return _solve_model(model, method, options, **option_values)
+
 __all__ = ["Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
            "SolutionStatus", "SolveOptions", "Status", "UnknownMethodError", "UnsupportedProblemError",
-           "VerificationError", "all_methods", "get_method", "load", "make_instance", "save", "solve"]
+           "VerificationError", "all_methods", "get_method", "load", "make_instance", "save", "solve", "solve_model"]

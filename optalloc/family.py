@@ -67,6 +67,7 @@ class Format:
     help: str
     problems: tuple[str, ...]
     write: str | None = None
+    suffixes: tuple[str, ...] = ()  # file endings that are this format wherever a file is loaded (".mps")
 
 
 @dataclass(frozen=True)

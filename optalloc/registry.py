@@ -39,6 +39,7 @@ class Method:
     cp_model: Callable | str | None = None  # cp_model(instance) -> a CP-SAT model, exported as its text form
     excludes: tuple[str, ...] = ()  # conformance case tags it does not take (e.g. "levels": the level grid)
     may_return_infeasible: bool = False  # a heuristic whose answer may break a constraint (reported, not hidden)
+    preferred: bool = False  # the one to use when none is named (else: optalloc's own exact methods first)
     # The --option names a method of optalloc's own takes; None for methods whose options are the backend's
     # own (HiGHS, CP-SAT), which the adapter checks (optalloc.solve.check_options).
     parameters: tuple[Parameter, ...] | None = None
@@ -151,7 +152,7 @@ def default_method(problem: str) -> Method:
     candidates = [m for m in methods_for(problem) if m.kind == "exact" and m.available()]
     if not candidates:
         raise UnsupportedProblemError(f"no available exact method solves {problem!r}")
-    candidates.sort(key=lambda m: (m.backend != "optalloc", m.name))
+    candidates.sort(key=lambda m: (not m.preferred, m.backend != "optalloc", m.name))
     return candidates[0]
 
 

@@ -96,7 +96,7 @@ def test_two_families_with_one_name_are_an_error(tmp_path):
 
 
 # the names of the built-in families and their problem kinds: none may appear as a hand-written list
-_FAMILY_NAMES = ("knapsack", "bitalloc", "matching", "tardiness")
+_FAMILY_NAMES = ("knapsack", "bitalloc", "matching", "tardiness", "model")
 
 
 def test_no_hand_written_family_list_outside_the_declarations():

@@ -29,7 +29,8 @@ def _with(**data):
     (_with(values=[1, -3, 3, 4]), "data.values[1]: must be a non-negative finite number, got -3"),
     ({"problem": "knapsack", "name": "k", "data": {"values": [1], "weights": [1]}}, "data.capacity: is required"),
     ({"problem": "knapsak", "name": "k", "data": {}},
-     "problem: must be one of adwords, assignment, bitalloc, bmatching, bounded_knapsack, gap, knapsack, makespan, mckp, mkp, routing, tardiness, got 'knapsak'"),
+     "problem: must be one of adwords, assignment, bitalloc, bmatching, bounded_knapsack, gap, knapsack, linear_model, "
+     "makespan, mckp, mkp, routing, tardiness, got 'knapsak'"),
     ({"problem": "knapsack", "data": BASE["data"]}, "name: is required and must be a non-empty string"),
     ({**BASE, "reference": {"value": 3, "kind": "exact"}},
      "reference.kind: must be one of optimal, best_known, bound, got 'exact'"),

@@ -189,9 +189,15 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
 
 
 def load(path: str | os.PathLike) -> list[Instance]:
-    """Read every instance of an optalloc JSON or JSONL file."""
+    """Read every instance of an optalloc JSON or JSONL file, or of a file whose ending a family's format
+    claims (Format.suffixes: a model's .mps or .lp)."""
+    from optalloc.family import formats, resolve
     from optalloc.instances.text import read_text
 
+    suffix = os.path.splitext(str(path))[1].lower()
+    claimed = [f for f in formats().values() if suffix in f.suffixes]
+    if claimed:
+        return resolve(claimed[0].read)(path)
     text, src = read_text(path)
     return loads(text, src)
 

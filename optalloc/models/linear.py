@@ -143,6 +143,27 @@ def safe_name(name: str) -> str:
 
 def from_pyomo(model) -> tuple[LinearModel, list]:
     """Convert a linear Pyomo model into a LinearModel. Returns it with the Pyomo variables in column order,
+    so a solution vector can be loaded back into the model. A fixed variable stays a column, its bounds pinned
+    to its value (Pyomo would fold it into the constants, and the rows would no longer be the ones written)."""
+    import pyomo.environ as pyo
+
+    fixed = [v for v in model.component_data_objects(pyo.Var, active=True, descend_into=True) if v.fixed]
+    for v in fixed:
+        v.unfix()
+    try:
+        lm, variables = _from_pyomo(model)
+    finally:
+        for v in fixed:
+            v.fix()
+    at = {id(v): v.value for v in fixed}
+    for j, v in enumerate(variables):
+        if id(v) in at:
+            lm.col_lo[j] = lm.col_hi[j] = at[id(v)]
+    return lm, variables
+
+
+def _from_pyomo(model) -> tuple[LinearModel, list]:
+    """Convert a linear Pyomo model into a LinearModel. Returns it with the Pyomo variables in column order,
     so a solution vector can be loaded back into the model."""
     import pyomo.environ as pyo
     from pyomo.repn.standard_repn import generate_standard_repn
@@ -219,3 +240,35 @@ def solve_pyomo(model, options: SolveOptions, deadline: Deadline) -> LinearOutco
         for var, val in zip(variables, lo.x):
             var.set_value(round(val) if var.is_integer() or var.is_binary() else val, skip_validation=True)
     return lo
+
+
+@dataclass
+class BuiltFrom:
+    """What a family's Pyomo builder leaves on its model: the instance, and how to rebuild the same model as
+    arrays and decode a column vector (in the arrays' column order) into the instance's terms."""
+
+    instance: object
+    arrays: object  # () -> LinearModel, the unchanged model
+    decode: object  # (x) -> solution in problem terms
+
+
+def builds_from(arrays: str, decode: str):
+    """Decorator for a Pyomo builder f(instance, ...): the model it returns remembers the instance it was built
+    from and its twins (functions of f's module, by name, called with the builder's arguments), so that
+    optalloc.solve_model can tell an unchanged model from a changed one and speak in the instance's terms."""
+    import functools
+    import sys
+
+    def wrap(build):
+        @functools.wraps(build)
+        def built(instance, *args, **kwargs):
+            model = build(instance, *args, **kwargs)
+            here = sys.modules[build.__module__]
+            model._optalloc_built = BuiltFrom(
+                instance, functools.partial(getattr(here, arrays), instance, *args, **kwargs),
+                functools.partial(getattr(here, decode), instance))
+            return model
+
+        return built
+
+    return wrap

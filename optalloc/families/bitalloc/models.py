@@ -16,7 +16,7 @@ import numpy as np
 
 from optalloc.instances.format import Instance
 from optalloc.families.bitalloc.problems import BitAllocData
-from optalloc.models.linear import LinearModel, check_build
+from optalloc.models.linear import LinearModel, builds_from, check_build
 
 
 def merged_model(d: BitAllocData) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -111,6 +111,7 @@ def arrays(instance: Instance, deadline=None) -> LinearModel:
     return multiple_choice(starts, err, size, d.capacity_bits, d.ties, "min", "budget", deadline)
 
 
+@builds_from("arrays", "decode")
 def mip(instance: Instance):
     """The same MIP as `arrays`, as a Pyomo model to print and change."""
     import pyomo.environ as pyo

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from optalloc.errors import UnsupportedProblemError
 from optalloc.instances.format import Instance
 from optalloc.engines.mckp_model import multiple_choice
-from optalloc.models.linear import INF, LinearModel, check_build, range_names
+from optalloc.models.linear import INF, LinearModel, builds_from, check_build, range_names
 
 PROBLEMS = ("knapsack", "bounded_knapsack", "mckp", "mkp")
 
@@ -25,6 +25,7 @@ def _check(instance: Instance) -> None:
 
 
 # ------------------------------------------------------------------ Pyomo
+@builds_from("arrays", "decode")
 def mip(instance: Instance):
     """The knapsack MIP as a Pyomo model (declarative and inspectable)."""
     import pyomo.environ as pyo

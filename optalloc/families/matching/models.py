@@ -11,7 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc.instances.format import Instance
-from optalloc.models.linear import INF, LazyNames, LinearModel, check_build, kept_names, pair_names, range_names
+from optalloc.models.linear import (INF, LazyNames, LinearModel, builds_from, check_build, kept_names, pair_names,
+                                    range_names)
 
 
 def _grouped_pairs(M):
@@ -76,6 +77,7 @@ def arrays(instance: Instance, deadline=None) -> LinearModel:
                        rnames)
 
 
+@builds_from("arrays", "decode")
 def mip(instance: Instance):
     """The same model as `arrays`, in Pyomo."""
     import pyomo.environ as pyo

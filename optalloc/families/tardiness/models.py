@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc.instances.format import Instance
-from optalloc.models.linear import INF, LazyNames, LinearModel, pair_names, range_names
+from optalloc.models.linear import INF, LazyNames, LinearModel, builds_from, pair_names, range_names
 
 FORMULATIONS = ("positional", "time_indexed", "ordering")
 
@@ -102,6 +102,7 @@ def _binaries_then_tardiness(rows, cols, vals, r, ncol, nbin, iT, w, lo, hi, nam
                        LazyNames(*names))
 
 
+@builds_from("positional_arrays", "positional_decode")
 def positional_mip(instance: Instance, valid_inequalities: bool = True):
     import pyomo.environ as pyo
 
@@ -160,6 +161,7 @@ def time_indexed_arrays(instance: Instance) -> LinearModel:
                        pair_names("x", J, S), LazyNames(range_names("once", n), range_names("flow", P + 1)))
 
 
+@builds_from("time_indexed_arrays", "time_indexed_decode")
 def time_indexed_mip(instance: Instance):
     import pyomo.environ as pyo
 
@@ -238,6 +240,7 @@ def ordering_arrays(instance: Instance) -> LinearModel:
     return _binaries_then_tardiness(rows, cols, vals, r, ncol, npair, iT, w, lo, hi, names, col_names)
 
 
+@builds_from("ordering_arrays", "ordering_decode")
 def ordering_mip(instance: Instance):
     import pyomo.environ as pyo
 

@@ -1,0 +1,147 @@
+"""The problem kind `linear_model`: min or max c x + offset subject to row_lo <= A x <= row_hi,
+col_lo <= x <= col_hi, x_j integer where `integer` says so. Its typed data is an optalloc LinearModel; a
+solution is {"x": [a value per column]}.
+
+Certification recomputes everything from the model's own data. With integral coefficients, bounds and a point
+whose every entry is an integer, the check is exact (Python integers). Otherwise each row may be off by at most
+FEASIBILITY_TOLERANCE x (1 + the sum of |a_ij x_j| over the row): the backend's own feasibility tolerance, scaled
+by the row's coefficients as the backend scales them; anything beyond is a violation, never a warning."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+from optalloc.errors import InstanceError
+from optalloc.models.linear import INF, LinearModel
+from optalloc.problems import validate as v
+from optalloc.problems.base import Evaluation, Problem, register_problem
+
+FEASIBILITY_TOLERANCE = 1e-6  # HiGHS's primal and MIP feasibility tolerances are 1e-7 and 1e-6
+INTEGRALITY_TOLERANCE = 0.0  # integer columns come back rounded: they must be integers exactly
+EXACT = 2**53  # below this, sums of integer-valued floats are exact in float64
+
+
+def _bounds(raw, where, n, default):
+    if raw is None:
+        return np.full(n, default)
+    if not isinstance(raw, list) or len(raw) != n:
+        raise InstanceError(where, f"must be a list of {n} numbers or nulls (null: unbounded)")
+    out = np.empty(n)
+    for i, x in enumerate(raw):
+        if x is None:
+            out[i] = default
+        else:
+            out[i] = v.finite_number(x, f"{where}[{i}]")
+    return out
+
+
+@register_problem
+class LinearModelKind(Problem):
+    name = "linear_model"
+    sense = "min"  # per instance: sense_of
+    description = "a linear or mixed-integer model of your own: rows, bounds, integrality, one objective"
+    fields = {"sense", "c", "offset", "A", "row_lo", "row_hi", "col_lo", "col_hi", "integer", "col_names",
+              "row_names"}
+
+    def parse_fields(self, d: dict, where: str) -> LinearModel:
+        sense = v.field_of(d, "sense", where)
+        if sense not in ("min", "max"):
+            raise InstanceError(f"{where}.sense", "must be 'min' or 'max'", sense)
+        c = v.array_of(v.field_of(d, "c", where), f"{where}.c", kind="num", nonempty=False).astype(float)
+        n = len(c)
+        A = v.field_of(d, "A", where)
+        if not isinstance(A, dict) or set(A) != {"shape", "rows", "cols", "vals"}:
+            raise InstanceError(f"{where}.A", "must be {shape: [m, n], rows: [...], cols: [...], vals: [...]}")
+        shape = A["shape"]
+        if not (isinstance(shape, list) and len(shape) == 2 and all(v._is_int(x) and x >= 0 for x in shape)):
+            raise InstanceError(f"{where}.A.shape", "must be [rows, columns]", shape)
+        m = int(shape[0])
+        if int(shape[1]) != n:
+            raise InstanceError(f"{where}.A.shape", f"must have {n} columns (one per entry of c)", shape)
+        rows = v.array_of(A["rows"], f"{where}.A.rows", kind="int", nonempty=False)
+        cols = v.array_of(A["cols"], f"{where}.A.cols", kind="int", nonempty=False, length=len(rows))
+        vals = v.array_of(A["vals"], f"{where}.A.vals", kind="num", nonempty=False, length=len(rows))
+        if len(rows) and (rows.max() >= m or cols.max() >= n):
+            raise InstanceError(f"{where}.A", f"an entry lies outside the {m} x {n} matrix")
+        matrix = sp.csr_matrix((vals.astype(float), (rows, cols)), shape=(m, n))
+        matrix.sum_duplicates()
+        integer = d.get("integer", [False] * n)
+        if not isinstance(integer, list) or len(integer) != n or not all(isinstance(x, bool) for x in integer):
+            raise InstanceError(f"{where}.integer", f"must be a list of {n} true/false")
+        names = {}
+        for key, count in (("col_names", n), ("row_names", m)):
+            raw = d.get(key, [])
+            if not isinstance(raw, list) or (raw and (len(raw) != count or not all(isinstance(x, str) for x in raw))):
+                raise InstanceError(f"{where}.{key}", f"must be a list of {count} strings (or empty)")
+            names[key] = raw
+        offset = v.finite_number(d.get("offset", 0.0), f"{where}.offset")
+        return LinearModel(sense, c, matrix, _bounds(d.get("row_lo"), f"{where}.row_lo", m, -INF),
+                           _bounds(d.get("row_hi"), f"{where}.row_hi", m, INF),
+                           _bounds(d.get("col_lo"), f"{where}.col_lo", n, -INF),
+                           _bounds(d.get("col_hi"), f"{where}.col_hi", n, INF),
+                           np.asarray(integer, dtype=bool), names["col_names"], names["row_names"], float(offset))
+
+    def dump(self, lm: LinearModel) -> dict:
+        A = lm.A.tocoo()
+
+        def nums(a):
+            return [None if not math.isfinite(x) else v.to_json_number(x) for x in np.asarray(a).tolist()]
+
+        return {"sense": lm.sense, "c": nums(lm.c), "offset": v.to_json_number(lm.offset),
+                "A": {"shape": list(A.shape), "rows": A.row.tolist(), "cols": A.col.tolist(), "vals": nums(A.data)},
+                "row_lo": nums(lm.row_lo), "row_hi": nums(lm.row_hi), "col_lo": nums(lm.col_lo),
+                "col_hi": nums(lm.col_hi), "integer": [bool(x) for x in lm.integer],
+                "col_names": list(lm.col_names), "row_names": list(lm.row_names)}
+
+    def sense_of(self, lm: LinearModel) -> str:
+        return lm.sense
+
+    def evaluate(self, lm: LinearModel, solution) -> Evaluation:
+        return evaluate_point(lm, solution.get("x") if isinstance(solution, dict) else None)
+
+    def size(self, lm: LinearModel) -> dict:
+        m, n = lm.shape
+        return {"rows": m, "columns": n, "integer": int(lm.integer.sum()), "nonzeros": int(lm.A.nnz)}
+
+
+def _name(names, j, what):
+    return f"{what} {names[j]!r}" if len(names) > j else f"{what} {j}"
+
+
+def evaluate_point(lm: LinearModel, raw) -> Evaluation:
+    """The objective and every violated bound, integrality or row of the point `raw`, from the model's data."""
+    m, n = lm.shape
+    if not isinstance(raw, (list, np.ndarray)) or len(raw) != n:
+        return Evaluation(float("nan"), [f"solution.x: must be a list of {n} values (one per column)"])
+    x = np.asarray(raw, dtype=float)
+    if not np.all(np.isfinite(x)):
+        return Evaluation(float("nan"), ["solution.x: every value must be finite"])
+    problems = []
+    for j in np.flatnonzero(lm.integer & (x != np.round(x)))[:3]:
+        problems.append(f"{_name(lm.col_names, j, 'column')}: integer, is {float(x[j])!r}")
+    tol_col = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(x))
+    for j in np.flatnonzero((x < lm.col_lo - tol_col) | (x > lm.col_hi + tol_col))[:3]:
+        problems.append(f"{_name(lm.col_names, j, 'column')}: {float(x[j])!r} outside its bounds "
+                        f"[{float(lm.col_lo[j])!r}, {float(lm.col_hi[j])!r}]")
+    A = lm.A.tocsr()
+    integral = (np.all(x == np.round(x)) and np.all(A.data == np.round(A.data))
+                and float(np.abs(A).dot(np.abs(x)).max(initial=0.0)) < EXACT)
+    activity = A.dot(x)
+    if integral:  # every product and partial sum is an integer below 2^53: the activity is exact
+        tol_row = np.zeros(m)
+    else:
+        tol_row = FEASIBILITY_TOLERANCE * (1.0 + np.abs(A).dot(np.abs(x)))
+    bad = np.flatnonzero((activity < lm.row_lo - tol_row) | (activity > lm.row_hi + tol_row))
+    for i in bad[:3]:
+        problems.append(f"{_name(lm.row_names, i, 'row')}: activity {float(activity[i])!r} outside "
+                        f"[{float(lm.row_lo[i])!r}, {float(lm.row_hi[i])!r}] (tolerance {tol_row[i]:.3g})")
+    if len(bad) > 3:
+        problems.append(f"... and {len(bad) - 3} more rows")
+    c_integral = np.all(lm.c == np.round(lm.c)) and float(np.abs(lm.c).dot(np.abs(x))) < EXACT
+    objective = float(lm.c.dot(x)) + lm.offset
+    if integral and c_integral and float(lm.offset).is_integer():
+        objective = float(sum(int(a) * int(b) for a, b in zip(lm.c[x != 0].tolist(), x[x != 0].tolist()))
+                          + int(lm.offset))
+    return Evaluation(objective, problems)
