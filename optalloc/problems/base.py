@@ -62,9 +62,21 @@ _PROBLEMS: dict[str, Problem] = {}
 _LOADED = [False]
 
 
-def register_problem(cls: type[Problem]) -> type[Problem]:
-    _PROBLEMS[cls.name] = cls()
-    return cls
+def register_problem(name, sense: str | None = None, *, fields=()):
+    """Register a problem kind: `@register_problem("knapsack", "max", fields=("values", ...))` on a Problem
+    subclass whose docstring describes it (or bare `@register_problem` on a class that sets name, sense,
+    fields and description itself)."""
+    def register(cls: type[Problem]) -> type[Problem]:
+        if sense is not None:
+            cls.name, cls.sense, cls.fields = name, sense, set(fields)
+            cls.description = " ".join((cls.__doc__ or "").split())
+        _PROBLEMS[cls.name] = cls()
+        return cls
+
+    if isinstance(name, type):  # bare decorator
+        cls, name = name, None
+        return register(cls)
+    return register
 
 
 def _load() -> None:

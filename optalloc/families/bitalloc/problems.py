@@ -99,13 +99,10 @@ class BitAllocData:
         return {"bits": option + self.b_min}
 
 
-@register_problem
+@register_problem("bitalloc", "min", fields=("sizes", "budget", "overhead_bits", "ties", "names", "sensitivity",
+                                             "b_min", "b_max", "grid", "options"))
 class BitAllocation(Problem):
-    name = "bitalloc"
-    sense = "min"
-    description = "bit allocation: min sum of quantization error, element-weighted average bits <= budget"
-    fields = {"sizes", "budget", "overhead_bits", "ties", "names", "sensitivity", "b_min", "b_max", "grid",
-              "options"}
+    """bit allocation: min sum of quantization error, element-weighted average bits <= budget"""
 
     def parse_fields(self, d: dict, where: str) -> BitAllocData:
         sizes = v.array_of(v.field_of(d, "sizes", where), f"{where}.sizes", kind="int")

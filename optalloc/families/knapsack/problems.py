@@ -83,12 +83,9 @@ def _index_list(solution: dict, key: str, n: int) -> tuple[np.ndarray | None, li
 
 
 # ---------------------------------------------------------------- 0-1
-@register_problem
+@register_problem("knapsack", "max", fields=("values", "weights", "capacity"))
 class Knapsack(Problem):
-    name = "knapsack"
-    sense = "max"
-    description = "0-1 knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x binary"
-    fields = {"values", "weights", "capacity"}
+    """0-1 knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x binary"""
 
     def parse_fields(self, d: dict, where: str) -> KnapsackData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
@@ -115,12 +112,9 @@ class Knapsack(Problem):
 
 
 # ---------------------------------------------------------------- bounded
-@register_problem
+@register_problem("bounded_knapsack", "max", fields=("values", "weights", "bounds", "capacity"))
 class BoundedKnapsack(Problem):
-    name = "bounded_knapsack"
-    sense = "max"
-    description = "bounded knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x_j in 0..bounds_j"
-    fields = {"values", "weights", "bounds", "capacity"}
+    """bounded knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x_j in 0..bounds_j"""
 
     def parse_fields(self, d: dict, where: str) -> BoundedKnapsackData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
@@ -157,13 +151,10 @@ class BoundedKnapsack(Problem):
 
 
 # ---------------------------------------------------------------- multiple-choice
-@register_problem
+@register_problem("mckp", "max", fields=("values", "weights", "capacity", "ties"))
 class MultipleChoiceKnapsack(Problem):
-    name = "mckp"
-    sense = "max"
-    description = ("multiple-choice knapsack: one option per class, sum of weights <= capacity; "
-                   "optional ties force classes to the same option index")
-    fields = {"values", "weights", "capacity", "ties"}
+    """multiple-choice knapsack: one option per class, sum of weights <= capacity; optional ties force classes to
+    the same option index"""
 
     def parse_fields(self, d: dict, where: str) -> MCKPData:
         vals = v.field_of(d, "values", where)
@@ -233,12 +224,9 @@ class MultipleChoiceKnapsack(Problem):
 
 
 # ---------------------------------------------------------------- multidimensional
-@register_problem
+@register_problem("mkp", "max", fields=("values", "weights", "capacities"))
 class MultidimensionalKnapsack(Problem):
-    name = "mkp"
-    sense = "max"
-    description = "multidimensional knapsack: max sum v_j x_j, W x <= capacities (one row per budget), x binary"
-    fields = {"values", "weights", "capacities"}
+    """multidimensional knapsack: max sum v_j x_j, W x <= capacities (one row per budget), x binary"""
 
     def parse_fields(self, d: dict, where: str) -> MKPData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")

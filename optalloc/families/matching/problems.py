@@ -103,12 +103,9 @@ class AssignmentData:
         return bool(self.allowed.all())
 
 
-@register_problem
+@register_problem("assignment", "min", fields=("costs", "arcs", "shape", "sense"))  # per instance: data.sense; see sense_of
 class Assignment(Problem):
-    name = "assignment"
-    sense = "min"  # per instance: data.sense; see sense_of
-    description = "linear assignment: min(m, n) pairs, each row and column at most once; forbidden pairs as null"
-    fields = {"costs", "arcs", "shape", "sense"}
+    """linear assignment: min(m, n) pairs, each row and column at most once; forbidden pairs as null"""
 
     def parse_fields(self, d: dict, where: str) -> AssignmentData:
         if ("costs" in d) == ("arcs" in d):
@@ -192,12 +189,9 @@ class GAPData:
         return self.costs.shape[1]
 
 
-@register_problem
+@register_problem("gap", "min", fields=("costs", "weights", "capacities", "sense"))
 class GeneralizedAssignment(Problem):
-    name = "gap"
-    sense = "min"
-    description = "generalized assignment: each job to one agent, agent loads within capacities"
-    fields = {"costs", "weights", "capacities", "sense"}
+    """generalized assignment: each job to one agent, agent loads within capacities"""
 
     def parse_fields(self, d: dict, where: str) -> GAPData:
         C = _matrix(v.field_of(d, "costs", where), f"{where}.costs", allow_null=False)
@@ -248,12 +242,9 @@ class MakespanData:
         return self.times.shape[1]
 
 
-@register_problem
+@register_problem("makespan", "min", fields=("times",))
 class Makespan(Problem):
-    name = "makespan"
-    sense = "min"
-    description = "load balancing on unrelated machines (R||Cmax): each job to one machine, minimise the largest load"
-    fields = {"times"}
+    """load balancing on unrelated machines (R||Cmax): each job to one machine, minimise the largest load"""
 
     def parse_fields(self, d: dict, where: str) -> MakespanData:
         T = _matrix(v.field_of(d, "times", where), f"{where}.times", allow_null=True)
@@ -301,12 +292,9 @@ class RoutingData:
         return self.quality.shape[1]
 
 
-@register_problem
+@register_problem("routing", "max", fields=("quality", "cost", "capacity", "budget"))
 class Routing(Problem):
-    name = "routing"
-    sense = "max"
-    description = "LLM routing: each query to one model, model capacities, total cost <= budget, maximise quality"
-    fields = {"quality", "cost", "capacity", "budget"}
+    """LLM routing: each query to one model, model capacities, total cost <= budget, maximise quality"""
 
     def parse_fields(self, d: dict, where: str) -> RoutingData:
         Q = _matrix(v.field_of(d, "quality", where), f"{where}.quality", allow_null=False)
@@ -353,12 +341,9 @@ class BMatchingData:
     col_capacity: np.ndarray  # (n,)
 
 
-@register_problem
+@register_problem("bmatching", "max", fields=("weights", "row_capacity", "col_capacity"))
 class BMatching(Problem):
-    name = "bmatching"
-    sense = "max"
-    description = "bipartite b-matching: edges chosen at most once, degrees within capacities, maximise weight"
-    fields = {"weights", "row_capacity", "col_capacity"}
+    """bipartite b-matching: edges chosen at most once, degrees within capacities, maximise weight"""
 
     def parse_fields(self, d: dict, where: str) -> BMatchingData:
         W = _matrix(v.field_of(d, "weights", where), f"{where}.weights", allow_null=True)
@@ -405,13 +390,10 @@ class AdwordsData:
     budgets: np.ndarray  # (advertisers,)
 
 
-@register_problem
+@register_problem("adwords", "max", fields=("bids", "budgets"))
 class Adwords(Problem):
-    name = "adwords"
-    sense = "max"
-    description = ("budgeted allocation (AdWords): each query to at most one advertiser, who pays its bid up to "
-                   "what is left of its budget; queries arrive in column order")
-    fields = {"bids", "budgets"}
+    """budgeted allocation (AdWords): each query to at most one advertiser, who pays its bid up to what is left
+    of its budget; queries arrive in column order"""
 
     def parse_fields(self, d: dict, where: str) -> AdwordsData:
         Bd = _matrix(v.field_of(d, "bids", where), f"{where}.bids", allow_null=True)

@@ -37,13 +37,10 @@ def _bounds(raw, where, n, default):
     return out
 
 
-@register_problem
+@register_problem("linear_model", "min", fields=("sense", "c", "offset", "A", "row_lo", "row_hi", "col_lo",
+                                                 "col_hi", "integer", "col_names", "row_names"))  # min: see sense_of
 class LinearModelKind(Problem):
-    name = "linear_model"
-    sense = "min"  # per instance: sense_of
-    description = "a linear or mixed-integer model of your own: rows, bounds, integrality, one objective"
-    fields = {"sense", "c", "offset", "A", "row_lo", "row_hi", "col_lo", "col_hi", "integer", "col_names",
-              "row_names"}
+    """a linear or mixed-integer model of your own: rows, bounds, integrality, one objective"""
 
     def parse_fields(self, d: dict, where: str) -> LinearModel:
         sense = v.field_of(d, "sense", where)

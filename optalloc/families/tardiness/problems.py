@@ -62,12 +62,9 @@ def _int_array(raw, where, *, positive: bool, n: int | None) -> np.ndarray:
     return out
 
 
-@register_problem
+@register_problem("tardiness", "min", fields=("processing_times", "due_dates", "weights"))
 class Tardiness(Problem):
-    name = "tardiness"
-    sense = "min"
-    description = "single machine, total (weighted) tardiness: order n jobs to minimise Σ w_j max(0, C_j - d_j)"
-    fields = {"processing_times", "due_dates", "weights"}
+    """single machine, total (weighted) tardiness: order n jobs to minimise Σ w_j max(0, C_j - d_j)"""
 
     def parse_fields(self, d: dict, where: str) -> TardinessData:
         p = _int_array(v.field_of(d, "processing_times", where), f"{where}.processing_times", positive=True, n=None)

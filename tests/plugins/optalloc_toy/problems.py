@@ -14,12 +14,9 @@ class PickData:
     k: int
 
 
-@register_problem
+@register_problem("pick", "max", fields=("values", "k"))
 class Pick(Problem):
-    name = "pick"
-    sense = "max"
-    description = "pick at most k items of largest total value"
-    fields = {"values", "k"}
+    """pick at most k items of largest total value"""
 
     def parse_fields(self, d: dict, where: str) -> PickData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="int")
