@@ -188,3 +188,18 @@ def test_the_readme_python_examples_run():
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["res"].objective == 18
+
+
+def test_the_family_heuristic_is_a_mip_start_only_when_it_keeps_the_added_rows():
+    from optalloc.families.knapsack import models
+
+    inst = optalloc.make_instance("knapsack", "demo", README)
+    assert optalloc.solve(inst, "knapsack.greedy").solution == {"items": [0, 1]}
+    kept = models.mip(inst)
+    kept.tier = pyo.Constraint(expr=kept.x[1] + kept.x[2] <= 1)  # {0, 1} keeps it: offered as the start
+    r = optalloc.solve_model(kept)
+    assert r.objective == 18 and r.extra["mip_start"] in ("knapsack.greedy", "knapsack.lp_round")
+    broken = models.mip(inst)
+    broken.tier = pyo.Constraint(expr=broken.x[0] + broken.x[1] <= 1)  # {0, 1} breaks it: no start
+    r = optalloc.solve_model(broken)
+    assert r.objective == 22 and "mip_start" not in r.extra

@@ -93,6 +93,7 @@ class LinearModel:
     col_names: Sequence[str] = field(default_factory=list)  # a list, or LazyNames
     row_names: Sequence[str] = field(default_factory=list)
     offset: float = 0.0
+    start: np.ndarray | None = None  # a feasible point to start a MIP from (HiGHS's setSolution), or None
 
     @property
     def shape(self) -> tuple[int, int]:

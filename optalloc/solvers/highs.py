@@ -257,6 +257,12 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         h.cbLogging.subscribe(lambda e: log.write(e.message))
     for key, value in options.backend_options.items():  # native options last, so they win
         _set_option(h, key, value)
+    if getattr(model, "start", None) is not None and model.integer.any():
+        import highspy
+
+        start = highspy.HighsSolution()
+        start.col_value = np.asarray(model.start, dtype=float).tolist()
+        h.setSolution(start)  # HiGHS checks it; an infeasible start is ignored, never trusted
     h.HandleUserInterrupt = True  # HiGHS polls its interrupt callbacks; Ctrl-C calls cancelSolve
     try:
         with interrupt.stop_hook(h.cancelSolve), _stdout_to("stderr" if options.verbose else "devnull"):

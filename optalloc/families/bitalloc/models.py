@@ -143,3 +143,12 @@ def decode(instance: Instance, x: np.ndarray) -> dict:
     option = np.zeros(d.k, dtype=np.int64)
     option[cls[on]] = on - starts[cls[on]]
     return d.solution_from_options(option)
+
+
+def encode(instance: Instance, solution: dict) -> np.ndarray:
+    """decode's inverse: a solution in problem terms as a column vector of `arrays` (a MIP start)."""
+    d = instance.data
+    _, _, _, starts = d.option_tables()
+    x = np.zeros(int(starts[-1]))
+    x[starts[:-1] + np.asarray(d.option_index(solution), dtype=np.int64)] = 1.0
+    return x

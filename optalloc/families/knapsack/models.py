@@ -109,6 +109,20 @@ def decode(instance: Instance, x: np.ndarray) -> dict:
     return {"choice": choice.tolist()}
 
 
+def encode(instance: Instance, solution: dict) -> np.ndarray:
+    """decode's inverse: a solution in problem terms as a column vector of `arrays` (a MIP start)."""
+    d = instance.data
+    if instance.problem in ("knapsack", "mkp"):
+        x = np.zeros(d.n)
+        x[np.asarray(solution["items"], dtype=np.int64)] = 1.0
+        return x
+    if instance.problem == "bounded_knapsack":
+        return np.asarray(solution["counts"], dtype=float)
+    x = np.zeros(int(d.starts[-1]))
+    x[d.starts[:-1] + np.asarray(solution["choice"], dtype=np.int64)] = 1.0
+    return x
+
+
 # ------------------------------------------------------------------ CP-SAT
 def cpsat(instance: Instance):
     """CP-SAT model; returns (model, variables, scale) where objective = CP objective / scale."""

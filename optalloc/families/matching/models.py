@@ -140,6 +140,21 @@ def decode(instance: Instance, x: np.ndarray) -> dict:
     return {"agent": np.argmax(X, axis=0).astype(np.int64).tolist()}
 
 
+def encode(instance: Instance, solution: dict) -> np.ndarray | None:
+    """decode's inverse for assignment and GAP: a solution in problem terms as a column vector of `arrays` (a
+    MIP start); None for the other kinds (their models have columns a solution does not fix)."""
+    d = instance.data
+    if instance.problem == "assignment":
+        i, j = _pairs(d)
+        chosen = np.asarray(solution["assignment"], dtype=np.int64)
+        return ((chosen[i] == j) & (chosen[i] >= 0)).astype(float)
+    if instance.problem == "gap":
+        x = np.zeros((d.m, d.n))
+        x[np.asarray(solution["agent"], dtype=np.int64), np.arange(d.n)] = 1.0
+        return x.ravel()
+    return None
+
+
 def cpsat(instance: Instance):
     """GAP as CP-SAT: one Boolean per (agent, job), exactly one agent per job, weighted capacities."""
     from ortools.sat.python import cp_model

@@ -13,7 +13,6 @@ extra["bound_source"]."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -41,19 +40,88 @@ def as_instance(model) -> tuple[Instance, list | None]:
 
 def solve_model(model, method=None, options=None, **option_values):
     """Solve `model` with `method` (default model.highs; model.cpsat for integer models) and certify the
-    answer against the model itself. A Pyomo model gets the values loaded back into its variables."""
-    from optalloc.solve import solve
+    answer against the model itself. A Pyomo model gets the values loaded back into its variables. A time
+    limit covers the whole call: the heuristic start and the instance's optimum take their share of it."""
+    import time
 
+    from optalloc.solve import _options, solve
+
+    started = time.perf_counter()
+    opts = _options(options, option_values)
     instance, variables = as_instance(model)
-    result = solve(instance, method or "model.highs", options, **option_values)
+    built = getattr(model, "_optalloc_built", None)
+    base = built.arrays() if built is not None else None
+    start_source = None
+    if built is not None and instance.data.integer.any():
+        start_source = _heuristic_start(instance.data, built, base, opts)
+    result = solve(instance, method or "model.highs", _left(opts, started))
     x = None if result.solution is None else result.solution.get("x")
     if variables is not None and x is not None:
         for var, value in zip(variables, x):
             var.set_value(value, skip_validation=True)
-    built = getattr(model, "_optalloc_built", None)
     if built is not None:
-        _speak_in_instance_terms(result, instance.data, built, method, options, option_values)
+        if start_source:
+            result.extra["mip_start"] = start_source
+        _speak_in_instance_terms(result, instance.data, built, base, _left(opts, started))
     return result
+
+
+HEURISTIC_SHARE = 0.1  # of a time limit, for the heuristic start (and at most HEURISTIC_SECONDS)
+HEURISTIC_SECONDS = 1.0
+
+
+def _left(opts, started):
+    """The options with the time limit cut to what is left of it since `started` (None: no limit)."""
+    import time
+
+    from optalloc.options import SolveOptions
+
+    out = SolveOptions.from_dict(opts.to_dict())
+    if opts.time_limit is not None:
+        out.time_limit = max(0.0, opts.time_limit - (time.perf_counter() - started))
+    return out
+
+
+def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | None:
+    """Offer the family's best heuristic answer as a MIP start (lm.start) when the family can encode it and it
+    satisfies every row of the model, added ones included. Returns the heuristic's name, or None."""
+    import importlib
+
+    from optalloc.errors import OptallocError
+    from optalloc.families.model.problems import evaluate_point
+    from optalloc.family import family_of
+    from optalloc.gap import better
+    from optalloc.registry import methods_for
+    from optalloc.solve import solve
+
+    inst = built.instance
+    fam = family_of(inst.problem)
+    encode = getattr(importlib.import_module(fam.formulations), "encode", None) if fam.formulations else None
+    order = [_column(lm.col_names).get(str(n)) for n in base.col_names]
+    if encode is None or len(order) != lm.shape[1] or any(j is None for j in order):
+        return None  # no encoder, or columns the family's model does not have: nothing to start from
+    seconds = HEURISTIC_SECONDS if opts.time_limit is None else min(HEURISTIC_SECONDS,
+                                                                    HEURISTIC_SHARE * opts.time_limit)
+    heuristics = [m for m in methods_for(inst.problem) if m.kind == "heuristic" and m.available()]
+    best = None
+    for m in heuristics:
+        try:
+            r = solve(inst, m, time_limit=seconds / max(1, len(heuristics)), seed=opts.seed)
+        except OptallocError:
+            continue
+        if r.has_solution and (best is None or better(r.objective, best.objective, inst.sense)):
+            best = r
+    if best is None:
+        return None
+    x_base = encode(inst, best.solution)
+    if x_base is None:
+        return None
+    x = np.empty(lm.shape[1])
+    x[np.asarray(order)] = x_base
+    if not evaluate_point(lm, x.tolist()).feasible:
+        return None  # it breaks a row the user added: no start
+    lm.start = x
+    return best.method
 
 
 def _column(names):
@@ -73,14 +141,13 @@ def _restricts(lm: LinearModel, base: LinearModel, changed_rows: set, kept: dict
                 and np.all(lm.col_lo[order] >= base.col_lo) and np.all(lm.col_hi[order] <= base.col_hi))
 
 
-def _speak_in_instance_terms(result, lm: LinearModel, built, method, options, option_values) -> None:
+def _speak_in_instance_terms(result, lm: LinearModel, built, base: LinearModel, opts) -> None:
     from optalloc.gap import gap, better
     from optalloc.registry import default_method
     from optalloc.result import compare_reference
     from optalloc.solve import solve
 
     inst = built.instance
-    base = built.arrays()
     now, then = lm.canonical(), base.canonical()
     changed = now != then
     result.extra.update(built_from=inst.name, problem_kind=inst.problem, model_changed=changed)
@@ -110,10 +177,10 @@ def _speak_in_instance_terms(result, lm: LinearModel, built, method, options, op
                             "note": "the model was changed after it was built from the instance: the instance's "
                                     "reference does not apply to it"}
     result.extra["bound_source"] = result.method if result.bound is not None else None
-    if changed and _restricts(lm, base, changed_rows, kept):
+    if changed and _restricts(lm, base, changed_rows, kept) and opts.time_limit != 0.0:
         # a restriction cannot do better than the instance's own optimum: a valid bound, proven by the family
         exact = default_method(inst.problem)
-        r = solve(inst, exact, options, **option_values)
+        r = solve(inst, exact, opts)
         if r.status.value == "optimal":
             result.extra.update(base_optimum=r.objective, base_method=exact.name)
             if result.bound is None or better(result.bound, r.objective, result.sense):
