@@ -203,3 +203,14 @@ def test_the_family_heuristic_is_a_mip_start_only_when_it_keeps_the_added_rows()
     broken.tier = pyo.Constraint(expr=broken.x[0] + broken.x[1] <= 1)  # {0, 1} breaks it: no start
     r = optalloc.solve_model(broken)
     assert r.objective == 22 and "mip_start" not in r.extra
+
+
+def test_a_tardiness_schedule_starts_the_positional_model():
+    from optalloc.families.tardiness import generators, models
+
+    inst = generators.potts_vw(8, 0.6, 0.4, weighted=True, seed=3)
+    m = models.positional_mip(inst)
+    m.horizon = pyo.Constraint(expr=m.C[0] <= 10**6)  # a row every schedule keeps
+    r = optalloc.solve_model(m, time_limit=60)
+    assert str(r.status) == "optimal" and r.extra["mip_start"].startswith("tardiness.")
+    assert r.objective == pytest.approx(r.extra["base_optimum"], rel=1e-9)

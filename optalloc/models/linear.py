@@ -251,9 +251,10 @@ class BuiltFrom:
     instance: object
     arrays: object  # () -> LinearModel, the unchanged model
     decode: object  # (x) -> solution in problem terms
+    encode: object = None  # (solution) -> x in the arrays' column order, or None (a MIP start); None: cannot
 
 
-def builds_from(arrays: str, decode: str):
+def builds_from(arrays: str, decode: str, encode: str | None = None):
     """Decorator for a Pyomo builder f(instance, ...): the model it returns remembers the instance it was built
     from and its twins (functions of f's module, by name, called with the builder's arguments), so that
     optalloc.solve_model can tell an unchanged model from a changed one and speak in the instance's terms."""
@@ -267,7 +268,8 @@ def builds_from(arrays: str, decode: str):
             here = sys.modules[build.__module__]
             model._optalloc_built = BuiltFrom(
                 instance, functools.partial(getattr(here, arrays), instance, *args, **kwargs),
-                functools.partial(getattr(here, decode), instance))
+                functools.partial(getattr(here, decode), instance),
+                None if encode is None else functools.partial(getattr(here, encode), instance))
             return model
 
         return built

@@ -111,7 +111,7 @@ def arrays(instance: Instance, deadline=None) -> LinearModel:
     return multiple_choice(starts, err, size, d.capacity_bits, d.ties, "min", "budget", deadline)
 
 
-@builds_from("arrays", "decode")
+@builds_from("arrays", "decode", "encode")
 def mip(instance: Instance):
     """The same MIP as `arrays`, as a Pyomo model to print and change."""
     import pyomo.environ as pyo

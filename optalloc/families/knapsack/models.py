@@ -25,7 +25,7 @@ def _check(instance: Instance) -> None:
 
 
 # ------------------------------------------------------------------ Pyomo
-@builds_from("arrays", "decode")
+@builds_from("arrays", "decode", "encode")
 def mip(instance: Instance):
     """The knapsack MIP as a Pyomo model (declarative and inspectable)."""
     import pyomo.environ as pyo

@@ -77,7 +77,7 @@ def arrays(instance: Instance, deadline=None) -> LinearModel:
                        rnames)
 
 
-@builds_from("arrays", "decode")
+@builds_from("arrays", "decode", "encode")
 def mip(instance: Instance):
     """The same model as `arrays`, in Pyomo."""
     import pyomo.environ as pyo

@@ -85,18 +85,14 @@ def _left(opts, started):
 def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | None:
     """Offer the family's best heuristic answer as a MIP start (lm.start) when the family can encode it and it
     satisfies every row of the model, added ones included. Returns the heuristic's name, or None."""
-    import importlib
-
     from optalloc.errors import OptallocError
     from optalloc.families.model.problems import evaluate_point
-    from optalloc.family import family_of
     from optalloc.gap import better
     from optalloc.registry import methods_for
     from optalloc.solve import solve
 
     inst = built.instance
-    fam = family_of(inst.problem)
-    encode = getattr(importlib.import_module(fam.formulations), "encode", None) if fam.formulations else None
+    encode = built.encode
     order = [_column(lm.col_names).get(str(n)) for n in base.col_names]
     if encode is None or len(order) != lm.shape[1] or any(j is None for j in order):
         return None  # no encoder, or columns the family's model does not have: nothing to start from
@@ -113,7 +109,7 @@ def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | N
             best = r
     if best is None:
         return None
-    x_base = encode(inst, best.solution)
+    x_base = encode(best.solution)
     if x_base is None:
         return None
     x = np.empty(lm.shape[1])

@@ -102,7 +102,7 @@ def _binaries_then_tardiness(rows, cols, vals, r, ncol, nbin, iT, w, lo, hi, nam
                        LazyNames(*names))
 
 
-@builds_from("positional_arrays", "positional_decode")
+@builds_from("positional_arrays", "positional_decode", "positional_encode")
 def positional_mip(instance: Instance, valid_inequalities: bool = True):
     import pyomo.environ as pyo
 
@@ -127,6 +127,18 @@ def positional_mip(instance: Instance, valid_inequalities: bool = True):
         m.earliest_completion = pyo.Constraint(
             m.J, rule=lambda mm, j: mm.C[j] - sum(float(pi[j, k]) * mm.u[j, k] for k in mm.K if k >= 1) >= int(p[j]))
     return m
+
+
+def positional_encode(instance: Instance, solution: dict) -> np.ndarray:
+    """positional_decode's inverse: a sequence as the positional model's columns (u, c, C, T): a MIP start."""
+    p, d, w, n = _data(instance)
+    seq = np.asarray(solution["sequence"], dtype=np.int64)
+    u = np.zeros((n, n))
+    u[seq, np.arange(n)] = 1.0
+    c = np.cumsum(p[seq]).astype(float)  # completion of the job at each position
+    C = np.empty(n)
+    C[seq] = c
+    return np.concatenate([u.ravel(), c, C, np.maximum(C - d, 0.0)])
 
 
 def positional_decode(instance: Instance, x) -> dict:
