@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("solve", help="solve every instance of a file with one method")
-    p.add_argument("file")
+    p.add_argument("file", help="an instance file, or - for standard input")
+    p.add_argument("--from", dest="src_format", metavar="READER",
+                   help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
     p.add_argument("--method", "-m", type=_method_name,
                    help="family.method (default: the first exact method for the problem)")
     p.add_argument("--json", action="store_true", help="one JSON object per instance")
@@ -92,12 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="solve with several methods and print one gap table")
     p.add_argument("files", nargs="+")
+    p.add_argument("--from", dest="src_format", metavar="READER",
+                   help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
     p.add_argument("--json", action="store_true")
     _add_solve_options(p)
 
     p = sub.add_parser("validate", help="check a file against the instance format")
     p.add_argument("file")
+    p.add_argument("--from", dest="src_format", metavar="READER",
+                   help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
 
     p = sub.add_parser("convert", help="convert a public format to optalloc JSONL, or back")
     p.add_argument("--from", dest="src_format", help="public format to read: " + ", ".join(_formats()))
@@ -157,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check")
-    p.add_argument("suites", nargs="+", metavar="SUITE")
+    p.add_argument("suites", nargs="+", metavar="SUITE", help="a suite of the manifest, or an instance file")
+    p.add_argument("--from", dest="src_format", metavar="READER",
+                   help="the public format of SUITE files (default: optalloc JSON, or what the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
     p.add_argument("--time-limit", type=_SECONDS, metavar="S", help="seconds per run")
     p.add_argument("--seed", type=int, default=0, metavar="K")
@@ -236,7 +244,18 @@ def _parse_value(text: str):
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def _run_grid(files, method_names, opts, emit):
+def _reader(args):
+    """--from, checked: a format some family declares."""
+    from optalloc.errors import FormatError
+    from optalloc.instances.readers import format_names
+
+    fmt = getattr(args, "src_format", None)
+    if fmt is not None and fmt not in format_names():
+        raise FormatError("--from", f"must be one of {', '.join(format_names())}", fmt)
+    return fmt
+
+
+def _run_grid(files, method_names, opts, emit, fmt=None):
     """Solve every instance of every file with every method; emit each result as it finishes."""
     from optalloc.instances import load
     from optalloc.registry import default_method, get_method
@@ -248,7 +267,7 @@ def _run_grid(files, method_names, opts, emit):
     from optalloc.registry import check_usable
     from optalloc.solve import check_options, failed_result
 
-    instances = [inst for f in files for inst in load(f)]
+    instances = [inst for f in files for inst in load(f, fmt)]
     methods = [get_method(m) for m in method_names] if method_names else None
     for m in methods or []:
         # A method runs on the instances whose problem it solves; one that solves none of them is an error.
@@ -335,7 +354,7 @@ class _Collector:
             print("optalloc: no --time-limit: each solve runs until it is proven; Ctrl-C stops it and keeps the best "
                   "answer so far", file=sys.stderr)
         try:
-            return _run_grid(files, methods, opts, self)
+            return _run_grid(files, methods, opts, self, _reader(self.args))
         except KeyboardInterrupt:
             self._write()
             raise
@@ -417,7 +436,7 @@ def _render(head, rows) -> str:
 def cmd_validate(args) -> int:
     from optalloc.instances import load
 
-    insts = load(args.file)
+    insts = load(args.file, _reader(args))
     for inst in insts:
         size = ", ".join(f"{k}={v}" for k, v in inst.spec.size(inst.data).items())
         ref = f", reference {inst.reference.kind} {_fmt_num(inst.reference.value)}" if inst.reference else ""
@@ -654,7 +673,7 @@ def cmd_bench(args) -> int:
 
     from optalloc.bench import bench, check, read_rows, resolve
 
-    suites = resolve(args.suites, args.manifest)
+    suites = resolve(args.suites, args.manifest, reader=_reader(args))
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     opts = _bench_options(args)
     output = args.output or f"runs/bench-{time.strftime('%Y%m%d-%H%M%S')}.parquet"

@@ -67,7 +67,9 @@ class Format:
     help: str
     problems: tuple[str, ...]
     write: str | None = None
-    suffixes: tuple[str, ...] = ()  # file endings that are this format wherever a file is loaded (".mps")
+    # file names that are certainly this format (fnmatch patterns such as "*.mps" or "wt[0-9]*.txt"): such a file
+    # is read with it wherever a file is loaded, without --from
+    patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

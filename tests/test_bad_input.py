@@ -39,7 +39,9 @@ FILES = {
                   ["d400.json: data.values[0]: must be a non-negative finite number"]),
     "dup.json": ('{"problem": "knapsack", "name": "a", "name": "b", "data": {}}',
                  ["dup.json: json: key 'name' appears twice in one object"]),
-    "wt40.txt": ("1 2 3\n4 5 6\n", ["wt40.txt: json: malformed JSON", "optalloc convert --from READER"]),
+    "wt40.txt": ("1 2 3\n4 5 6\n", ["wt40.txt: file: truncated: 6 numbers is not a whole number of instances of "
+                                    "3 x 40 (read as orlib-wt because of the file name; --from READER"]),
+    "notes.txt": ("1 2 3\n4 5 6\n", ["notes.txt: json: malformed JSON", "pass --from READER"]),
 }
 
 

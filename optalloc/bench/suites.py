@@ -114,10 +114,30 @@ def _natural(p: Path):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
 
 
-def resolve(names: list[str], manifest: str | os.PathLike | None = None) -> list[Suite]:
-    suites = load_manifest(manifest)
+def file_suite(path: str, reader: str | None = None) -> Suite:
+    """An instance file as a suite of its own (named after the file): optalloc JSON, the format `reader`, or
+    the format its name makes certain."""
+    import fnmatch
+
+    from optalloc.family import formats
+
+    p = Path(path)
+    if reader is None:
+        claimed = [f.name for f in formats().values() if any(fnmatch.fnmatchcase(p.name, q) for q in f.patterns)]
+        reader = claimed[0] if len(claimed) == 1 else "optalloc"
+    return Suite(p.stem, (p.resolve(),), reader, "none", f"the file {path}", origin="file")
+
+
+def resolve(names: list[str], manifest: str | os.PathLike | None = None, reader: str | None = None) -> list[Suite]:
+    """Suites by name from the manifest; a name that is an existing file is a suite of its own (file_suite)."""
+    suites = None
     out = []
     for n in names:
+        if Path(n).is_file():
+            out.append(file_suite(n, reader))
+            continue
+        if suites is None:
+            suites = load_manifest(manifest)
         if n not in suites:
             raise SuiteError(f"suite {n!r}: unknown; run 'optalloc suites' for the list "
                              f"({', '.join(sorted(suites))})")

@@ -128,7 +128,7 @@ def _parse_json(text: str, source: str, where: str = "") -> Any:
         at = f"line {e.lineno} column {e.colno}" if not where else f"{where} column {e.colno}"
         hint = ""
         if e.pos == 0 or (e.lineno == 1 and e.colno <= 8 and not text.lstrip().startswith(("{", "["))):
-            hint = "; is it a public format? read it with 'optalloc convert --from READER' (see --help)"
+            hint = "; is it a public format? pass --from READER (optalloc convert --help lists them)"
         raise FormatError("json", f"malformed JSON at {at} ({e.msg}){hint}", source=source) from None
     except RecursionError:
         raise FormatError("json", f"nested too deeply{' at ' + where if where else ''} (an instance needs a few "
@@ -188,16 +188,42 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
     return out
 
 
-def load(path: str | os.PathLike) -> list[Instance]:
-    """Read every instance of an optalloc JSON or JSONL file, or of a file whose ending a family's format
-    claims (Format.suffixes: a model's .mps or .lp)."""
-    from optalloc.family import formats, resolve
+def load(path: str | os.PathLike, fmt: str | None = None) -> list[Instance]:
+    """Read every instance of a file: in the public format `fmt` when given (a reader a family declares), else
+    in that format when the file's name makes it certain (Format.patterns: wt40.txt, knapPI_1_50_1000.csv,
+    model.mps, ...), else as optalloc JSON or JSON Lines. "-" is standard input."""
+    import fnmatch
+    import sys
+
     from optalloc.instances.text import read_text
 
-    suffix = os.path.splitext(str(path))[1].lower()
-    claimed = [f for f in formats().values() if suffix in f.suffixes]
-    if claimed:
-        return resolve(claimed[0].read)(path)
+    if fmt is None and str(path) != "-":
+        from optalloc.family import formats
+
+        name = os.path.basename(str(path))
+        claimed = [f.name for f in formats().values() if any(fnmatch.fnmatchcase(name, p) for p in f.patterns)]
+        if len(claimed) == 1:
+            from optalloc.instances.readers import read
+
+            try:
+                return read(claimed[0], path)
+            except FormatError as e:  # say why this format was chosen, and how to choose another
+                raise FormatError(e.path, f"{e.rule} (read as {claimed[0]} because of the file name; --from READER "
+                                          f"reads another format)", e.got, source=e.source) from None
+    if fmt is not None:
+        from optalloc.instances.readers import read
+
+        if str(path) != "-":
+            return read(fmt, path)
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # readers read files: standard input lands in one first
+            spill = os.path.join(tmp, "stdin")
+            with open(spill, "w") as f:
+                f.write(sys.stdin.read())
+            return read(fmt, spill)
+    if str(path) == "-":
+        return loads(sys.stdin.read(), "<stdin>")
     text, src = read_text(path)
     return loads(text, src)
 

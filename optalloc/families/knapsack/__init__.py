@@ -18,13 +18,15 @@ FAMILY = Family(
     formulations=".models",
     formats=(
         Format("pisinger", ".readers:read_pisinger", "Pisinger CSV blocks (knapPI_t_n_R.csv): name, n, c, "
-               "z, time, then j,p,w,x lines, '-----'", ("knapsack",), ".readers:write_pisinger"),
+               "z, time, then j,p,w,x lines, '-----'", ("knapsack",), ".readers:write_pisinger",
+               patterns=("knapPI_*.csv",)),
         Format("pisinger-large", ".readers:read_pisinger_large", "Pisinger large_scale file: 'n c', n lines "
                "'p w', a 0/1 solution line", ("knapsack",), ".readers:write_pisinger_large"),
         Format("jooken", ".readers:read_jooken", "Jooken et al. 2022 test.in: n, n lines 'id p w', capacity",
-               ("knapsack",), ".readers:write_jooken"),
+               ("knapsack",), ".readers:write_jooken", patterns=("test.in",)),
         Format("mknap", ".readers:read_mknap", "OR-Library mknap1/mknapcb: K, then per problem 'n m opt', "
-               "profits, m rows, capacities", ("mkp",), ".readers:write_mknap"),
+               "profits, m rows, capacities", ("mkp",), ".readers:write_mknap",
+               patterns=("mknap1.txt", "mknapcb[0-9]*.txt")),
     ),
     generators=(
         Generator("pisinger", ".generators:pisinger_set", "Pisinger's 0-1 classes (his generator, "

@@ -76,8 +76,11 @@ def read_pisinger(path) -> list[Instance]:
             raise FormatError(f"line {i + 1}", f"block {name!r} must end with '-----'", source=src)
         i += 1
         items = [j for j, xj in enumerate(x) if xj]
-        ref = {"value": _int(header["z"], f"line {start + 4}", src), "kind": "optimal",
-               "source": f"Pisinger ({Path(src).name})", "solution": {"items": items}}
+        z = _int(header["z"], f"line {start + 4}", src)
+        # z < 0: no optimum known (what write_pisinger writes for an instance without a reference; an optimum
+        # is never negative): no reference, rather than a made-up one
+        ref = None if z < 0 else {"value": z, "kind": "optimal", "source": f"Pisinger ({Path(src).name})",
+                                  "solution": {"items": items}}
         try:
             out.append(make_instance("knapsack", name,
                                      {"values": values, "weights": weights,
@@ -96,7 +99,8 @@ def write_pisinger(instances, path, *, overwrite=False):
         d = inst.data
         ref = inst.reference
         chosen = set((ref.solution or {}).get("items", [])) if ref else set()
-        chunks.append(f"{inst.name}\nn {d.n}\nc {d.capacity}\nz {_fmt(ref.value) if ref else 0}\n"
+        # z -1 when no optimum is known: "0" would read back as a claimed optimum of 0
+        chunks.append(f"{inst.name}\nn {d.n}\nc {d.capacity}\nz {_fmt(ref.value) if ref else -1}\n"
                       f"time {inst.meta.get('time', '0.00')}\n")
         chunks.append("".join(f"{j + 1},{_fmt(d.values[j])},{int(d.weights[j])},{1 if j in chosen else 0}\n"
                               for j in range(d.n)))

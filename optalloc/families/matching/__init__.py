@@ -13,9 +13,9 @@ FAMILY = Family(
     formulations=".models",
     formats=(
         Format("orlib-assign", ".readers:read_assign", "OR-Library assignN (dense) / assignpN (sparse arcs)",
-               ("assignment",), ".readers:write_assign"),
+               ("assignment",), ".readers:write_assign", patterns=("assign[0-9]*.txt", "assignp[0-9]*.txt")),
         Format("orlib-gap", ".readers:read_orlib_gap", "OR-Library gap1..12 (max) and gapa..d (min), several "
-               "instances per file", ("gap",), ".readers:write_orlib_gap"),
+               "instances per file", ("gap",), ".readers:write_orlib_gap", patterns=("gap[0-9]*.txt", "gap[a-d].txt")),
         Format("yagiura-gap", ".readers:read_yagiura_gap", "Yagiura's single-instance GAP files (min)",
                ("gap",), ".readers:write_yagiura_gap"),
     ),

@@ -8,8 +8,8 @@ FAMILY = Family(
     description="a linear or mixed-integer model of your own, certified against its own rows",
     formats=(
         Format("mps", ".files:read_model", "an MPS file (free or fixed), as HiGHS reads it", ("linear_model",),
-               ".files:write_model", suffixes=(".mps",)),
+               ".files:write_model", patterns=("*.mps", "*.MPS")),
         Format("lp", ".files:read_model", "a CPLEX LP file, as HiGHS reads it", ("linear_model",),
-               ".files:write_model", suffixes=(".lp",)),
+               ".files:write_model", patterns=("*.lp", "*.LP")),
     ),
 )

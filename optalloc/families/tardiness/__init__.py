@@ -9,9 +9,10 @@ FAMILY = Family(
     formulations=".models",
     formats=(
         Format("orlib-wt", ".readers:read_orlib_wt", "OR-Library wt40/wt50/wt100 (125 x (p, w, d) blocks; "
-               "optima from wtopt*/wtbest100b beside it)", ("tardiness",), ".readers:write_orlib_wt"),
+               "optima from wtopt*/wtbest100b beside it)", ("tardiness",), ".readers:write_orlib_wt",
+               patterns=("wt[0-9]*.txt",)),
         Format("smtt", ".readers:read_smtt", "unweighted tardiness sets: header 'n RDD TF k OPT' then n "
-               "lines 'p d'", ("tardiness",), ".readers:write_smtt"),
+               "lines 'p d'", ("tardiness",), ".readers:write_smtt", patterns=("smtt_n[0-9]*.txt",)),
     ),
     generators=(
         Generator("potts-vw", ".generators:potts_vw", "Potts & Van Wassenhove's instances", params=(
