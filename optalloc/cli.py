@@ -245,14 +245,11 @@ def _parse_value(text: str):
 
 
 def _reader(args):
-    """--from, checked: a format some family declares."""
-    from optalloc.errors import FormatError
-    from optalloc.instances.readers import format_names
+    """--from, checked before anything is read or solved: a format some family declares."""
+    from optalloc.instances.readers import check_format
 
     fmt = getattr(args, "src_format", None)
-    if fmt is not None and fmt not in format_names():
-        raise FormatError("--from", f"must be one of {', '.join(format_names())}", fmt)
-    return fmt
+    return None if fmt is None else check_format(fmt)
 
 
 def _run_grid(files, method_names, opts, emit, fmt=None):

@@ -117,14 +117,11 @@ def _natural(p: Path):
 def file_suite(path: str, reader: str | None = None) -> Suite:
     """An instance file as a suite of its own (named after the file): optalloc JSON, the format `reader`, or
     the format its name makes certain."""
-    import fnmatch
-
-    from optalloc.family import formats
+    from optalloc.instances.readers import format_by_name
 
     p = Path(path)
     if reader is None:
-        claimed = [f.name for f in formats().values() if any(fnmatch.fnmatchcase(p.name, q) for q in f.patterns)]
-        reader = claimed[0] if len(claimed) == 1 else "optalloc"
+        reader = format_by_name(p) or "optalloc"
     return Suite(p.stem, (p.resolve(),), reader, "none", f"the file {path}", origin="file")
 
 

@@ -192,23 +192,19 @@ def load(path: str | os.PathLike, fmt: str | None = None) -> list[Instance]:
     """Read every instance of a file: in the public format `fmt` when given (a reader a family declares), else
     in that format when the file's name makes it certain (Format.patterns: wt40.txt, knapPI_1_50_1000.csv,
     model.mps, ...), else as optalloc JSON or JSON Lines. "-" is standard input."""
-    import fnmatch
     import sys
 
     from optalloc.instances.text import read_text
 
     if fmt is None and str(path) != "-":
-        from optalloc.family import formats
+        from optalloc.instances.readers import format_by_name, read
 
-        name = os.path.basename(str(path))
-        claimed = [f.name for f in formats().values() if any(fnmatch.fnmatchcase(name, p) for p in f.patterns)]
-        if len(claimed) == 1:
-            from optalloc.instances.readers import read
-
+        named = format_by_name(path)
+        if named is not None:
             try:
-                return read(claimed[0], path)
+                return read(named, path)
             except FormatError as e:  # say why this format was chosen, and how to choose another
-                raise FormatError(e.path, f"{e.rule} (read as {claimed[0]} because of the file name; --from READER "
+                raise FormatError(e.path, f"{e.rule} (read as {named} because of the file name; --from READER "
                                           f"reads another format)", e.got, source=e.source) from None
     if fmt is not None:
         from optalloc.instances.readers import read

@@ -16,6 +16,23 @@ def format_help() -> dict[str, str]:
     return {name: f.help for name, f in sorted(formats().items())}
 
 
+def format_by_name(path) -> str | None:
+    """The one format whose declared file-name patterns (Format.patterns) match `path`'s name, or None."""
+    import fnmatch
+    import os
+
+    from optalloc.family import formats
+
+    name = os.path.basename(str(path))
+    claimed = [f.name for f in formats().values() if any(fnmatch.fnmatchcase(name, p) for p in f.patterns)]
+    return claimed[0] if len(claimed) == 1 else None
+
+
+def check_format(fmt: str, flag: str = "--from") -> str:
+    """`fmt` when some family declares a reader of that name; else a FormatError naming `flag`."""
+    return _format(fmt, flag).name
+
+
 def _format(fmt: str, flag: str, writing: bool = False):
     from optalloc.errors import FormatError
     from optalloc.family import formats

@@ -73,9 +73,8 @@ def register_problem(name, sense: str | None = None, *, fields=()):
         _PROBLEMS[cls.name] = cls()
         return cls
 
-    if isinstance(name, type):  # bare decorator
-        cls, name = name, None
-        return register(cls)
+    if isinstance(name, type):  # bare decorator: `name` is the class
+        return register(name)
     return register
 
 

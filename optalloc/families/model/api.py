@@ -51,9 +51,10 @@ def solve_model(model, method=None, options=None, **option_values):
     instance, variables = as_instance(model)
     built = getattr(model, "_optalloc_built", None)
     base = built.arrays() if built is not None else None
+    order = None if base is None else _base_order(instance.data, base)
     start_source = None
     if built is not None and instance.data.integer.any():
-        start_source = _heuristic_start(instance.data, built, base, opts)
+        start_source = _heuristic_start(instance.data, built, order, opts)
     result = solve(instance, method or "model.highs", _left(opts, started))
     x = None if result.solution is None else result.solution.get("x")
     if variables is not None and x is not None:
@@ -62,7 +63,7 @@ def solve_model(model, method=None, options=None, **option_values):
     if built is not None:
         if start_source:
             result.extra["mip_start"] = start_source
-        _speak_in_instance_terms(result, instance.data, built, base, _left(opts, started))
+        _speak_in_instance_terms(result, instance.data, built, base, order, _left(opts, started))
     return result
 
 
@@ -82,7 +83,7 @@ def _left(opts, started):
     return out
 
 
-def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | None:
+def _heuristic_start(lm: LinearModel, built, order, opts) -> str | None:
     """Offer the family's best heuristic answer as a MIP start (lm.start) when the family can encode it and it
     satisfies every row of the model, added ones included. Returns the heuristic's name, or None."""
     from optalloc.errors import OptallocError
@@ -93,8 +94,7 @@ def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | N
 
     inst = built.instance
     encode = built.encode
-    order = [_column(lm.col_names).get(str(n)) for n in base.col_names]
-    if encode is None or len(order) != lm.shape[1] or any(j is None for j in order):
+    if encode is None or order is None or len(order) != lm.shape[1]:
         return None  # no encoder, or columns the family's model does not have: nothing to start from
     seconds = HEURISTIC_SECONDS if opts.time_limit is None else min(HEURISTIC_SECONDS,
                                                                     HEURISTIC_SHARE * opts.time_limit)
@@ -113,31 +113,33 @@ def _heuristic_start(lm: LinearModel, built, base: LinearModel, opts) -> str | N
     if x_base is None:
         return None
     x = np.empty(lm.shape[1])
-    x[np.asarray(order)] = x_base
+    x[order] = x_base
     if not evaluate_point(lm, x.tolist()).feasible:
         return None  # it breaks a row the user added: no start
     lm.start = x
     return best.method
 
 
-def _column(names):
-    return {str(n): j for j, n in enumerate(names)}
+def _base_order(lm: LinearModel, base: LinearModel):
+    """The model's column of each of the base's columns, matched by name (an array), or None when the model
+    lost one of them."""
+    column = {str(n): j for j, n in enumerate(lm.col_names)}
+    order = [column.get(str(n)) for n in base.col_names]
+    return None if any(j is None for j in order) else np.asarray(order, dtype=np.int64)
 
 
-def _restricts(lm: LinearModel, base: LinearModel, changed_rows: set, kept: dict) -> bool:
+def _restricts(lm: LinearModel, base: LinearModel, changed_rows: set, order) -> bool:
     """True when `lm` only restricts `base`: the same columns and objective, every row of the base kept
     unchanged, every column bound at least as tight."""
     if lm.sense != base.sense or lm.offset != base.offset or lm.shape[1] != base.shape[1] or changed_rows:
         return False
-    order = [kept.get(str(n)) for n in base.col_names]
-    if any(j is None for j in order):
+    if order is None:
         return False
-    order = np.asarray(order)
     return bool(np.array_equal(lm.c[order], base.c) and np.array_equal(lm.integer[order], base.integer)
                 and np.all(lm.col_lo[order] >= base.col_lo) and np.all(lm.col_hi[order] <= base.col_hi))
 
 
-def _speak_in_instance_terms(result, lm: LinearModel, built, base: LinearModel, opts) -> None:
+def _speak_in_instance_terms(result, lm: LinearModel, built, base: LinearModel, order, opts) -> None:
     from optalloc.gap import gap, better
     from optalloc.registry import default_method
     from optalloc.result import compare_reference
@@ -149,11 +151,9 @@ def _speak_in_instance_terms(result, lm: LinearModel, built, base: LinearModel, 
     result.extra.update(built_from=inst.name, problem_kind=inst.problem, model_changed=changed)
     # rows of the base that are gone or different (a restriction keeps them all)
     changed_rows = {name for name, row in then["rows"].items() if now["rows"].get(name) != row}
-    kept = _column(lm.col_names)
     x = None if result.solution is None else result.solution.get("x")
     if x is not None:
-        order = [kept.get(str(n)) for n in base.col_names]
-        if all(j is not None for j in order):
+        if order is not None:
             terms = built.decode(np.asarray(x, dtype=float)[order])
             ev = inst.spec.evaluate(inst.data, terms)
             if not changed and (not ev.feasible or not np.isclose(ev.objective, result.objective, rtol=1e-9, atol=1e-9)):
@@ -173,7 +173,7 @@ def _speak_in_instance_terms(result, lm: LinearModel, built, base: LinearModel, 
                             "note": "the model was changed after it was built from the instance: the instance's "
                                     "reference does not apply to it"}
     result.extra["bound_source"] = result.method if result.bound is not None else None
-    if changed and _restricts(lm, base, changed_rows, kept) and opts.time_limit != 0.0:
+    if changed and _restricts(lm, base, changed_rows, order) and opts.time_limit != 0.0:
         # a restriction cannot do better than the instance's own optimum: a valid bound, proven by the family
         exact = default_method(inst.problem)
         r = solve(inst, exact, opts)

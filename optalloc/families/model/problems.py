@@ -123,13 +123,14 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
         problems.append(f"{_name(lm.col_names, j, 'column')}: {float(x[j])!r} outside its bounds "
                         f"[{float(lm.col_lo[j])!r}, {float(lm.col_hi[j])!r}]")
     A = lm.A.tocsr()
+    magnitude = abs(A).dot(np.abs(x))  # sum of |a_ij x_j| per row: the exactness test and the tolerance
     integral = (np.all(x == np.round(x)) and np.all(A.data == np.round(A.data))
-                and float(np.abs(A).dot(np.abs(x)).max(initial=0.0)) < EXACT)
+                and float(magnitude.max(initial=0.0)) < EXACT)
     activity = A.dot(x)
     if integral:  # every product and partial sum is an integer below 2^53: the activity is exact
         tol_row = np.zeros(m)
     else:
-        tol_row = FEASIBILITY_TOLERANCE * (1.0 + np.abs(A).dot(np.abs(x)))
+        tol_row = FEASIBILITY_TOLERANCE * (1.0 + magnitude)
     bad = np.flatnonzero((activity < lm.row_lo - tol_row) | (activity > lm.row_hi + tol_row))
     for i in bad[:3]:
         problems.append(f"{_name(lm.row_names, i, 'row')}: activity {float(activity[i])!r} outside "
