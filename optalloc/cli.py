@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="family.method (default: the first exact method for the problem)")
     p.add_argument("--json", action="store_true", help="one JSON object per instance")
     _add_solve_options(p)
+    _add_reader_options(p)
 
     p = sub.add_parser("compare", help="solve with several methods and print one gap table")
     p.add_argument("files", nargs="+")
@@ -99,11 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
     p.add_argument("--json", action="store_true")
     _add_solve_options(p)
+    _add_reader_options(p)
 
     p = sub.add_parser("validate", help="check a file against the instance format")
     p.add_argument("file")
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
+    _add_reader_options(p)
 
     p = sub.add_parser("convert", help="convert a public format to optalloc JSONL, or back")
     p.add_argument("--from", dest="src_format", help="public format to read: " + ", ".join(_formats()))
@@ -111,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--force", action="store_true")
+    _add_reader_options(p)
 
     p = sub.add_parser("generate", help="seeded instance generators (each family declares its own)")
     gens = p.add_subparsers(dest="generator", metavar="GENERATOR", required=True)
@@ -185,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --baseline: allowed rise of a heuristic's mean gap (absolute; default 0.001)")
     p.add_argument("--manifest", metavar="FILE")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_reader_options(p)
 
     p = sub.add_parser("report", help="gap tables, performance profiles, plots and an HTML page of a run")
     p.add_argument("run", help="results parquet (or its journal .jsonl)")
@@ -244,6 +249,36 @@ def _parse_value(text: str):
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
+def _add_reader_options(p):
+    """Each option a reader declares (Format.options) as a flag: --sense for a GAP file, --jobs for a wt file."""
+    from optalloc.instances.readers import reader_options
+
+    declared = reader_options()
+    if not declared:
+        return
+    from optalloc.family import FamilyError
+
+    g = p.add_argument_group("reader options (each taken by the formats named)")
+    for name, takers in declared.items():
+        param, fmts = takers[0][1], [f for f, _ in takers]
+        dest = "reader_" + name.replace("-", "_")
+        kw = (dict(action="store_true") if param.flag else
+              dict(type=_argument_type(param.type), default=None, choices=param.choices or None,
+                   metavar=None if param.choices else name.upper().replace("-", "_")))
+        described = "; ".join(f"{f}: {q.help}" + ("" if q.default is None else f" (default {q.default})")
+                              for f, q in takers)
+        try:
+            g.add_argument(f"--{name}", dest=dest, help=described, **kw)
+        except argparse.ArgumentError:
+            raise FamilyError(f"reader option --{name} of {', '.join(fmts)} clashes with the flag --{name} of "
+                              f"'{p.prog}': rename the option") from None
+
+
+def _reader_options(args) -> dict:
+    """The reader options given on the command line: flag name -> value (None when not given)."""
+    return {k[len("reader_"):].replace("_", "-"): v for k, v in vars(args).items() if k.startswith("reader_")}
+
+
 def _reader(args):
     """--from, checked before anything is read or solved: a format some family declares."""
     from optalloc.instances.readers import check_format
@@ -252,7 +287,7 @@ def _reader(args):
     return None if fmt is None else check_format(fmt)
 
 
-def _run_grid(files, method_names, opts, emit, fmt=None):
+def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
     """Solve every instance of every file with every method; emit each result as it finishes."""
     from optalloc.instances import load
     from optalloc.registry import default_method, get_method
@@ -264,7 +299,7 @@ def _run_grid(files, method_names, opts, emit, fmt=None):
     from optalloc.registry import check_usable
     from optalloc.solve import check_options, failed_result
 
-    instances = [inst for f in files for inst in load(f, fmt)]
+    instances = [inst for f in files for inst in load(f, fmt, reader_options)]
     methods = [get_method(m) for m in method_names] if method_names else None
     for m in methods or []:
         # A method runs on the instances whose problem it solves; one that solves none of them is an error.
@@ -351,7 +386,7 @@ class _Collector:
             print("optalloc: no --time-limit: each solve runs until it is proven; Ctrl-C stops it and keeps the best "
                   "answer so far", file=sys.stderr)
         try:
-            return _run_grid(files, methods, opts, self, _reader(self.args))
+            return _run_grid(files, methods, opts, self, _reader(self.args), _reader_options(self.args))
         except KeyboardInterrupt:
             self._write()
             raise
@@ -433,7 +468,7 @@ def _render(head, rows) -> str:
 def cmd_validate(args) -> int:
     from optalloc.instances import load
 
-    insts = load(args.file, _reader(args))
+    insts = load(args.file, _reader(args), _reader_options(args))
     for inst in insts:
         size = ", ".join(f"{k}={v}" for k, v in inst.spec.size(inst.data).items())
         ref = f", reference {inst.reference.kind} {_fmt_num(inst.reference.value)}" if inst.reference else ""
@@ -451,10 +486,10 @@ def cmd_convert(args) -> int:
         raise OptionError("convert: give exactly one of --from FORMAT (public -> optalloc) or --to FORMAT "
                           "(optalloc -> public)")
     if args.src_format:
-        insts = read(args.src_format, args.input)
+        insts = load(args.input, args.src_format, _reader_options(args))
         save(insts, args.output, overwrite=args.force)
     else:
-        insts = load(args.input)
+        insts = load(args.input, None, _reader_options(args))
         write(args.dst_format, insts, args.output, overwrite=args.force)
     print(f"wrote {len(insts)} instance(s) to {args.output}", file=sys.stderr)
     return EXIT_OK
@@ -670,7 +705,7 @@ def cmd_bench(args) -> int:
 
     from optalloc.bench import bench, check, read_rows, resolve
 
-    suites = resolve(args.suites, args.manifest, reader=_reader(args))
+    suites = resolve(args.suites, args.manifest, reader=_reader(args), reader_options=_reader_options(args))
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     opts = _bench_options(args)
     output = args.output or f"runs/bench-{time.strftime('%Y%m%d-%H%M%S')}.parquet"

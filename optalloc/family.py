@@ -33,8 +33,8 @@ class FamilyError(OptallocError):
 
 @dataclass(frozen=True)
 class Param:
-    """One command-line parameter of a generator: `--name`, parsed by `type` (which raises ValueError with
-    a message on a bad value), `default`, one line of help. A flag takes no value."""
+    """One command-line parameter of a generator or a reader: `--name`, parsed by `type` (which raises
+    ValueError with a message on a bad value), `default`, one line of help. A flag takes no value."""
 
     name: str
     type: Callable = str
@@ -70,6 +70,9 @@ class Format:
     # file names that are certainly this format (fnmatch patterns such as "*.mps" or "wt[0-9]*.txt"): such a file
     # is read with it wherever a file is loaded, without --from
     patterns: tuple[str, ...] = ()
+    # the reader's keyword options, each a command-line flag of solve, compare, validate, convert and bench
+    # (--sense for a GAP file whose name does not say min or max)
+    options: tuple[Param, ...] = ()
 
 
 @dataclass(frozen=True)

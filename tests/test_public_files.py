@@ -71,3 +71,47 @@ def test_not_json_points_at_from(tmp_path):
     assert "is it a public format? pass --from READER" in p.stderr
     bad = _cli("solve", f, "--from", "nosuch")
     assert bad.returncode == 2 and "--from: must be one of jooken, lp, mknap, mps" in bad.stderr
+
+
+def test_reader_options_are_flags(tmp_path):
+    """The sense of an OR-Library GAP file comes from its name (gapa..gapd min, else max); --sense says it for
+    a renamed file. Every command that reads takes the reader's options, and refuses one the reader lacks."""
+    gen = tmp_path / "g.jsonl"
+    assert _cli("generate", "gap", gen, "--n", "8", "--m", "3", "--count", "2").returncode == 0
+    renamed = tmp_path / "my_instances.txt"
+    assert _cli("convert", "--to", "orlib-gap", gen, renamed).returncode == 0
+
+    def solved(*flags):
+        p = _cli("solve", renamed, "--from", "orlib-gap", "-m", "gap.cpsat", "--json", *flags)
+        assert p.returncode == 0, p.stderr
+        return [json.loads(x)["objective"] for x in p.stdout.splitlines()]
+
+    as_max, as_min = solved(), solved("--sense", "min")
+    assert len(as_max) == 2 and all(lo < hi for lo, hi in zip(as_min, as_max))
+    assert solved("--sense", "max") == as_max
+    back = tmp_path / "back.jsonl"
+    assert _cli("convert", "--from", "orlib-gap", "--sense", "min", renamed, back).returncode == 0
+    assert {json.loads(x)["data"]["sense"] for x in back.read_text().splitlines()} == {"min"}
+    # a renamed wt file says how many jobs per instance
+    wt = _head_of_wt40(tmp_path)
+    renamed_wt = tmp_path / "weighted.txt"
+    renamed_wt.write_text(wt.read_text())
+    v = _cli("validate", renamed_wt, "--from", "orlib-wt", "--jobs-per-instance", "40")
+    assert v.returncode == 0 and v.stdout.splitlines()[-1] == "2 instance(s) valid"
+    b = _cli("bench", renamed_wt, "--from", "orlib-wt", "--jobs-per-instance", "40", "--methods", "tardiness.edd",
+             "--jobs", "0", "--quiet", "--output", tmp_path / "r.parquet")
+    assert b.returncode == 0, b.stderr
+
+    def refused(*args):
+        p = _cli(*args)
+        assert p.returncode == 2 and p.stdout == "" and len(p.stderr.strip().splitlines()) == 1, p.stderr
+        return p.stderr.strip()
+
+    assert refused("solve", renamed, "--from", "orlib-wt", "--sense", "min") == (
+        f"optalloc: error: {renamed}: --sense: the orlib-wt reader does not take it (it takes --jobs-per-instance)")
+    assert refused("validate", gen, "--sense", "min") == (
+        f"optalloc: error: {gen}: --sense: is a reader option; this file is read as optalloc JSON (pass --from READER)")
+    assert refused("bench", "wt40", "--sense", "min", "--methods", "tardiness.edd") == (
+        "optalloc: error: --sense: reader options apply to files given as suites; suite 'wt40' takes its reader's "
+        "options from the manifest")
+    assert "invalid choice" in refused("solve", renamed, "--from", "orlib-gap", "--sense", "maximum")

@@ -52,9 +52,10 @@ def load_file(path: Path, reader: str, options: dict | None = None) -> list:
 
 def find_manifest(explicit: str | os.PathLike | None = None) -> Path:
     """--manifest, then $OPTALLOC_MANIFEST, then ./instances/MANIFEST.json, then the one beside the package
-    (an editable install or a source checkout)."""
+    (an editable install or a source checkout), then the one shipped inside it (optalloc.bundled, a wheel)."""
+    package = Path(__file__).resolve().parents[1]
     candidates = [explicit, os.environ.get("OPTALLOC_MANIFEST"), Path.cwd() / "instances" / "MANIFEST.json",
-                  Path(__file__).resolve().parents[2] / "instances" / "MANIFEST.json"]
+                  package.parent / "instances" / "MANIFEST.json", package / "bundled" / "MANIFEST.json"]
     for c in candidates:
         if c and Path(c).is_file():
             return Path(c).resolve()
@@ -114,25 +115,32 @@ def _natural(p: Path):
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)]
 
 
-def file_suite(path: str, reader: str | None = None) -> Suite:
+def file_suite(path: str, reader: str | None = None, reader_options: dict | None = None) -> Suite:
     """An instance file as a suite of its own (named after the file): optalloc JSON, the format `reader`, or
-    the format its name makes certain."""
-    from optalloc.instances.readers import format_by_name
+    the format its name makes certain; `reader_options` as on the command line ({"sense": "min"})."""
+    from optalloc.instances.readers import check_reader_options, format_by_name
 
     p = Path(path)
     if reader is None:
         reader = format_by_name(p) or "optalloc"
-    return Suite(p.stem, (p.resolve(),), reader, "none", f"the file {path}", origin="file")
+    kw = check_reader_options(None if reader == "optalloc" else reader, reader_options or {}, str(path))
+    return Suite(p.stem, (p.resolve(),), reader, "none", f"the file {path}", origin="file", options=kw)
 
 
-def resolve(names: list[str], manifest: str | os.PathLike | None = None, reader: str | None = None) -> list[Suite]:
-    """Suites by name from the manifest; a name that is an existing file is a suite of its own (file_suite)."""
+def resolve(names: list[str], manifest: str | os.PathLike | None = None, reader: str | None = None,
+            reader_options: dict | None = None) -> list[Suite]:
+    """Suites by name from the manifest; a name that is an existing file is a suite of its own (file_suite).
+    Reader options apply to files only: a manifest suite states its own."""
     suites = None
     out = []
+    given = {k: v for k, v in (reader_options or {}).items() if v is not None and v is not False}
     for n in names:
         if Path(n).is_file():
-            out.append(file_suite(n, reader))
+            out.append(file_suite(n, reader, reader_options))
             continue
+        if given:
+            raise SuiteError(f"--{next(iter(given))}: reader options apply to files given as suites; suite {n!r} "
+                             f"takes its reader's options from the manifest")
         if suites is None:
             suites = load_manifest(manifest)
         if n not in suites:

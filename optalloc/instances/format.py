@@ -188,36 +188,42 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
     return out
 
 
-def load(path: str | os.PathLike, fmt: str | None = None) -> list[Instance]:
+def load(path: str | os.PathLike, fmt: str | None = None, reader_options: dict | None = None) -> list[Instance]:
     """Read every instance of a file: in the public format `fmt` when given (a reader a family declares), else
     in that format when the file's name makes it certain (Format.patterns: wt40.txt, knapPI_1_50_1000.csv,
-    model.mps, ...), else as optalloc JSON or JSON Lines. "-" is standard input."""
+    model.mps, ...), else as optalloc JSON or JSON Lines. "-" is standard input. `reader_options` (flag name
+    -> value, as on the command line: {"sense": "min"}) go to the reader; a format that does not declare one
+    is a FormatError."""
     import sys
 
+    from optalloc.instances.readers import check_reader_options
     from optalloc.instances.text import read_text
 
+    reader_options = reader_options or {}
     if fmt is None and str(path) != "-":
         from optalloc.instances.readers import format_by_name, read
 
         named = format_by_name(path)
         if named is not None:
+            kw = check_reader_options(named, reader_options, str(path))
             try:
-                return read(named, path)
+                return read(named, path, **kw)
             except FormatError as e:  # say why this format was chosen, and how to choose another
                 raise FormatError(e.path, f"{e.rule} (read as {named} because of the file name; --from READER "
                                           f"reads another format)", e.got, source=e.source) from None
+    kw = check_reader_options(fmt, reader_options, str(path))
     if fmt is not None:
         from optalloc.instances.readers import read
 
         if str(path) != "-":
-            return read(fmt, path)
+            return read(fmt, path, **kw)
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:  # readers read files: standard input lands in one first
             spill = os.path.join(tmp, "stdin")
             with open(spill, "w") as f:
                 f.write(sys.stdin.read())
-            return read(fmt, spill)
+            return read(fmt, spill, **kw)
     if str(path) == "-":
         return loads(sys.stdin.read(), "<stdin>")
     text, src = read_text(path)

@@ -43,8 +43,44 @@ def _format(fmt: str, flag: str, writing: bool = False):
     return known[fmt]
 
 
+def reader_options() -> dict[str, list]:
+    """Every reader option some format declares: flag name -> [(format name, Param), ...]. One name means one
+    thing: two formats declaring it with another type or other choices is a FamilyError."""
+    from optalloc.family import FamilyError, formats
+
+    out: dict[str, list] = {}
+    for f in sorted(formats().values(), key=lambda f: f.name):
+        for p in f.options:
+            seen = out.setdefault(p.name, [])
+            if seen and (seen[0][1].type, seen[0][1].choices, seen[0][1].flag) != (p.type, p.choices, p.flag):
+                raise FamilyError(f"reader option --{p.name}: {seen[0][0]} and {f.name} declare it differently")
+            seen.append((f.name, p))
+    return out
+
+
+def check_reader_options(fmt: str | None, options: dict, source: str | None = None) -> dict:
+    """`options` (flag name -> value, None when not given) as the keyword arguments of `fmt`'s reader; a
+    FormatError names the first option the format does not take."""
+    from optalloc.errors import FormatError
+
+    given = {k: v for k, v in options.items() if v is not None and v is not False}
+    if not given:
+        return {}
+    if fmt is None:
+        name = next(iter(given))
+        raise FormatError(f"--{name}", "is a reader option; this file is read as optalloc JSON (pass --from READER)",
+                          source=source)
+    declared = {p.name: p for p in _format(fmt, "--from").options}
+    for name in given:
+        if name not in declared:
+            takes = ", ".join(f"--{p}" for p in declared) or "no options"
+            raise FormatError(f"--{name}", f"the {fmt} reader does not take it (it takes {takes})", source=source)
+    return {(declared[n].keyword or n.replace("-", "_")): v for n, v in given.items()}
+
+
 def read(fmt: str, path, **options) -> list:
-    """Read `path` in the public format `fmt`; `options` go to the reader (e.g. the optimum of a Jooken file)."""
+    """Read `path` in the public format `fmt`; `options` go to the reader as keyword arguments (the sense of
+    a GAP file, the optimum of a Jooken file: the format's declared options)."""
     from optalloc.family import resolve
 
     return resolve(_format(fmt, "--from").read)(path, **options)

@@ -21,9 +21,12 @@ FAMILY = Family(
                "z, time, then j,p,w,x lines, '-----'", ("knapsack",), ".readers:write_pisinger",
                patterns=("knapPI_*.csv",)),
         Format("pisinger-large", ".readers:read_pisinger_large", "Pisinger large_scale file: 'n c', n lines "
-               "'p w', a 0/1 solution line", ("knapsack",), ".readers:write_pisinger_large"),
+               "'p w', a 0/1 solution line", ("knapsack",), ".readers:write_pisinger_large",
+               options=(Param("optimum-file", str, None, "a file whose first number is the optimum",
+                              keyword="optimum_path"),)),
         Format("jooken", ".readers:read_jooken", "Jooken et al. 2022 test.in: n, n lines 'id p w', capacity",
-               ("knapsack",), ".readers:write_jooken", patterns=("test.in",)),
+               ("knapsack",), ".readers:write_jooken", patterns=("test.in",),
+               options=(Param("optimum", int, None, "the known optimum (the files do not hold it)"),)),
         Format("mknap", ".readers:read_mknap", "OR-Library mknap1/mknapcb: K, then per problem 'n m opt', "
                "profits, m rows, capacities", ("mkp",), ".readers:write_mknap",
                patterns=("mknap1.txt", "mknapcb[0-9]*.txt")),

@@ -5,6 +5,7 @@ from optalloc.family import POSITIVE, SHARE, Family, Format, Generator, Param
 _N = Param("n", POSITIVE, 100, "tasks, jobs, queries or columns")
 _M = Param("m", POSITIVE, 5, "agents, machines, models or rows")
 _DENSITY = Param("density", SHARE, None, "share of allowed pairs")
+_SENSE = ("min", "max")
 
 FAMILY = Family(
     name="matching",
@@ -15,9 +16,12 @@ FAMILY = Family(
         Format("orlib-assign", ".readers:read_assign", "OR-Library assignN (dense) / assignpN (sparse arcs)",
                ("assignment",), ".readers:write_assign", patterns=("assign[0-9]*.txt", "assignp[0-9]*.txt")),
         Format("orlib-gap", ".readers:read_orlib_gap", "OR-Library gap1..12 (max) and gapa..d (min), several "
-               "instances per file", ("gap",), ".readers:write_orlib_gap", patterns=("gap[0-9]*.txt", "gap[a-d].txt")),
+               "instances per file", ("gap",), ".readers:write_orlib_gap", patterns=("gap[0-9]*.txt", "gap[a-d].txt"),
+               options=(Param("sense", str, None, "min or max (default: by the file name, min for gapa..gapd, "
+                                                  "max for any other name)", choices=_SENSE),)),
         Format("yagiura-gap", ".readers:read_yagiura_gap", "Yagiura's single-instance GAP files (min)",
-               ("gap",), ".readers:write_yagiura_gap"),
+               ("gap",), ".readers:write_yagiura_gap",
+               options=(Param("sense", str, "min", "min or max", choices=_SENSE),)),
     ),
     generators=(
         Generator("assignment", ".generators:assignment", "n x n assignment (dense unless --density)",

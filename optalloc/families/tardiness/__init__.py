@@ -10,7 +10,9 @@ FAMILY = Family(
     formats=(
         Format("orlib-wt", ".readers:read_orlib_wt", "OR-Library wt40/wt50/wt100 (125 x (p, w, d) blocks; "
                "optima from wtopt*/wtbest100b beside it)", ("tardiness",), ".readers:write_orlib_wt",
-               patterns=("wt[0-9]*.txt",)),
+               patterns=("wt[0-9]*.txt",),
+               options=(Param("jobs-per-instance", POSITIVE, None, "jobs per instance (default: the number that ends the file "
+                                                      "name, 40 for wt40.txt)", keyword="n"),)),
         Format("smtt", ".readers:read_smtt", "unweighted tardiness sets: header 'n RDD TF k OPT' then n "
                "lines 'p d'", ("tardiness",), ".readers:write_smtt", patterns=("smtt_n[0-9]*.txt",)),
     ),

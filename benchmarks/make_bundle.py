@@ -1,6 +1,6 @@
 """Rebuild the bundled instance files from ../shared/data (and the seeded generators), and their manifest.
 
-    python instances/make_bundle.py            # needs ../shared/data beside the repository
+    python benchmarks/make_bundle.py           # needs ../shared/data beside the repository
 
 The bundle is small on purpose: it is what `make run`, the notebooks and the tests use. Every file's origin
 is recorded in instances/MANIFEST.json."""
@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "instances"
 sys.path.insert(0, str(HERE.parent))
 
 from optalloc import make_instance, save, solve  # noqa: E402
