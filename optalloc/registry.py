@@ -132,11 +132,13 @@ def _load() -> None:
 
 
 def all_methods() -> list[Method]:
+    """Every registered method (of every family found), sorted by name."""
     _load()
     return [_METHODS[k] for k in sorted(_METHODS)]
 
 
 def get_method(name: str) -> Method:
+    """The method registered as `name` ("family.method"); an UnknownMethodError lists the close names."""
     _load()
     if name not in _METHODS:
         raise UnknownMethodError(name, sorted(_METHODS))

@@ -40,12 +40,29 @@ class Outcome:
     @classmethod
     def from_backend(cls, b, solution, objective, bound, **kw) -> "Outcome":
         """The Outcome of a backend's answer (HiGHS's LinearOutcome, CP-SAT's CpOutcome): its status, raw
-        status and stated tolerance, with the solution decoded into problem terms."""
+        status and stated tolerance, with the solution decoded into problem terms. The backend's progress
+        (its anytime trace, in the model's terms) goes to optalloc.trace, moved by the constant that
+        separates the model's objective from the problem's (`objective` - b.objective, 0 without one):
+        models here differ from their problem by a constant at most, and solve checks every point."""
+        _record_progress(b, objective)
         return cls(b.status, solution, objective, bound, b.raw_status, tolerance=getattr(b, "tolerance", 0.0), **kw)
 
 
 @dataclass
 class Result:
+    """A certified answer: what one method did on one instance.
+
+    Three axes, kept apart: `status` says why the method stopped (optimal, time_limit, completed for a
+    heuristic, infeasible, ...); `solution_status` says what it returned (optimal, feasible, infeasible_point,
+    none); `gap` says how far the answer may be from the optimum, from `objective` (recomputed from the data)
+    and `bound` (proven: upper for max, lower for min), 0 only when proven.
+
+    Also: `time` (seconds from the method's start, model building included), `method`, `kind` (exact or
+    heuristic), `backend` and `backend_version`, `options` (as run), `solution` (in the problem's terms),
+    `reference` (the verdict against the instance's published value: reproduced, missed, beaten, ...),
+    `raw_status` (the backend's own word), `message`, `extra` (method-specific facts) and `trace` (the anytime
+    trace: [seconds, incumbent, bound] at each improvement, the last point the answer itself)."""
+
     name: str
     problem: str
     sense: str
@@ -65,6 +82,9 @@ class Result:
     raw_status: str = ""
     message: str = ""
     extra: dict = field(default_factory=dict)
+    # the anytime trace: [seconds, incumbent, bound] at each improvement, the last one the certified answer
+    # (optalloc.trace); None for a run that failed verification
+    trace: list | None = None
 
     JSON_KEYS = ("name", "status", "solution_status", "objective", "bound", "gap", "time", "method", "solution",
                  "reference")
@@ -89,7 +109,8 @@ class Result:
         if full:
             base.update({"problem": self.problem, "sense": self.sense, "kind": self.kind, "backend": self.backend,
                          "backend_version": self.backend_version, "options": self.options,
-                         "raw_status": self.raw_status, "message": self.message, "extra": self.extra})
+                         "raw_status": self.raw_status, "message": self.message, "extra": self.extra,
+                         "trace": self.trace})
         return base
 
     def to_json(self, full: bool = False) -> str:
@@ -111,6 +132,20 @@ class Result:
         return "\n".join(lines)
 
     __str__ = summary
+
+
+def _record_progress(b, objective) -> None:
+    from optalloc import trace
+
+    points = getattr(b, "progress", None) or ()
+    if not points:
+        return
+    shift = 0.0
+    if objective is not None and b.objective is not None:
+        shift = float(objective) - float(b.objective)
+    for at, obj, bnd in points:
+        trace.record(None if obj is None else obj + shift,
+                     None if bnd is None or not math.isfinite(bnd) else bnd + shift, at=at)
 
 
 def compare_reference(objective: float | None, bound: float | None, sense: str, reference) -> dict | None:

@@ -9,7 +9,7 @@ import importlib.util
 import logging
 import traceback
 
-from optalloc import interrupt, kernels, logs
+from optalloc import interrupt, kernels, logs, trace
 from optalloc.errors import OptallocError, OptionError, VerificationError
 from optalloc.family import family_of
 from optalloc.gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
@@ -40,8 +40,18 @@ def check_options(m: Method, opts: SolveOptions) -> None:
 
 def solve(instance: Instance, method: str | Method | None = None, options: SolveOptions | dict | None = None,
           **option_values) -> Result:
-    """Solve `instance` with `method` (a registered name such as 'knapsack.dp'; default: the first exact
-    method for the problem). Options may be a SolveOptions, a dict, or keyword arguments."""
+    """Solve `instance` with `method` and return the certified Result.
+
+    `method` is a registered name such as "knapsack.dp" or a Method; None picks the problem kind's default
+    (its preferred exact method). `options` is a SolveOptions or a dict, and `option_values` are the same as
+    keyword arguments (they win): time_limit (seconds; counts from the method's start, model building included), threads, rel_gap and
+    abs_gap (stop when the proven gap is within them; 0, the default, means proven optimal), seed,
+    verbose and log_file (the backend's log), backend_options (native options of HiGHS or CP-SAT, or the
+    method's own declared parameters; `optalloc methods --describe METHOD` lists them).
+
+    The answer is certified before it is returned (objective and feasibility recomputed from the data, the
+    bound checked against it, the anytime trace against both); a claim that fails is a VerificationError.
+    Ctrl-C stops the method within a second and raises optalloc.interrupt.Interrupted holding what it had."""
     if method is None:
         m = default_method(instance.problem)
     elif isinstance(method, Method):
@@ -54,6 +64,18 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     import_backends([m])
     interrupt.clear()
     deadline = opts.deadline()  # the limit counts from here: model building included
+    with trace.recording(instance.sense, deadline.start) as progress:
+        outcome, elapsed = _run(instance, m, opts, deadline)
+    if not interrupt.requested():
+        return certify(instance, m, opts, outcome, elapsed, progress.points)
+    interrupt.clear()
+    if outcome.status not in _FINAL:  # stopped by Ctrl-C, not by a proof: say so
+        outcome.status = Status.INTERRUPTED
+    raise interrupt.Interrupted(certify(instance, m, opts, outcome, elapsed, progress.points))
+
+
+def _run(instance: Instance, m: Method, opts: SolveOptions, deadline) -> tuple[Outcome, float]:
+    """The method's claim and the seconds it took; a failure of the method is an Outcome too."""
     try:
         with interrupt.guard(), logs.naming(instance.name, m.name):
             outcome = m.run(instance, opts, deadline)
@@ -75,12 +97,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
         outcome = Outcome(Status.ERROR, message=f"{type(e).__name__}: {e}",
                           extra={"traceback": traceback.format_exc(limit=8)})
         elapsed = deadline.elapsed()
-    if not interrupt.requested():
-        return certify(instance, m, opts, outcome, elapsed)
-    interrupt.clear()
-    if outcome.status not in _FINAL:  # stopped by Ctrl-C, not by a proof: say so
-        outcome.status = Status.INTERRUPTED
-    raise interrupt.Interrupted(certify(instance, m, opts, outcome, elapsed))
+    return outcome, elapsed
 
 
 # what a backend imports on its first call (numba: when the first cached kernel loads, about a second)
@@ -130,7 +147,10 @@ def _options(options, values) -> SolveOptions:
     return opts
 
 
-def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, elapsed: float) -> Result:
+def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, elapsed: float,
+            points=()) -> Result:
+    """The Result of a method's claim `out`, every part of it checked against the instance (see the module's
+    docstring); `points` is the run's anytime trace (optalloc.trace), checked against the certified answer."""
     spec = instance.spec
     sense = instance.sense
     tol = max(float(out.tolerance or 0.0), 0.0)
@@ -158,7 +178,8 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
             status=out.status, solution_status=SolutionStatus.INFEASIBLE_POINT, objective=objective, bound=bound,
             gap=None, time=elapsed, backend=m.backend, backend_version=m.backend_version(), options=opts.to_dict(),
             solution=out.solution, reference=None, raw_status=out.raw_status,
-            message=out.message or "infeasible point: " + "; ".join(out.extra["violations"]), extra=out.extra)
+            message=out.message or "infeasible point: " + "; ".join(out.extra["violations"]), extra=out.extra,
+            trace=trace.finish([(t, None, b) for t, _, b in points], elapsed, None, bound, sense))
     if objective is not None and bound is not None and _close(float(bound), float(objective), tol):
         # a float bound proven to within the backend's tolerance (or the equality tolerance), on the wrong side
         # by no more than that, or closing a gap the backend says it closed: within it, it meets the objective
@@ -185,9 +206,12 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
         sol_status = SolutionStatus.NONE
     if status == Status.INFEASIBLE and out.solution is not None:
         raise VerificationError(f"{m.name} on {instance.name}: claims infeasible but returned a solution")
+    wrong = trace.check(points, objective, bound, sense, tol)
+    if wrong:
+        raise VerificationError(f"{m.name} on {instance.name}: {wrong}")
     return Result(
         name=instance.name, problem=instance.problem, sense=sense, method=m.name, kind=m.kind, status=status,
         solution_status=sol_status, objective=objective, bound=bound, gap=g, time=elapsed, backend=m.backend,
         backend_version=m.backend_version(), options=opts.to_dict(), solution=out.solution,
         reference=compare_reference(objective, bound, sense, instance.reference), raw_status=out.raw_status,
-        message=out.message, extra=out.extra)
+        message=out.message, extra=out.extra, trace=trace.finish(points, elapsed, objective, bound, sense))

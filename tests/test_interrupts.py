@@ -135,3 +135,30 @@ def test_torn_journal_line_is_skipped_and_next_row_starts_a_line(tmp_path):
     text = journal.read_text().splitlines()
     assert len(text) == 4 and json.loads(text[2])["instance"] and json.loads(text[3])["instance"]
     assert len(read_rows(journal)) == 3 and len(read_rows(out)) == 3
+
+
+def test_a_killed_parent_takes_its_highs_child_along(tmp_path):
+    """SIGKILL cannot be caught: the forked HiGHS process sees its pipe close and ends itself (it ran on without
+    a limit, at 5 GB, before)."""
+    p = subprocess.Popen([sys.executable, "-m", "optalloc", "solve", str(_hard_file(tmp_path)), "-m", "knapsack.mip"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    kids: list[str] = []
+    deadline = time.time() + 60
+    while not kids and time.time() < deadline:  # the quick instance runs in-process; the hard ones fork
+        time.sleep(0.2)
+        kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    assert kids, "no HiGHS child was forked"
+    p.kill()
+    p.wait()
+    time.sleep(1.0)
+
+    def alive(pid):
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+        except FileNotFoundError:
+            return False
+
+    left = [k for k in kids if alive(k)]
+    for k in left:
+        os.kill(int(k), signal.SIGKILL)
+    assert not left

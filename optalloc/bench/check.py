@@ -56,7 +56,10 @@ def mean_gaps(rows: list[dict]) -> dict[tuple[str, str], float]:
 
 
 def check(rows: list[dict], baseline: list[dict] | None = None, tolerance: float = 1e-3) -> CheckReport:
-    """`tolerance` is absolute on the mean gap (1e-3 = 0.1 percentage point)."""
+    """The regression check of a run's `rows`: verification failures, proven optima missed, optimal claims
+    with a gap, published references beaten (suspects). With `baseline` (the rows of an earlier run), a
+    heuristic whose mean gap to the references rose by more than `tolerance` (absolute: 1e-3 = 0.1
+    percentage point) fails too."""
     rep = CheckReport()
     for r in rows:
         failure = r.get("failure") or ""

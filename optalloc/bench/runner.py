@@ -27,12 +27,13 @@ from pathlib import Path
 from optalloc.errors import OptallocError
 from optalloc.bench.suites import Suite
 
-ROW_COLUMNS = ("key", "suite", "instance", "position", "problem", "method", "kind", "options", "status",
+ROW_COLUMNS = ("key", "suite", "instance", "position", "problem", "sense", "method", "kind", "options", "status",
                "solution_status", "objective", "bound", "gap", "reference_value", "reference_kind",
-               "reference_verdict", "reference_gap", "time", "failure", "backend", "backend_version",
+               "reference_verdict", "reference_gap", "time", "trace", "failure", "backend", "backend_version",
                "optalloc_version", "python", "machine", "host", "finished_at")
 # Columns that describe where and when a row was made; everything else must be identical across executors.
-CIRCUMSTANTIAL = ("time", "host", "machine", "finished_at")
+# trace: the anytime trace as JSON, [[seconds, incumbent, bound], ...] (optalloc.trace): timed, so circumstantial.
+CIRCUMSTANTIAL = ("time", "trace", "host", "machine", "finished_at")
 
 
 class BenchError(OptallocError):
@@ -141,7 +142,7 @@ def run_task(task: Task) -> dict:
     m = get_method(task.method)
     ref = inst.reference
     row = _base_row(task, m)
-    row.update(instance=inst.name, problem=inst.problem,
+    row.update(instance=inst.name, problem=inst.problem, sense=inst.sense,
                reference_value=None if ref is None else float(ref.value),
                reference_kind=None if ref is None else ref.kind)
     started = time.perf_counter()
@@ -155,6 +156,7 @@ def run_task(task: Task) -> dict:
         rr = r.reference or {}
         row.update(status=str(r.status), solution_status=str(r.solution_status), objective=_f(r.objective),
                    bound=_f(r.bound), gap=_f(r.gap), reference_verdict=rr.get("verdict"),
+                   trace=json.dumps(r.trace) if r.trace is not None else None,
                    reference_gap=_f(rr.get("gap")), failure=r.message if str(r.status) == "error" else None)
     row["time"] = time.perf_counter() - started
     return _finished(row)
@@ -417,6 +419,14 @@ def bench(suites: list[Suite], methods: list[str], *, options: dict | None = Non
           jobs: int = 1, scheduler: str | None = None, resume: bool = False, force: bool = False,
           grace: float = 10.0, first: int | None = None, progress: bool = True,
           checkpoint_seconds: float = 5.0) -> RunSummary:
+    """Run every method of `methods` on every instance of `suites` whose problem it solves, and write one row
+    per run (ROW_COLUMNS) to the parquet file `output`, journalled as each finishes.
+
+    `options`: time_limit, threads and seed for every run. `jobs` local worker processes (0: in this process)
+    or a Dask `scheduler` address. `resume` skips the rows already in `output`; `force` discards them.
+    `grace`: seconds past its time limit after which a silent run is killed and recorded as time_limit.
+    `first`: only the first N instances of each suite. `progress`: a progress line on stderr.
+    `checkpoint_seconds`: how often the parquet file is rewritten from the journal."""
     load_plugins()
     options = dict(options or {})
     output = Path(output)

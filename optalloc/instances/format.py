@@ -236,7 +236,8 @@ def dumps(instances: Iterable[Instance]) -> str:
 
 
 def save(instances: Iterable[Instance] | Instance, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
-    """Write instances atomically. A .json path holding one instance is pretty-printed; otherwise JSONL."""
+    """Write `instances` (one or several) to `path` atomically. A .json path holding one instance is
+    pretty-printed; otherwise JSON Lines. An existing file is an error unless `overwrite`."""
     items = [instances] if isinstance(instances, Instance) else list(instances)
     path = Path(path)
     if path.suffix == ".json" and len(items) == 1:
@@ -248,7 +249,12 @@ def save(instances: Iterable[Instance] | Instance, path: str | os.PathLike, *, o
 
 def make_instance(problem: str, name: str, data: dict, reference: dict | None = None,
                   meta: dict | None = None) -> Instance:
-    """Build a validated instance from plain Python data (the API twin of loading a file)."""
+    """Build a validated instance from plain Python data (the API twin of loading a file).
+
+    `problem` is a registered problem kind ("knapsack", "tardiness", ...; `optalloc methods` lists them),
+    `name` the instance's name, `data` its fields as the kind states them (see the instance format). Optional
+    `reference` is {"value", "kind": optimal | best_known | bound, "source"}: results are compared with it.
+    Optional `meta` is kept as given. Invalid data is an InstanceError naming the field."""
     doc: dict[str, Any] = {"problem": problem, "name": name, "data": data}
     if reference is not None:
         doc["reference"] = reference

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-import sys
+import time
 from dataclasses import dataclass, field
 
 from optalloc import interrupt
@@ -20,6 +20,8 @@ class CpOutcome:
     bound: float | None
     raw_status: str
     extra: dict = field(default_factory=dict)
+    # (time.perf_counter(), incumbent, bound) in the model's terms (divided by the scale) at each solution
+    progress: list = field(default_factory=list)
 
 
 def status_map():
@@ -77,9 +79,17 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
         solver.log_callback = log.line
     _set_options(p, options.backend_options)
     p.catch_sigint_signal = False  # Ctrl-C is optalloc's (optalloc.interrupt): it calls StopSearch
+    progress: list = []
+
+    class Progress(cp_model.CpSolverSolutionCallback):
+        """The anytime trace: each solution CP-SAT finds, with its bound at that moment."""
+
+        def on_solution_callback(self):
+            progress.append((time.perf_counter(), self.ObjectiveValue() / scale, self.BestObjectiveBound() / scale))
+
     try:
         with interrupt.stop_hook(solver.StopSearch):
-            raw = solver.Solve(model)
+            raw = solver.Solve(model, Progress()) if model.HasObjective() else solver.Solve(model)
     finally:
         log.close()
     mapped = status_map().get(raw, Status.UNKNOWN)
@@ -101,7 +111,7 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
     if bound is not None and not math.isfinite(bound):
         bound = None
     return CpOutcome(mapped, solver, has_solution, obj, bound, solver.StatusName(raw),
-                     {"branches": int(solver.NumBranches()), "wall_time": solver.WallTime()})
+                     {"branches": int(solver.NumBranches()), "wall_time": solver.WallTime()}, progress)
 
 
 def integer_scale(values, max_decimals: int = 6) -> int:

@@ -27,6 +27,8 @@ class LinearOutcome:
     raw_status: str
     extra: dict = field(default_factory=dict)
     tolerance: float = 0.0  # absolute objective tolerance of this answer (see solve_linear)
+    # (time.perf_counter(), incumbent, dual bound) in the model's terms at each improving MIP solution
+    progress: list = field(default_factory=list)
 
 
 def status_map():
@@ -175,7 +177,7 @@ def _run_isolated(model, options: SolveOptions, deadline: Deadline, duals: bool)
     stop_r, stop_w = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
-    child = ctx.Process(target=_child, args=(send, stop_r, model, options, deadline, duals), daemon=True)
+    child = ctx.Process(target=_child, args=(send, stop_r, stop_w, model, options, deadline, duals), daemon=True)
     child.start()
     send.close()
     os.close(stop_r)
@@ -220,14 +222,19 @@ def _lost(child, deadline) -> LinearOutcome:
     return LinearOutcome(Status.ERROR, None, None, None, f"HiGHS's process ended without an answer ({why})")
 
 
-def _child(send, stop_r, model, options, deadline, duals) -> None:
+def _child(send, stop_r, stop_w, model, options, deadline, duals) -> None:
     """The forked side: solve, send (kind, payload) back. The parent's "stop" (a byte on stop_r) is this
-    process's Ctrl-C: it cancels HiGHS, which then returns its best answer."""
+    process's Ctrl-C: it cancels HiGHS, which then returns its best answer. The end of the pipe (the parent
+    is gone: killed with SIGKILL, say) ends this process at once: nobody waits for its answer, and a MIP
+    without a limit would otherwise run on for ever (measured: two orphans at 5 GB each after a killed test)."""
     interrupt.ignore_in_child()
+    os.close(stop_w)  # the parent's end: with it closed here, the parent's death reads as end of file
 
     def listen():
         if os.read(stop_r, 1):
             interrupt.request()
+        else:
+            os._exit(1)
 
     threading.Thread(target=listen, daemon=True).start()
     try:
@@ -263,6 +270,13 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         start = highspy.HighsSolution()
         start.col_value = np.asarray(model.start, dtype=float).tolist()
         h.setSolution(start)  # HiGHS checks it; an infeasible start is ignored, never trusted
+    progress: list = []
+    if model.integer.any():  # the anytime trace: each improving solution with the dual bound at that moment
+        def improved(e):
+            out = e.data_out
+            progress.append((time.perf_counter(), float(out.objective_function_value), float(out.mip_dual_bound)))
+
+        h.cbMipImprovingSolution.subscribe(improved)
     h.HandleUserInterrupt = True  # HiGHS polls its interrupt callbacks; Ctrl-C calls cancelSolve
     try:
         with interrupt.stop_hook(h.cancelSolve), _stdout_to("stderr" if options.verbose else "devnull"):
@@ -293,7 +307,7 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
-    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra, tolerance)
+    return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra, tolerance, progress)
 
 
 def lp_bound(lo: LinearOutcome, sense: str) -> float | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from optalloc import interrupt
+from optalloc import interrupt, trace
 from optalloc.numeric import sum_error_bound
 
 _GREEDY = -2  # best solution is the greedy one, not a DP node
@@ -475,6 +475,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
             node = par[node]
         return out
 
+    trace.record(objective=base_value + z, bound=base_value + bound)  # the greedy answer, Dantzig's bound
     # the kernels stop mid-merge at the limit (a timer raises the flag) or on Ctrl-C
     with interrupt.stop_flag(None if time_limit is None else t0 + time_limit) as stop:
         while m > 0:
@@ -509,6 +510,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                         break
                     if z2 > z:  # phase 1 goes on, with the better incumbent phase 2 found
                         z, x_ext, best = z2, x2, _EXTERNAL
+            trace.record(objective=base_value + z, bound=base_value + bound)
             if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                 m = 0  # the incumbent meets a proven bound
                 break

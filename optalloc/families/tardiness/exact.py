@@ -42,6 +42,7 @@ from numba.typed import Dict
 
 from optalloc.families.tardiness.heuristics import RULES, edd, iterated_dynasearch, sequence_cost, wspt
 from optalloc.engines.subgradient import track_best
+from optalloc import trace
 
 
 @dataclass
@@ -1000,6 +1001,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     # at most a fifth of a time limit: the bound needs the rest to certify anything
     search = deadline if time_limit is None else Deadline(0.2 * deadline.remaining())
     seq, ub = iterated_dynasearch(seq, p, d, w, deadline=search, max_kicks=5000, target=0.0, seed=seed)
+    trace.record(objective=ub, bound=closed_form_bound(p, d, w))
     stats["heuristic_seconds"] = time.perf_counter() - t0
 
     def result(bound, stopped):
@@ -1029,6 +1031,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         val = sequence_cost(out[1], pf, df, wf)  # "found": the DP's optimum, recomputed
         if val < ub:
             seq, ub = out[1], val
+            trace.record(objective=ub)
         return result(ub, "optimal")
 
     if ub <= 1e-9:
@@ -1053,6 +1056,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     b, lam, its = lagrangian_bound(p, d, w, ub, iterations=lagrangian_iterations, deadline=deadline, before=before,
                                    rank=rank)
     lb = max(b, 0.0)
+    trace.record(bound=lb)
     its_total = {1: its, 2: 0}
     if level == 2 and not closed(lb) and not deadline.expired():
         # level-2 ascent in stages, with node elimination; after each, successive sublimation on the surviving
@@ -1071,6 +1075,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
                                            alive=alive)
             its_total[2] += its
             lb, lr2_best = max(lb, b), max(lr2_best, b)
+            trace.record(bound=lb)
             stats.update(lagrangian_bound=float(min(lb, ub)), lagrangian_iterations=its_total[1],
                          lr2_iterations=its_total[2], alive_nodes=int(alive.sum()))
             if closed(lb):
@@ -1085,9 +1090,11 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
                 val = sequence_cost(found, pf, df, wf)
                 if val < ub:
                     seq, ub = found, val
+                    trace.record(objective=ub)
             if stopped == "optimal":
                 return result(ub, "optimal")
             lb = max(lb, b)
+            trace.record(bound=lb)
             if deadline.expired():
                 return result(lb, "time_limit")
             if not plan and deadline.limit is not None and lr2_best > lr2_before + 1e-6 * max(1.0, abs(ub)):
@@ -1116,6 +1123,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
                                            deadline=deadline, before=before, rank=rank)
             its_total[1] += its
             lb = max(lb, b)
+            trace.record(bound=lb)
 
 
 def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None):

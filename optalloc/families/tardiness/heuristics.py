@@ -23,6 +23,8 @@ import time
 import numpy as np
 from numba import njit
 
+from optalloc import trace
+
 
 # ------------------------------------------------------------------ evaluation
 @njit(cache=True)
@@ -337,6 +339,7 @@ def iterated_dynasearch(seq, p, d, w, *, deadline=None, max_kicks: int = 5000, s
     pf, df, wf = _floats(p, d, w)
     best = dynasearch(np.asarray(seq, dtype=np.int64), pf, df, wf, int(swap_window))
     best_v = sequence_cost(best, pf, df, wf)
+    trace.record(objective=best_v)
     # kicks swap random pairs anywhere in the sequence: short-range kicks fall back into the same optimum
     reach = len(p) if reach is None else reach
     stall = stall if stall is not None else max(50, 30000 // max(len(p), 1))
@@ -358,6 +361,7 @@ def iterated_dynasearch(seq, p, d, w, *, deadline=None, max_kicks: int = 5000, s
         per_kick = (time.perf_counter() - started) / k
         if v < best_v - 1e-9:
             best, best_v, since = cand, v, 0
+            trace.record(objective=best_v)
         else:
             since += k
     return best, best_v

@@ -1,0 +1,27 @@
+"""Sphinx configuration: `make docs` builds docs/_build/html with warnings as errors."""
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import pages  # noqa: E402
+
+pages.write_all()
+
+project = "optalloc"
+author = "the optalloc developers"
+extensions = ["myst_nb", "sphinx.ext.autodoc"]
+myst_enable_extensions = ["colon_fence"]
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+# the notebooks run at every build: the pages show what the code does today, plots included
+nb_execution_mode = "force"
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+html_theme = "alabaster"
+html_title = "optalloc"
+suppress_warnings = ["myst.header"]  # README sections start at level 2 when included
