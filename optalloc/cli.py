@@ -77,6 +77,7 @@ def _add_solve_options(p):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser, with one sub-command per generator and reader option the families declare."""
     ap = _Parser(prog="optalloc", description="Allocation problems, solved exactly or heuristically, every answer "
                                               "certified. Exit codes: 0 solved, 1 no solution, 2 bad input, "
                                               "3 internal error.")
@@ -136,14 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("quantize", help="allocate bits to the weights of a safetensors file, quantize them and "
                                         "measure the error against uniform bits at the same budget")
-    p.add_argument("weights", help="a .safetensors file")
+    p.add_argument("weights", help="a checkpoint: a .safetensors file, a sharded one's model.safetensors.index.json, "
+                                   "or a model directory holding either (F32, F16, BF16, FP8)")
     p.add_argument("--budget", type=float, required=True, help="average bits per weight")
     p.add_argument("--granularity", default="group", choices=["column", "group", "matrix"])
     p.add_argument("--group-size", type=_POSITIVE, default=128)
     p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2)
     p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8)
     p.add_argument("--overhead-bits", type=float, default=0.0, help="bits per group for scale and zero point")
-    p.add_argument("--include", type=_regex, help="regex of the tensor names to quantize (default: 2-D .weight, no embeddings)")
+    p.add_argument("--include", type=_regex, metavar="REGEX",
+                   help="modules to quantize, a regex searched in the module name as the checkpoint spells it "
+                        "(default: every linear .weight but embeddings and lm_head)")
+    p.add_argument("--exclude", type=_regex, metavar="REGEX", help="modules to leave in full precision (a regex)")
     p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured"],
                    help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width")
     p.add_argument("--method", "-m", type=_method_name,
@@ -340,6 +345,7 @@ def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
 
 
 def cmd_solve(args) -> int:
+    """optalloc solve: every instance of a file with one method; `args` as parsed."""
     opts = _options(args)
     out = _Collector(args)
     results = out.run([args.file], [args.method] if args.method else None, opts)
@@ -347,6 +353,7 @@ def cmd_solve(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    """optalloc compare: every instance of the files with several methods, one gap table; `args` as parsed."""
     opts = _options(args)
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     out = _Collector(args)
@@ -469,6 +476,7 @@ def _render(head, rows) -> str:
 
 
 def cmd_validate(args) -> int:
+    """optalloc validate: read a file and check it against the instance format; `args` as parsed."""
     from optalloc.instances import load
 
     insts = load(args.file, _reader(args), _reader_options(args))
@@ -481,6 +489,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_convert(args) -> int:
+    """optalloc convert: a public format to optalloc JSONL (--from) or back (--to); `args` as parsed."""
     from optalloc.errors import OptionError
     from optalloc.instances import load, save
     from optalloc.instances.readers import write
@@ -535,6 +544,7 @@ def _describe(m, as_json: bool) -> int:
 
 
 def cmd_generate(args) -> int:
+    """optalloc generate GENERATOR: seeded instances of a declared generator; `args` as parsed."""
     from optalloc.errors import OptionError
     from optalloc.family import generators
     from optalloc.instances import save
@@ -555,6 +565,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_methods(args) -> int:
+    """optalloc methods: the registered methods, or one in full (--describe); `args` as parsed."""
     from optalloc.problems import get_problem
     from optalloc.registry import all_methods, get_method
 
@@ -579,6 +590,7 @@ def cmd_methods(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """optalloc export: the LP/MIP (or CP-SAT model) a method solves, written as a file; `args` as parsed."""
     from optalloc.errors import OptionError, UnsupportedProblemError
     from optalloc.instances import load
     from optalloc.registry import check_usable, get_method
@@ -629,18 +641,19 @@ def _export_cp(m, inst, args) -> int:
 
 
 def cmd_quantize(args) -> int:
+    """optalloc quantize: bits for the weights of a safetensors file, measured against uniform bits; `args` as
+    parsed."""
     from optalloc.files import atomic_write_text
     from optalloc.instances import save
-    from optalloc.families.bitalloc import safetensors
-    from optalloc.families.bitalloc.quantize import build_instance, export_config, measure, select_matrices
+    from optalloc.families.bitalloc.checkpoint import open_checkpoint
+    from optalloc.families.bitalloc.quantize import build_instance, export_config, measure
     from optalloc.registry import get_method
     from optalloc.solve import solve
 
-    tensors = safetensors.load(args.weights)
-    mats = select_matrices(tensors, args.include)
+    mats = open_checkpoint(args.weights).linear_weights(args.include, args.exclude)
     inst = build_instance(mats, args.budget, granularity=args.granularity, group_size=args.group_size,
                           b_min=args.b_min, b_max=args.b_max, overhead_bits=args.overhead_bits, proxy=args.proxy,
-                          name=Path(args.weights).stem, source=str(args.weights))
+                          name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights))
     args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" else "bitalloc.mckp")
     compare = [m for m in args.compare.split(",") if m]
     if args.proxy == "measured":  # BAQ's closed form needs sensitivities; it has none to work with here
@@ -687,6 +700,7 @@ def _fmt_f(x, digits: int = 6) -> str:
 
 
 def cmd_suites(args) -> int:
+    """optalloc suites: the manifest's suites and whether their files are here; `args` as parsed."""
     from optalloc.bench.suites import load_manifest
 
     suites = load_manifest(args.manifest)
@@ -704,6 +718,7 @@ def cmd_suites(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    """optalloc bench: suites x methods, rows to parquet, optionally checked; `args` as parsed."""
     import time
 
     from optalloc.bench import bench, check, read_rows, resolve
@@ -737,6 +752,7 @@ def _bench_options(args) -> dict:
 
 
 def cmd_report(args) -> int:
+    """optalloc report: tables, figures and an HTML page of a bench run; `args` as parsed."""
     from optalloc.bench import check, read_rows, write_report
 
     rows = read_rows(args.run)
@@ -754,6 +770,8 @@ COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare
 
 
 def main(argv=None) -> int:
+    """The command line: parse `argv` (default sys.argv), run the command, map errors to exit codes (2 bad input, 1
+    no solution, 3 internal error, 130 Ctrl-C)."""
     import os
 
     from optalloc.errors import OptallocError

@@ -27,6 +27,8 @@ class FormatError(InstanceError):
 
 
 class UnknownMethodError(OptallocError, KeyError):
+    """A method name nobody registered; the message lists the close names."""
+
     def __init__(self, name: str, known: list[str]):
         self.name = name
         close = [k for k in known if name.split(".")[-1] in k] or known

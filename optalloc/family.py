@@ -167,6 +167,7 @@ def _discover():
 
 
 def plugin_modules() -> list[str]:
+    """The module names in $OPTALLOC_PLUGINS, in order."""
     return [x.strip() for x in os.environ.get(PLUGINS_VARIABLE, "").split(",") if x.strip()]
 
 
@@ -184,14 +185,17 @@ def reset() -> None:
 
 
 def family_of(problem: str) -> Family:
+    """The Family that declares the problem kind `problem`."""
     from optalloc.problems import get_problem
 
     return families()[get_problem(problem).family]
 
 
 def formats() -> dict[str, Format]:
+    """Every file format the families declare, by name."""
     return {f.name: f for fam in families().values() for f in fam.formats}
 
 
 def generators() -> dict[str, Generator]:
+    """Every generator the families declare, by name."""
     return {g.name: g for fam in families().values() for g in fam.generators}

@@ -10,6 +10,8 @@ from optalloc.errors import OptallocError
 
 
 class OutputExistsError(OptallocError):
+    """An output target that exists and may not be overwritten (pass --force): exit 2, before anything is solved."""
+
     def __init__(self, path: Path):
         super().__init__(f"{path}: already exists; pass --force to overwrite it (nothing was written)")
 
@@ -39,6 +41,8 @@ def check_output_target(path: str | os.PathLike, *, overwrite: bool = False) -> 
 
 
 def atomic_write_bytes(path: str | os.PathLike, payload: bytes, *, overwrite: bool = False) -> Path:
+    """Write `payload` to `path` through a temporary file and a rename, so a reader never sees half of it; an
+    existing file is OutputExistsError unless `overwrite`."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputExistsError(path)
@@ -69,4 +73,6 @@ def atomic_write_bytes(path: str | os.PathLike, payload: bytes, *, overwrite: bo
 
 
 def atomic_write_text(path: str | os.PathLike, text: str, *, overwrite: bool = False) -> Path:
+    """Write `text` to `path` atomically (see atomic_write_bytes); an existing file is OutputExistsError unless
+    `overwrite`."""
     return atomic_write_bytes(path, text.encode("utf-8"), overwrite=overwrite)

@@ -26,7 +26,7 @@ def within_noise(a: float, b: float, tol: float = 0.0) -> bool:
 def gap(objective: float | None, bound: float | None, sense: str) -> float | None:
     """Relative gap between a solution's objective and a proven bound (or a reference value).
 
-    gap = |bound - objective| / max(|objective|, |bound|), and 0 when they are equal (this covers a zero
+    gap = abs(bound - objective) / max(abs(objective), abs(bound)), and 0 when they are equal (this covers a zero
     objective with a zero bound). With a zero objective and a nonzero bound the gap is 1 (100 %), the
     largest gap two values of the same sign can have. None when either side is unknown.
 

@@ -195,6 +195,7 @@ def guard():
 
 
 def clear() -> None:
+    """Forget a Ctrl-C request (after it has been handled)."""
     _flag.clear()
     STOP[0] = 0
 

@@ -44,6 +44,7 @@ def sum_error_bound(terms: int, abs_sum: float) -> float:
 
 
 def describe_limit(limit) -> str:
+    """A numeric contract limit `limit` as people read it (2^53 = 9007199254740992, ...)."""
     if limit == EXACT_TOTAL:
         return "2^53 = 9007199254740992"
     if limit == MAX_HORIZON:

@@ -24,6 +24,9 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Method:
+    """A method's declaration: name, problem kinds, kind (exact or heuristic), backend, run function, description,
+    and its typed capabilities and declared parameters (see the fields)."""
+
     name: str
     problems: tuple[str, ...]
     kind: str  # "exact" | "heuristic"
@@ -91,6 +94,8 @@ _LOADED = False
 
 
 def register(method: Method) -> Method:
+    """Register `method` under its name (replacing one of that name); a name without its family prefix, or a kind
+    other than exact or heuristic, is a ValueError."""
     if method.kind not in ("exact", "heuristic"):
         raise ValueError(f"{method.name}: kind must be 'exact' or 'heuristic'")
     if "." not in method.name:
@@ -116,6 +121,7 @@ def _lazy(ref: str) -> Callable:
 
 
 def unregister(name: str) -> None:
+    """Remove the method `name` (tests and plugins that replace one)."""
     _METHODS.pop(name, None)
 
 
@@ -146,6 +152,7 @@ def get_method(name: str) -> Method:
 
 
 def methods_for(problem: str) -> list[Method]:
+    """The registered methods that solve the problem kind `problem`."""
     return [m for m in all_methods() if m.accepts(problem)]
 
 
@@ -159,6 +166,8 @@ def default_method(problem: str) -> Method:
 
 
 def check_usable(method: Method, problem: str) -> None:
+    """Raise UnsupportedProblemError unless `method` solves `problem`, and MethodUnavailableError (saying what to
+    install) unless its backend is installed."""
     if not method.accepts(problem):
         raise UnsupportedProblemError(
             f"method {method.name} does not solve {problem!r} (it solves {', '.join(method.problems)}); "

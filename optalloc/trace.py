@@ -105,7 +105,7 @@ def finish(points, elapsed: float, objective, bound, sense: str) -> list[list]:
 
 def primal_integral(trace, reference: float, horizon: float) -> float | None:
     """Berthold's primal integral over [0, horizon] seconds: the integral of the primal gap
-    |z - z*| / max(|z|, |z*|) of the incumbent z against `reference` z* (1 before the first incumbent or when
+    abs(z - z*) / max(abs(z), abs(z*)) of the incumbent z against `reference` z* (1 before the first incumbent or when
     the signs differ, 0 when both are 0). Lower is better: it rewards finding good solutions early."""
     if reference is None or horizon is None or not math.isfinite(horizon) or horizon <= 0:
         return None

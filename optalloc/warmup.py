@@ -23,6 +23,7 @@ def _conformance() -> None:
 
 
 def main() -> int:
+    """Compile and cache every family's numba kernels and run the conformance suite once (make install runs it)."""
     from optalloc.family import families, resolve
 
     t0 = time.perf_counter()

@@ -55,7 +55,8 @@ def test_malformed_instance_files(tmp_path, name):
 def test_a_directory_given_as_a_file(tmp_path):
     _one_line_exit_2(_run("solve", tmp_path), f"{tmp_path}: file: is a directory")
     _one_line_exit_2(_run("validate", tmp_path), "file: is a directory")
-    _one_line_exit_2(_run("quantize", tmp_path, "--budget", 3), "file: is a directory (give the .safetensors file)")
+    _one_line_exit_2(_run("quantize", tmp_path, "--budget", 3),
+                     "directory: holds neither model.safetensors.index.json nor a .safetensors file")
 
 
 READER_CASES = [

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 @dataclass
 class CheckReport:
+    """The regression check's findings: failures (exit 1 with --check) and suspects (references a run beat)."""
+
     failures: list[str] = field(default_factory=list)
     suspects: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -12,7 +12,7 @@ methods that solved p; r_ps = inf when s did not solve p. The curve of s is the 
 r_ps <= tau. One profile per suite: instances of different suites are not comparable.
 
 Primal gap and integral (Berthold 2013): the primal gap of an incumbent z against the reference z* is
-|z - z*| / max(|z|, |z*|), 1 with no incumbent (or when signs differ); z* is the reference value, else the best
+abs(z - z*) / max(abs(z), abs(z*)), 1 with no incumbent (or when signs differ); z* is the reference value, else the best
 objective any run found. The primal integral of a run is the area under its primal gap over [0, T], T the
 suite's horizon (its time limit, else its longest run): a method that gets within 0.1 % in one second scores
 far lower than one that needs 59."""
@@ -41,6 +41,7 @@ def _ok(x) -> bool:
 
 
 def has_solution(r: dict) -> bool:
+    """Whether the row `r` returned a feasible solution (an infeasible point does not count)."""
     return r["solution_status"] in ("optimal", "feasible")
 
 
@@ -108,6 +109,8 @@ def primal_integrals(rows: list[dict]) -> dict[str, float | None]:
 
 
 def gap_table(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -> list[list[str]]:
+    """One row of strings per (suite, method) of `rows` (TABLE_HEAD's columns); solved counts runs within
+    `tolerance` of the reference or proven."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         groups.setdefault((r["suite"], r["method"]), []).append(r)
@@ -131,6 +134,7 @@ def gap_table(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -> list[li
 
 
 def to_csv(head, rows) -> str:
+    """`rows` under the header `head` as CSV text."""
     import csv
 
     buf = io.StringIO()
@@ -141,6 +145,7 @@ def to_csv(head, rows) -> str:
 
 
 def to_markdown(head, rows) -> str:
+    """`rows` under the header `head` as a Markdown table."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
@@ -214,6 +219,8 @@ def _pyplot():
 
 
 def profile_png(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE, title: str = "") -> bytes:
+    """The performance profile of `rows` (one suite) as PNG bytes; solved as `tolerance` says; `title` prefixes the
+    plot's title."""
     import numpy as np
 
     plt = _pyplot()
@@ -238,6 +245,8 @@ def profile_png(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE, title: s
 
 
 def gap_over_time_png(rows: list[dict], title: str = "") -> bytes:
+    """The mean primal gap over time of each method in `rows` (one suite), from the traces, with each method's mean
+    primal integral in the legend; PNG bytes; `title` prefixes the plot's title."""
     plt = _pyplot()
     grid, curves = gap_curves(rows)
     integrals = primal_integrals(rows)
@@ -315,6 +324,8 @@ def suite_images(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -> dict
 
 def html_page(rows: list[dict], images: dict[str, dict[str, bytes]], check_text: str | None, source: str,
               tolerance: float = DEFAULT_TOLERANCE) -> str:
+    """The self-contained HTML report of `rows`: one section per suite with its table and `images` (suite -> figure
+    name -> PNG), the `check_text` when given, provenance; `source` names the run; `tolerance` as in solved."""
     table = gap_table(rows, tolerance)
     sections = []
     for suite, figs in images.items():
@@ -361,8 +372,10 @@ def _slug(s: str) -> str:
 
 def write_report(rows: list[dict], out_dir: str | os.PathLike, *, source: str = "", check_text: str | None = None,
                  force: bool = False, tolerance: float = DEFAULT_TOLERANCE) -> dict[str, Path]:
-    """gaps.csv, gaps.md, report.html and per suite <suite>_profile.png, <suite>_gap_over_time.png and
-    <suite>_final_gap.png in `out_dir`; an existing file is OutputExistsError unless `force`."""
+    """The report of a run's `rows` (read_rows) in `out_dir`: gaps.csv, gaps.md, report.html and per suite
+    <suite>_profile.png, <suite>_gap_over_time.png and <suite>_final_gap.png. `source` names the run on the
+    page; `check_text` (a rendered regression check) is shown when given; a run counts as solved when proven
+    or within `tolerance` (relative) of the reference. An existing file is OutputExistsError unless `force`."""
     out = Path(out_dir)
     suites = sorted({r["suite"] for r in rows})
     figure_files = {"performance profile": "profile", "gap over time": "gap_over_time",

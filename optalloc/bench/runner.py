@@ -37,11 +37,16 @@ CIRCUMSTANTIAL = ("time", "trace", "host", "machine", "finished_at")
 
 
 class BenchError(OptallocError):
+    """A bench run that cannot start or continue (an existing output without --resume or --force, say): exit 2."""
+
     pass
 
 
 @dataclass(frozen=True)
 class Task:
+    """One cell of the grid: a method on one instance of one suite's file, with the options it runs under; `key`
+    names the row."""
+
     key: str
     suite: str
     file: str
@@ -279,6 +284,7 @@ def _dead_row(w: _Worker) -> dict:
 
 
 def run_dask(tasks: list[Task], emit, *, scheduler: str) -> None:
+    """Run `tasks` on the Dask scheduler at `scheduler`, handing each finished row to `emit`."""
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -298,12 +304,13 @@ def run_dask(tasks: list[Task], emit, *, scheduler: str) -> None:
 
 # ------------------------------------------------------------------ results file
 def journal_path(output: Path) -> Path:
+    """The journal (JSON Lines, one row per finished run) beside the results file `output`."""
     return output.with_name(output.name + ".journal.jsonl")
 
 
 def read_rows(path: str | os.PathLike) -> list[dict]:
-    """Rows of a results file: parquet, or a journal (JSON Lines). A parquet file whose journal holds more
-    rows (the run was killed between checkpoints) is read from the journal."""
+    """The rows of the results file at `path`: parquet, or a journal (JSON Lines). A parquet file whose
+    journal holds more rows (the run was killed between checkpoints) is read from the journal."""
     path = Path(path)
     if path.suffix == ".jsonl":
         rows = _read_journal(path)
@@ -350,6 +357,7 @@ def _ends_torn(path: Path) -> bool:
 
 
 def write_parquet(rows: list[dict], path: Path) -> None:
+    """Write `rows` (ROW_COLUMNS) to the parquet file `path`, atomically."""
     import io
 
     import pandas as pd
@@ -402,6 +410,9 @@ class Progress:
 # ------------------------------------------------------------------ the whole run
 @dataclass
 class RunSummary:
+    """What bench returns: the rows (earlier and new), how many ran now and were skipped, the output file and the
+    seconds it took."""
+
     output: Path
     rows: list[dict]
     ran: int

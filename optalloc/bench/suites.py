@@ -15,11 +15,15 @@ from optalloc.errors import OptallocError
 
 
 class SuiteError(OptallocError):
+    """A suite that cannot be found or read (unknown name, missing files, a bad manifest): exit 2."""
+
     pass
 
 
 @dataclass(frozen=True)
 class Suite:
+    """A named set of instance files with their reader, reader options, reference kind and provenance."""
+
     name: str
     files: tuple[Path, ...]
     reader: str  # "optalloc" for the native JSON / JSONL format, else a public format a family declares
@@ -41,6 +45,8 @@ class Suite:
 
 
 def load_file(path: Path, reader: str, options: dict | None = None) -> list:
+    """The instances of the file `path`, read as optalloc JSON (`reader` "optalloc") or with the public format
+    `reader` and its `options`."""
     if reader == "optalloc":
         from optalloc.instances import load
 
@@ -66,6 +72,7 @@ def find_manifest(explicit: str | os.PathLike | None = None) -> Path:
 
 
 def load_manifest(path: str | os.PathLike | None = None) -> dict[str, Suite]:
+    """Every suite of the manifest at `path` (default: find_manifest's search), by name."""
     mpath = find_manifest(path)
     try:
         doc = json.loads(mpath.read_text())
@@ -129,8 +136,10 @@ def file_suite(path: str, reader: str | None = None, reader_options: dict | None
 
 def resolve(names: list[str], manifest: str | os.PathLike | None = None, reader: str | None = None,
             reader_options: dict | None = None) -> list[Suite]:
-    """Suites by name from the manifest; a name that is an existing file is a suite of its own (file_suite).
-    Reader options apply to files only: a manifest suite states its own."""
+    """The suites of `names`, by name from the `manifest` (default: find_manifest's search); a name that is
+    an existing file is a suite of its own (file_suite), read with `reader` (a public format) when given,
+    else as its name makes certain or as optalloc JSON. `reader_options` (flag name -> value, as on the
+    command line) apply to such files only: a manifest suite states its own."""
     suites = None
     out = []
     given = {k: v for k, v in (reader_options or {}).items() if v is not None and v is not False}

@@ -27,6 +27,8 @@ class ConformanceError(AssertionError):
 
 @dataclass
 class Case:
+    """A known-answer case: an instance, its proven optimum (or infeasibility), and tags methods may exclude."""
+
     instance: Instance
     optimum: float | None  # None: infeasible
     tags: tuple[str, ...] = field(default_factory=tuple)  # features; a method skips cases whose tags it excludes
@@ -94,6 +96,7 @@ def check(method: str, case: Case, *, time_limit: float = 60.0) -> list[str]:
 
 
 def applicable(method: str) -> list[Case]:
+    """The conformance cases `method` takes: its problem kinds, less the tags it excludes."""
     from optalloc.registry import get_method
 
     m = get_method(method)

@@ -181,6 +181,8 @@ def brute_force(inst: Instance) -> float | None:
 # ------------------------------------------------------------------ checking one method
 @dataclass
 class Disagreement:
+    """Two methods (or a method and brute force) that disagree on an instance: a bug in one of them."""
+
     instance: str
     method: str
     what: str

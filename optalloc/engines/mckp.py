@@ -25,6 +25,9 @@ from optalloc.numeric import sum_error_bound
 
 @dataclass
 class MCKPSolution:
+    """The multiple-choice knapsack solver's answer: the chosen option per class, value, proven bound and why it
+    stopped."""
+
     choice: np.ndarray | None  # option index per class (original numbering), None if infeasible
     value: float
     bound: float
@@ -279,6 +282,9 @@ def lp_relaxation(values, weights, starts, capacity):
 def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | None = None, rel_gap: float = 0.0,
                abs_gap: float = 0.0, max_states: int = 20_000_000, max_nodes: int = 200_000_000,
                slice_ops: int = 2_000_000) -> MCKPSolution:
+    """Exact multiple-choice knapsack: class c's options are `values`/`weights`[starts[c]:starts[c+1]], one per
+    class, total weight at most `capacity`. Stops at `time_limit` seconds, within `rel_gap`/`abs_gap`, or at
+    `max_states`/`max_nodes` (memory_limit), checking the clock every `slice_ops` state operations."""
     t0 = time.perf_counter()
     values = np.asarray(values)
     integral = values.dtype.kind in "iu"

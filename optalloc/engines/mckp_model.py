@@ -76,6 +76,8 @@ def merge_ties(d: MCKPData) -> tuple[MCKPData, list[list[int]]]:
 
 
 def expand_ties(choice: np.ndarray, members: list[list[int]], k: int) -> list[int]:
+    """The option of each of the `k` original classes from `choice`, the option of each merged class, and
+    `members`, the original classes of each."""
     out = [0] * k
     for new_cls, group in enumerate(members):
         for c in group:

@@ -45,6 +45,10 @@ class Reference:
 
 @dataclass
 class Instance:
+    """One validated instance: its `problem` kind, its `name`, its typed `data` (the kind's own class, built
+    from the fields the kind states), an optional `reference` (a published optimum, best known value or
+    bound, compared with every result) and free `meta`. Made by load, make_instance or a reader."""
+
     problem: str
     name: str
     data: Any  # typed data of the problem kind
@@ -73,6 +77,7 @@ class Instance:
 
 
 def instance_from_dict(doc: Any, where: str = "") -> Instance:
+    """An Instance from its JSON document `doc`, validated; errors name the field under the prefix `where`."""
     p = (lambda f: f"{where}{f}") if where else (lambda f: f)
     if not isinstance(doc, dict):
         raise InstanceError(where.rstrip(".") or "instance", "must be a JSON object", type(doc).__name__)
@@ -189,7 +194,7 @@ def loads(text: str, source: str = "<string>") -> list[Instance]:
 
 
 def load(path: str | os.PathLike, fmt: str | None = None, reader_options: dict | None = None) -> list[Instance]:
-    """Read every instance of a file: in the public format `fmt` when given (a reader a family declares), else
+    """Read every instance of the file at `path`: in the public format `fmt` when given (a reader a family declares), else
     in that format when the file's name makes it certain (Format.patterns: wt40.txt, knapPI_1_50_1000.csv,
     model.mps, ...), else as optalloc JSON or JSON Lines. "-" is standard input. `reader_options` (flag name
     -> value, as on the command line: {"sense": "min"}) go to the reader; a format that does not declare one

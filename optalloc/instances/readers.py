@@ -5,12 +5,14 @@ from __future__ import annotations
 
 
 def format_names() -> list[str]:
+    """The names of every declared file format, sorted."""
     from optalloc.family import formats
 
     return sorted(formats())
 
 
 def format_help() -> dict[str, str]:
+    """Each declared file format's one-line help, by name."""
     from optalloc.family import formats
 
     return {name: f.help for name, f in sorted(formats().items())}
@@ -87,6 +89,8 @@ def read(fmt: str, path, **options) -> list:
 
 
 def write(fmt: str, instances, path, *, overwrite: bool = False):
+    """Write `instances` to `path` in the public format `fmt` (one that has a writer); an existing file is an error
+    unless `overwrite`."""
     from optalloc.errors import FormatError
     from optalloc.family import resolve
 

@@ -82,6 +82,10 @@ def kept_names(names, keep) -> LazyNames:
 
 @dataclass
 class LinearModel:
+    """A linear or mixed-integer model as arrays: objective, sparse rows with lower and upper bounds, column
+    bounds, integrality, sense and offset, names, and an optional MIP start; what the vectorised builders make
+    and HiGHS and CP-SAT solve."""
+
     sense: str  # "max" or "min"
     c: np.ndarray  # objective coefficients (n,)
     A: sp.csr_matrix  # (m, n)

@@ -94,6 +94,7 @@ def _load() -> None:
 
 
 def get_problem(name: str, where: str = "problem") -> Problem:
+    """The registered problem kind `name`; an unknown one is an InstanceError naming `where`."""
     _load()
     if not isinstance(name, str) or name not in _PROBLEMS:
         raise InstanceError(where, f"must be one of {', '.join(sorted(_PROBLEMS))}", name)
@@ -101,5 +102,6 @@ def get_problem(name: str, where: str = "problem") -> Problem:
 
 
 def problem_names() -> list[str]:
+    """Every registered problem kind's name, sorted."""
     _load()
     return sorted(_PROBLEMS)

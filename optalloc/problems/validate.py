@@ -13,18 +13,21 @@ _INT64_MAX = 2**63 - 1
 
 
 def mapping(value: Any, where: str) -> dict:
+    """`value` when it is a JSON object, else an InstanceError at `where`."""
     if not isinstance(value, dict):
         raise InstanceError(where, "must be an object", type(value).__name__)
     return value
 
 
 def field_of(obj: dict, key: str, where: str) -> Any:
+    """The field `key` of the object `obj`, else an InstanceError at `where` naming it as missing."""
     if key not in obj:
         raise InstanceError(f"{where}.{key}", "is required")
     return obj[key]
 
 
 def no_extra(obj: dict, allowed: set[str], where: str) -> None:
+    """An InstanceError at `where` when `obj` has a field outside `allowed`."""
     extra = sorted(set(obj) - allowed)
     if extra:
         raise InstanceError(f"{where}.{extra[0]}", f"is not a field of this problem (fields: {', '.join(sorted(allowed))})")
@@ -51,6 +54,7 @@ def _finite(v: Any) -> bool:
 
 
 def nonneg_int(v: Any, where: str, *, positive: bool = False) -> int:
+    """`v` as a Python int when it is a whole number >= 0 (> 0 with `positive`), else an InstanceError at `where`."""
     rule = "must be a positive integer" if positive else "must be a non-negative integer"
     if not _is_int(v) or v < (1 if positive else 0) or v > _INT64_MAX:
         raise InstanceError(where, rule, v)
@@ -58,6 +62,7 @@ def nonneg_int(v: Any, where: str, *, positive: bool = False) -> int:
 
 
 def finite_number(v: Any, where: str, *, nonneg: bool = False) -> float:
+    """`v` as a float when it is finite (and >= 0 with `nonneg`), else an InstanceError at `where`."""
     rule = "must be a non-negative finite number" if nonneg else "must be a finite number"
     if not _is_num(v) or not _finite(v) or (nonneg and v < 0):
         raise InstanceError(where, rule, v)
@@ -94,6 +99,7 @@ def to_json_number(v: Any) -> int | float:
 
 
 def to_json_list(arr: np.ndarray) -> list:
+    """The numpy array `arr` as plain JSON lists (ints stay ints)."""
     if arr.dtype.kind in "iu":
         return [int(x) for x in arr.tolist()]
     return [to_json_number(x) for x in arr.tolist()]

@@ -13,6 +13,9 @@ from optalloc.status import Status
 
 @dataclass
 class CpOutcome:
+    """CP-SAT's answer in optalloc's terms: status, the solver (to read values), whether it has a solution,
+    objective, bound, raw status, facts and the anytime progress."""
+
     status: Status
     solver: object  # the CpSolver, to read values from
     has_solution: bool
@@ -25,6 +28,7 @@ class CpOutcome:
 
 
 def status_map():
+    """Every CP-SAT status mapped explicitly (None: decided by why the search stopped)."""
     from ortools.sat.python import cp_model
 
     return {

@@ -20,6 +20,9 @@ from optalloc.status import Status
 
 @dataclass
 class LinearOutcome:
+    """HiGHS's answer in optalloc's terms: status, x, objective, bound, raw status, facts, the stated tolerance and
+    the anytime progress."""
+
     status: Status
     x: np.ndarray | None
     objective: float | None
@@ -77,6 +80,7 @@ def _stdout_to(target: str):
 
 
 def new_highs():
+    """A quiet Highs instance (no console output)."""
     import highspy
 
     with _stdout_to("devnull"):  # its banner

@@ -26,6 +26,8 @@ _LOG2_3_4 = math.log2(0.75)
 
 @dataclass
 class AllocSolution:
+    """The exact allocation of BAQ's model: bits per group, the objective, proven bound and why it stopped."""
+
     bits: np.ndarray | None  # int64 per group, None if infeasible
     loss: float
     bound: float  # proven lower bound
@@ -157,6 +159,9 @@ def _water_level(beta, n, R, bmin, bmax):
 
 
 def solve_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float | None = None) -> AllocSolution:
+    """The exact integer allocation of BAQ's model: group g of `n`[g] weights and sensitivity `c`[g] gets b in
+    [`bmin`, `bmax`] bits at loss c 2^(-2b), the element-weighted average at most `R` bits; stops at
+    `time_limit` seconds."""
     t0 = time.perf_counter()
     c = np.asarray(c, dtype=np.float64)
     n = np.asarray(n, dtype=np.int64)

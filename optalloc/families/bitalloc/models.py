@@ -32,6 +32,8 @@ def merged_model(d: BitAllocData) -> tuple[np.ndarray, np.ndarray, list[list[int
 
 
 def expand(values: np.ndarray, members: list[list[int]], k: int) -> np.ndarray:
+    """Per original group, the value of its merged class: `values` per class, `members` the groups of each, `k`
+    groups."""
     out = np.empty(k, dtype=np.asarray(values).dtype)
     for v, m in zip(values, members):
         out[m] = v
@@ -136,6 +138,7 @@ def mip(instance: Instance):
 
 
 def decode(instance: Instance, x: np.ndarray) -> dict:
+    """The solution (bits per group) of a column vector `x` of the bit-allocation MIP of `instance`."""
     d = instance.data
     _, _, _, starts = d.option_tables()
     cls = np.repeat(np.arange(d.k), np.diff(starts))

@@ -28,6 +28,9 @@ _REL_TOL = 1e-9
 
 @dataclass
 class BitAllocData:
+    """A bit-allocation instance's data: group sizes, the budget in average bits, overhead, ties, and either BAQ's
+    model (sensitivity, b_min, b_max, grid) or option tables."""
+
     sizes: np.ndarray  # n_j, int64
     budget: float  # average bits per parameter
     overhead_bits: float = 0.0  # per group (scale, zero point), counted in the budget

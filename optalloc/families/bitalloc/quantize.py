@@ -22,8 +22,10 @@ GRANULARITIES = ("column", "group", "matrix")
 
 
 def select_matrices(tensors: dict, include: str | None = None) -> dict[str, np.ndarray]:
-    """2-D floating-point weights whose name matches `include` (default: every 2-D '.weight' except
-    embeddings, which are tables rather than linear maps)."""
+    """2-D floating-point weights of `tensors` whose name matches `include` (default: every 2-D '.weight'
+    except embeddings, which are tables rather than linear maps, and lm_head, as checkpoint.DEFAULT_SKIP)."""
+    from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP
+
     pattern = re.compile(include) if include else None
     out = {}
     for name, arr in tensors.items():
@@ -32,7 +34,7 @@ def select_matrices(tensors: dict, include: str | None = None) -> dict[str, np.n
         if pattern is not None:
             if not pattern.search(name):
                 continue
-        elif not name.endswith(".weight") or "embed" in name:
+        elif not name.endswith(".weight") or DEFAULT_SKIP.search(name.removesuffix(".weight")):
             continue
         out[name] = np.asarray(arr, dtype=np.float64)
     return out

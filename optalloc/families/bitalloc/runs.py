@@ -36,6 +36,9 @@ def _infeasible(msg="even the lowest option of every group exceeds the budget") 
 
 
 def run_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the exact marginal-analysis allocation of BAQ's
+    convex model under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and
+    returns the claim as an Outcome, which solve certifies."""
     from optalloc.families.bitalloc.exact import solve_model
     from optalloc.families.bitalloc.models import expand, merged_model
 
@@ -55,6 +58,9 @@ def run_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 def run_mckp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the exact multiple-choice knapsack DP
+    (engines.mckp) under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method)
+    and returns the claim as an Outcome, which solve certifies."""
     from optalloc.engines.mckp import solve_mckp
     from optalloc.families.bitalloc.models import to_mckp
     from optalloc.engines.mckp_model import expand_ties, merge_ties
@@ -75,6 +81,9 @@ def run_mckp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the MIP on HiGHS under `options` (SolveOptions)
+    and `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
+    certifies."""
     from optalloc.families.bitalloc.models import arrays, decode
     from optalloc.solvers.highs import solve_linear
 
@@ -84,6 +93,7 @@ def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 def heuristic_run(rule):
+    """The run function of the heuristic `rule` (uniform, ranking, round_clip, ...): its answer and a proven bound."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from optalloc.families.bitalloc import heuristics as h
 
@@ -106,6 +116,7 @@ def heuristic_run(rule):
 
 
 def linear_arrays(instance):
+    """The MIP of `instance` as a LinearModel (what optalloc export writes)."""
     from optalloc.families.bitalloc.models import arrays
 
     return arrays(instance)

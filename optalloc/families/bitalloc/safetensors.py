@@ -13,8 +13,34 @@ import numpy as np
 from optalloc.errors import FormatError
 from optalloc.files import atomic_write_bytes
 
-DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16, "I64": np.int64,
-          "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
+DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F8_E4M3": np.uint8,
+          "F8_E5M2": np.uint8, "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8,
+          "BOOL": np.bool_}
+
+
+def _fp8_table(exponent_bits: int, bias: int, finite_only: bool) -> np.ndarray:
+    """The float32 value of each of the 256 FP8 codes (OCP FP8: E4M3 has no infinities and one NaN per sign,
+    E5M2 follows IEEE), so decoding is one exact table lookup."""
+    mant = 7 - exponent_bits
+    out = np.empty(256, dtype=np.float32)
+    for code in range(256):
+        s = -1.0 if code >> 7 else 1.0
+        e = (code >> mant) & ((1 << exponent_bits) - 1)
+        m = code & ((1 << mant) - 1)
+        top = (1 << exponent_bits) - 1
+        if finite_only and e == top and m == (1 << mant) - 1:
+            v = np.nan
+        elif not finite_only and e == top:
+            v = s * np.inf if m == 0 else np.nan
+        elif e == 0:
+            v = s * m / (1 << mant) * 2.0 ** (1 - bias)
+        else:
+            v = s * (1 + m / (1 << mant)) * 2.0 ** (e - bias)
+        out[code] = v
+    return out
+
+
+FP8 = {"F8_E4M3": _fp8_table(4, 7, True), "F8_E5M2": _fp8_table(5, 15, False)}
 _MAX_HEADER = 100 * 2**20
 
 
@@ -92,9 +118,14 @@ def read_header(path) -> tuple[dict, int]:
     return tensors, 8 + n
 
 
-def load(path, names=None) -> dict[str, np.ndarray]:
-    """Tensors by name (memory-mapped; BF16 and F16 are widened to float32)."""
-    header, start = read_header(path)
+def load(path, names=None, header=None) -> dict[str, np.ndarray]:
+    """The tensors of the file at `path` by name, all or those in `names` (memory-mapped; BF16, F16 and FP8
+    are widened to float32). `header`: the file's header as read_header gave it, to skip reading it again."""
+    if header is None:
+        header, start = read_header(path)
+    else:
+        with open(path, "rb") as fh:
+            start = 8 + struct.unpack("<Q", fh.read(8))[0]
     mm = np.memmap(path, dtype=np.uint8, mode="r")
     out = {}
     for name, info in header.items():
@@ -108,6 +139,8 @@ def load(path, names=None) -> dict[str, np.ndarray]:
             arr = (arr.astype(np.uint32) << 16).view(np.float32)
         elif info["dtype"] == "F16":
             arr = arr.astype(np.float32)
+        elif info["dtype"] in FP8:
+            arr = FP8[info["dtype"]][arr]
         out[name] = arr
     return out
 

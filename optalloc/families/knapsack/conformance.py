@@ -7,6 +7,7 @@ from optalloc.instances.format import make_instance
 
 
 def cases() -> list[Case]:
+    """The knapsack family's known-answer cases (published optima, or optima two exact methods agree on)."""
     from optalloc.families.knapsack.generators import pisinger
 
     K = "knapsack"

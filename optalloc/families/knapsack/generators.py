@@ -54,6 +54,8 @@ def _span_item(rng: _Lrand48, kind: int, R: int) -> tuple[int, int]:
 
 
 def pisinger_arrays(t: int, n: int, R: int, i: int, S: int = 100) -> tuple[list[int], list[int], int]:
+    """Values, weights and capacity of Pisinger's instance `i` of type `t` with `n` items and coefficients up to
+    `R`, as his generator makes them (capacity i/(S+1) of the total weight; `S` = 100)."""
     if t not in PISINGER_TYPES:
         raise ValueError(f"type must be one of {sorted(PISINGER_TYPES)}, got {t}")
     rng = _Lrand48(i)
@@ -99,6 +101,8 @@ def pisinger_arrays(t: int, n: int, R: int, i: int, S: int = 100) -> tuple[list[
 
 
 def pisinger(t: int, n: int, R: int, i: int, reference: dict | None = None) -> Instance:
+    """Pisinger's instance `i` of type `t` with `n` items and range `R` as an Instance; `reference` (an optimum) is
+    attached when given."""
     values, weights, c = pisinger_arrays(t, n, R, i)
     return make_instance("knapsack", f"knapPI_{t}_{n}_{R}_{i}", {"values": values, "weights": weights, "capacity": c},
                          reference, {"generator": "pisinger", "type": t, "class": PISINGER_TYPES[t], "n": n, "R": R,
@@ -147,6 +151,8 @@ def mkp(n: int, m: int, *, tightness: float = 0.5, seed: int = 0, name: str | No
 
 def bounded(n: int, *, R: int = 1000, max_copies: int = 10, capacity_ratio: float = 0.5, seed: int = 0,
             name: str | None = None) -> Instance:
+    """A seeded bounded knapsack: `n` item types with weights up to `R` and values within R/10 of them, 1 to
+    `max_copies` copies each, capacity `capacity_ratio` of the total weight; `seed`, `name`."""
     rng = np.random.default_rng(seed)
     w = rng.integers(1, R + 1, n)
     v = np.maximum(1, w + rng.integers(-(R // 10), R // 10 + 1, n))

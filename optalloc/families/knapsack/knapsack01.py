@@ -30,6 +30,9 @@ _ROOT = -1  # the break solution itself
 
 @dataclass
 class KnapsackSolution:
+    """The 0-1 knapsack solver's answer: items taken, value, proven bound, whether proven optimal, why it stopped
+    and statistics."""
+
     x: np.ndarray  # bool, one per original item
     value: float
     bound: float
@@ -396,6 +399,10 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
              abs_gap: float = 0.0, max_states: int = 20_000_000, max_nodes: int = 200_000_000,
              slice_ops: int = 3_000_000, phase2_work: int = 6_000_000,
              probe_ops: int = 100_000) -> KnapsackSolution:
+    """Exact 0-1 knapsack of `values`, `weights` and `capacity` (a core DP with state pruning by bounds, a
+    cardinality bound and a Lagrangian phase). Stops at `time_limit` seconds, within `rel_gap`/`abs_gap`, or at
+    `max_states`/`max_nodes` (memory_limit); `slice_ops`, `probe_ops` and `phase2_work` size the work between
+    checks of the clock."""
     t0 = time.perf_counter()
     values = np.asarray(values)
     weights = np.asarray(weights, dtype=np.int64)

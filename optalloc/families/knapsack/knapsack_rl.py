@@ -16,6 +16,8 @@ from optalloc.instances.format import Instance, make_instance
 
 
 def rollout_value(N, p):
+    """The expected learning signal of `N` rollouts on a prompt of success rate `p`: (1 - p^N - (1 - p)^N) p (1 -
+    p)^2."""
     N = np.asarray(N, dtype=float)
     p = np.asarray(p, dtype=float)
     return (1.0 - p**N - (1.0 - p) ** N) * p * (1.0 - p) ** 2
@@ -43,6 +45,9 @@ def build(p, budget: int, n_min: int = 2, n_max: int = 128, name: str = "knapsac
 
 @dataclass
 class RolloutAllocation:
+    """Rollouts per prompt from allocate_rollouts, with the total value, the uniform split's value and the
+    certified Result."""
+
     rollouts: np.ndarray  # N_i per prompt
     result: object  # the certified optalloc Result
     uniform_value: float | None  # value of the uniform split budget // prompts, when that is feasible

@@ -18,6 +18,8 @@ from optalloc.problems.base import Evaluation, Problem, register_problem
 # ---------------------------------------------------------------- typed data
 @dataclass
 class KnapsackData:
+    """A 0-1 knapsack's data: integer values and weights (numpy arrays) and the capacity."""
+
     values: np.ndarray
     weights: np.ndarray
     capacity: int
@@ -29,6 +31,8 @@ class KnapsackData:
 
 @dataclass
 class BoundedKnapsackData:
+    """A bounded knapsack's data: values, weights and copies per item type, and the capacity."""
+
     values: np.ndarray
     weights: np.ndarray
     bounds: np.ndarray  # copies available of each item
@@ -41,6 +45,8 @@ class BoundedKnapsackData:
 
 @dataclass
 class MKPData:
+    """A multidimensional knapsack's data: values, one weight row per budget, and the capacities."""
+
     values: np.ndarray  # (n,)
     weights: np.ndarray  # (m, n)
     capacities: np.ndarray  # (m,)

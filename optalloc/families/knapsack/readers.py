@@ -40,6 +40,8 @@ def _make(name, data, ref, meta, src) -> Instance:
 
 # ------------------------------------------------------------------ Pisinger CSV
 def read_pisinger(path) -> list[Instance]:
+    """The instances of the Pisinger CSV file `path` (blocks: name, n, c, z, time, then j,p,w,x lines), z as the
+    reference optimum when known."""
     text, src = read_text(path)
     lines = text.splitlines()
     out, i = [], 0
@@ -94,6 +96,8 @@ def read_pisinger(path) -> list[Instance]:
 
 
 def write_pisinger(instances, path, *, overwrite=False):
+    """Write the knapsack `instances` to `path` as Pisinger CSV blocks (z -1 when no optimum is known); an existing
+    file is an error unless `overwrite`."""
     chunks = []
     for inst in instances:
         d = inst.data
@@ -115,6 +119,8 @@ def _fmt(x) -> str:
 
 # ------------------------------------------------------------------ Pisinger large_scale
 def read_pisinger_large(path, optimum_path=None) -> list[Instance]:
+    """The instance of Pisinger's large_scale file `path` ('n c', n lines 'p w', a 0/1 solution line);
+    `optimum_path`: a file whose first number is the optimum."""
     text, src = read_text(path)
     toks = text.split()
     if len(toks) < 2:
@@ -145,6 +151,8 @@ def read_pisinger_large(path, optimum_path=None) -> list[Instance]:
 
 
 def write_pisinger_large(instances, path, *, overwrite=False):
+    """Write the one knapsack of `instances` to `path` in the large_scale format; an existing file is an error
+    unless `overwrite`."""
     (inst,) = instances
     d = inst.data
     lines = [f"{d.n} {d.capacity}"] + [f"{_fmt(d.values[j])} {int(d.weights[j])}" for j in range(d.n)]
@@ -157,6 +165,8 @@ def write_pisinger_large(instances, path, *, overwrite=False):
 
 # ------------------------------------------------------------------ Jooken 2022
 def read_jooken(path, optimum: int | None = None) -> list[Instance]:
+    """The instance of Jooken et al.'s test.in at `path`; `optimum`, when given, is its reference optimum (the
+    files do not hold it)."""
     text, src = read_text(path)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
@@ -184,6 +194,8 @@ def read_jooken(path, optimum: int | None = None) -> list[Instance]:
 
 
 def write_jooken(instances, path, *, overwrite=False):
+    """Write the one knapsack of `instances` to `path` as a Jooken test.in; an existing file is an error unless
+    `overwrite`."""
     (inst,) = instances
     d = inst.data
     lines = [str(d.n)] + [f"{j} {_fmt(d.values[j])} {int(d.weights[j])}" for j in range(d.n)] + [str(d.capacity)]
@@ -192,6 +204,7 @@ def write_jooken(instances, path, *, overwrite=False):
 
 # ------------------------------------------------------------------ OR-Library mknap1 / mknapcb
 def read_mknap(path) -> list[Instance]:
+    """The multidimensional knapsacks of the OR-Library mknap1/mknapcb file `path`, with their published optima."""
     text, src = read_text(path)
     toks = text.split()
     pos = 0
@@ -225,6 +238,8 @@ def read_mknap(path) -> list[Instance]:
 
 
 def write_mknap(instances, path, *, overwrite=False):
+    """Write the mkp `instances` to `path` in the OR-Library mknap format; an existing file is an error unless
+    `overwrite`."""
     insts = list(instances)
     out = [f" {len(insts)}"]
     for inst in insts:

@@ -13,6 +13,9 @@ def _limit(deadline: Deadline) -> float | None:
 
 # ------------------------------------------------------------------ dedicated DP
 def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the dedicated DP (solve_01, the MCKP engine, or
+    the bounded-to-0-1 reduction) under `options` (SolveOptions) and `deadline` (the limit's clock, started with
+    the method) and returns the claim as an Outcome, which solve certifies."""
     from optalloc.families.knapsack.knapsack01 import solve_01
     from optalloc.engines.mckp import solve_mckp
     from optalloc.engines.mckp_model import expand_ties, merge_ties
@@ -52,6 +55,9 @@ def _linear_outcome(instance, lo, decode) -> Outcome:
 
 
 def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the MIP on HiGHS under `options` (SolveOptions)
+    and `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
+    certifies."""
     from optalloc.families.knapsack.models import arrays, decode
     from optalloc.solvers.highs import solve_linear
 
@@ -69,6 +75,9 @@ def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -
 
 # ------------------------------------------------------------------ CP-SAT
 def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with CP-SAT under `options` (SolveOptions) and
+    `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
+    certifies."""
     from optalloc.families.knapsack.models import cpsat
     from optalloc.solvers.cpsat import solve_cp
 
@@ -85,6 +94,7 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 # ------------------------------------------------------------------ heuristics
 def heuristic_run(lp_round: bool):
+    """The run function of the greedy heuristic, or with `lp_round` of LP rounding: its answer and the LP bound."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from optalloc.families.knapsack.heuristics import greedy_01, greedy_bounded, greedy_mckp, greedy_mkp, lp_round_01
         from optalloc.engines.mckp_model import expand_ties, merge_ties
@@ -126,10 +136,12 @@ def heuristic_run(lp_round: bool):
 
 
 def mip_arrays(instance):
+    """The MIP of `instance` as a LinearModel (what optalloc export writes)."""
     from optalloc.families.knapsack.models import arrays
 
     return arrays(instance)
 
 
 def lp_arrays(instance):
+    """The LP relaxation of `instance` as a LinearModel."""
     return mip_arrays(instance).relaxed()

@@ -53,6 +53,7 @@ def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outc
 
 
 def online_run(rule):
+    """The run function of the online budgeted-allocation `rule` (greedy or MSVV), with the LP bound."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         """Queries in arrival (column) order. greedy: the highest bid among advertisers with budget left;
         msvv: the highest bid scaled by psi(f) = 1 - e^(f - 1), f the spent fraction of the budget

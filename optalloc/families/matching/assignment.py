@@ -24,6 +24,9 @@ def _assignment_infeasible(d) -> Outcome | None:
 
 
 def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with scipy's linear_sum_assignment (exact) under
+    `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim
+    as an Outcome, which solve certifies."""
     from scipy.optimize import linear_sum_assignment
 
     d = instance.data
@@ -62,6 +65,9 @@ def run_lapjv(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the assignment LP on HiGHS (integral at its
+    vertices) under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and
+    returns the claim as an Outcome, which solve certifies."""
     from optalloc.families.matching.models import arrays, decode
     from optalloc.solvers.highs import solve_linear
 

@@ -25,6 +25,9 @@ def _edges(instance, x):
 
 
 def run_bmatching_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the b-matching LP on HiGHS under `options`
+    (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim as an
+    Outcome, which solve certifies."""
     lo = _bmatching_lp(instance, options, deadline)
     if lo.x is None:
         return Outcome.from_backend(lo, None, None, None)

@@ -7,6 +7,7 @@ from optalloc.instances.format import make_instance
 
 
 def cases() -> list[Case]:
+    """The matching family's known-answer cases (OR-Library optima, or optima two exact methods agree on)."""
     return [
         Case(make_instance("assignment", "assign-min", {"costs": [[4, 1, 3], [2, 0, 5], [3, 2, 2]]}), 5),
         Case(make_instance("assignment", "assign-max-rect-forbidden",

@@ -27,10 +27,16 @@ def _gap_infeasible(d) -> Outcome | None:
 
 
 def run_gap_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the GAP MIP on HiGHS under `options`
+    (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim as an
+    Outcome, which solve certifies."""
     return solve_mip(instance, options, deadline, _gap_infeasible)
 
 
 def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with CP-SAT under `options` (SolveOptions) and
+    `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
+    certifies."""
     from optalloc.families.matching.models import cpsat
     from optalloc.solvers.cpsat import solve_cp
 
@@ -91,6 +97,8 @@ def _costs(d):
 
 
 def gap_heuristic_run(use_lp: bool):
+    """The run function of the GAP heuristic (regret greedy and local search, started from the rounded LP when
+    `use_lp`), with the LP or Lagrangian bound."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from optalloc.families.matching.heuristics import gap_heuristic
 

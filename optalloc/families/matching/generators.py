@@ -35,6 +35,8 @@ def _null(M):
 
 def assignment(n: int, m: int | None = None, *, density: float = 1.0, lo: int = 1, hi: int = 100,
                sense: str = "min", seed: int = 0, name: str | None = None) -> Instance:
+    """A seeded assignment of `n` rows to `m` columns (default square) with integer costs in [`lo`, `hi`], only a
+    `density` share of pairs allowed when below 1, minimised or maximised by `sense`; `seed`, `name`."""
     m = n if m is None else m
     _check(n=n, m=m)
     if not 0 < density <= 1:
@@ -55,6 +57,7 @@ def assignment(n: int, m: int | None = None, *, density: float = 1.0, lo: int = 
 
 
 def gap(m: int, n: int, kind: str = "D", *, seed: int = 0, name: str | None = None) -> Instance:
+    """A seeded GAP of `m` agents and `n` jobs of Chu and Beasley's type `kind` (A to D); `seed`, `name`."""
     _check(m=m, n=n)
     kind = kind.upper()
     if kind not in "ABCDE" or len(kind) != 1:
@@ -84,6 +87,8 @@ def gap(m: int, n: int, kind: str = "D", *, seed: int = 0, name: str | None = No
 
 
 def makespan(m: int, n: int, *, correlated: bool = False, seed: int = 0, name: str | None = None) -> Instance:
+    """A seeded makespan instance on `m` unrelated machines with `n` jobs (`correlated` machine and job effects
+    when set); `seed`, `name`."""
     _check(m=m, n=n)
     rng = np.random.default_rng(seed)
     if correlated:
@@ -97,6 +102,8 @@ def makespan(m: int, n: int, *, correlated: bool = False, seed: int = 0, name: s
 
 def routing(queries: int, models: int, *, budget_share: float = 0.5, seed: int = 0,
             name: str | None = None) -> Instance:
+    """A seeded LLM-routing instance: `queries` to `models`, each model taking at most 60 % of the queries, under a
+    cost budget of `budget_share` of what sending each query to its best model costs; `seed`, `name`."""
     _check(queries=queries, models=models)
     rng = np.random.default_rng(seed)
     tier = np.sort(rng.uniform(0.1, 1.0, models))  # dearer models answer better on average
@@ -111,6 +118,8 @@ def routing(queries: int, models: int, *, budget_share: float = 0.5, seed: int =
 
 def bmatching(rows: int, cols: int, *, density: float = 0.3, cap: int = 3, seed: int = 0,
               name: str | None = None) -> Instance:
+    """A seeded b-matching of `rows` x `cols` with a `density` share of weighted edges and vertex capacities from 1
+    to `cap`; `seed`, `name`."""
     _check(rows=rows, cols=cols, cap=cap)
     rng = np.random.default_rng(seed)
     W = rng.integers(1, 101, (rows, cols)).astype(np.float64)
@@ -123,6 +132,8 @@ def bmatching(rows: int, cols: int, *, density: float = 0.3, cap: int = 3, seed:
 
 def adwords(advertisers: int, queries: int, *, density: float = 0.3, budget_share: float = 0.3, seed: int = 0,
             name: str | None = None) -> Instance:
+    """A seeded budgeted allocation: `advertisers` bidding on `queries` (a `density` share of bids), each budget
+    `budget_share` of the advertiser's total bids (at least 1); `seed`, `name`."""
     _check(advertisers=advertisers, queries=queries)
     rng = np.random.default_rng(seed)
     bids = rng.integers(1, 11, (advertisers, queries)).astype(np.float64)

@@ -12,6 +12,8 @@ from numba import njit
 
 @njit(cache=True)
 def regret_greedy(f, a, b, order_hint):
+    """A GAP assignment by regret: profits `f`, weights `a`, capacities `b`; jobs in `order_hint`'s order break
+    ties. -1 marks a job it could not place."""
     m, n = f.shape
     agent = np.full(n, -1, dtype=np.int64)
     left = b.copy()
@@ -49,6 +51,8 @@ def regret_greedy(f, a, b, order_hint):
 
 @njit(cache=True)
 def local_search(f, a, b, agent, max_rounds):
+    """Improve the GAP assignment `agent` (profits `f`, weights `a`, capacities `b`) by shifts and swaps, for at
+    most `max_rounds` rounds."""
     m, n = f.shape
     load = np.zeros(m)
     for j in range(n):

@@ -27,6 +27,9 @@ def makespan_lower_bound(d) -> float:
 
 
 def run_makespan_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the makespan MIP on HiGHS under `options`
+    (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim as an
+    Outcome, which solve certifies."""
     from optalloc.families.matching.models import makespan_arrays, makespan_decode
     from optalloc.solvers.highs import solve_linear
 
@@ -42,6 +45,9 @@ def run_makespan_mip(instance, options: SolveOptions, deadline: Deadline) -> Out
 
 
 def run_makespan_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with CP-SAT under `options` (SolveOptions) and
+    `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
+    certifies."""
     from ortools.sat.python import cp_model
 
     from optalloc.solvers.cpsat import integer_scale, solve_cp

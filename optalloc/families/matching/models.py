@@ -124,6 +124,8 @@ def mip(instance: Instance):
 
 
 def decode(instance: Instance, x: np.ndarray) -> dict:
+    """The solution of a column vector `x` of the model of `instance` (assignment, GAP, makespan, routing or
+    b-matching)."""
     if instance.problem == "makespan":
         return makespan_decode(instance, x)
     if instance.problem == "routing":
@@ -204,6 +206,7 @@ def makespan_arrays(instance: Instance, deadline=None) -> LinearModel:
 
 
 def makespan_mip(instance: Instance):
+    """The makespan MIP of `instance` (a Pyomo model)."""
     import pyomo.environ as pyo
 
     d = instance.data
@@ -223,6 +226,7 @@ def makespan_mip(instance: Instance):
 
 
 def makespan_decode(instance: Instance, x: np.ndarray) -> dict:
+    """The solution of a column vector `x` of the makespan model of `instance`."""
     d = instance.data
     i, j = np.nonzero(np.isfinite(d.times))
     out = np.full(d.n, -1, dtype=np.int64)
@@ -261,6 +265,7 @@ def routing_arrays(instance: Instance, lam: float | None = None, deadline=None) 
 
 
 def routing_mip(instance: Instance):
+    """The LLM-routing MIP of `instance` (a Pyomo model)."""
     import pyomo.environ as pyo
 
     d = instance.data
@@ -294,6 +299,7 @@ def bmatching_arrays(instance: Instance, deadline=None) -> LinearModel:
 
 
 def bmatching_mip(instance: Instance):
+    """The b-matching MIP of `instance` (a Pyomo model)."""
     import pyomo.environ as pyo
 
     d = instance.data

@@ -34,6 +34,9 @@ from optalloc.errors import InstanceError
 
 @dataclass
 class StochasticInstance:
+    """Online matching with stochastic rewards: offline vertices, arrival types with their edge probabilities and
+    arrival rates."""
+
     p: np.ndarray  # (offline u, online v), 0 = no edge
     name: str = "stochastic"
 
@@ -65,6 +68,8 @@ def generate(kind: str = "vanishing", n_off: int = 20, n_on: int = 20, p: float 
 
 
 def matching_lp(inst: StochasticInstance) -> float:
+    """The matching LP of `inst`, an upper bound on the expected successes of any policy (the online ratio's
+    benchmark)."""
     import scipy.sparse as sp
 
     from optalloc.models.linear import INF, LinearModel

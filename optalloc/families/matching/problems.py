@@ -82,6 +82,8 @@ def _to_list(M: np.ndarray) -> list:
 # ------------------------------------------------------------------ assignment
 @dataclass
 class AssignmentData:
+    """An assignment's data: costs (dense, or sparse arcs with a shape) and the sense."""
+
     costs: np.ndarray  # (m, n), NaN = forbidden
     sense: str = "min"
 
@@ -175,6 +177,8 @@ class Assignment(Problem):
 # ------------------------------------------------------------------ generalized assignment
 @dataclass
 class GAPData:
+    """A GAP's data: costs, weights (agents x jobs), capacities and the sense."""
+
     costs: np.ndarray  # (m agents, n jobs)
     weights: np.ndarray  # (m, n) resource use
     capacities: np.ndarray  # (m,)
@@ -231,6 +235,8 @@ class GeneralizedAssignment(Problem):
 # ------------------------------------------------------------------ makespan on unrelated machines
 @dataclass
 class MakespanData:
+    """A makespan instance's data: processing times (machines x jobs)."""
+
     times: np.ndarray  # (m machines, n jobs), NaN = the job cannot run there
 
     @property
@@ -278,6 +284,8 @@ class Makespan(Problem):
 # ------------------------------------------------------------------ LLM routing under a budget
 @dataclass
 class RoutingData:
+    """An LLM-routing instance's data: quality and cost per query and model, and the budget."""
+
     quality: np.ndarray  # (queries, models)
     cost: np.ndarray  # (queries, models), >= 0
     capacity: np.ndarray  # (models,) queries a model can take
@@ -336,6 +344,8 @@ class Routing(Problem):
 # ------------------------------------------------------------------ bipartite b-matching
 @dataclass
 class BMatchingData:
+    """A b-matching's data: weighted edges and the capacity of each side's vertices."""
+
     weights: np.ndarray  # (m, n), NaN = no edge
     row_capacity: np.ndarray  # (m,) edges a row may take
     col_capacity: np.ndarray  # (n,)
@@ -386,6 +396,8 @@ class BMatching(Problem):
 # ------------------------------------------------------------------ budgeted allocation (AdWords)
 @dataclass
 class AdwordsData:
+    """A budgeted allocation's data: bids (advertisers x queries) and budgets."""
+
     bids: np.ndarray  # (advertisers, queries), NaN = no bid; queries arrive in column order
     budgets: np.ndarray  # (advertisers,)
 

@@ -37,6 +37,7 @@ def _index(path: Path, name: str) -> list[dict]:
 
 
 def read_assign(path) -> list[Instance]:
+    """The assignment of the OR-Library assignN (dense) or assignpN (sparse arcs) file `path`."""
     toks, src = _tokens(path)
     if not toks:
         raise FormatError("file", "is empty", source=src)
@@ -69,6 +70,8 @@ def read_assign(path) -> list[Instance]:
 
 
 def write_assign(instances, path, *, overwrite=False):
+    """Write the assignment `instances` to `path` in OR-Library's format; an existing file is an error unless
+    `overwrite`."""
     (inst,) = instances
     C = inst.data.costs
     n = C.shape[0]
@@ -114,6 +117,8 @@ def _gap_instances(blocks, src, names, sense, fmt):
 
 
 def read_orlib_gap(path, sense: str | None = None) -> list[Instance]:
+    """The GAPs of the OR-Library file `path` (several per file), with their published optima; `sense` min or max
+    (default: by the file name, min for gapa..gapd, max otherwise)."""
     toks, src = _tokens(path)
     v = ints(toks, src, "file")
     if not len(v):
@@ -128,6 +133,7 @@ def read_orlib_gap(path, sense: str | None = None) -> list[Instance]:
 
 
 def read_yagiura_gap(path, sense: str = "min") -> list[Instance]:
+    """The GAP of Yagiura's single-instance file `path`, minimised unless `sense` says max."""
     toks, src = _tokens(path)
     v = ints(toks, src, "file")
     blocks, pos = _gap_blocks(v, 0, 1, src)
@@ -148,9 +154,12 @@ def _gap_text(insts) -> list[str]:
 
 
 def write_orlib_gap(instances, path, *, overwrite=False):
+    """Write the GAP `instances` to `path` in OR-Library's format; an existing file is an error unless `overwrite`."""
     insts = list(instances)
     return atomic_write_text(path, "\n".join([f" {len(insts)}"] + _gap_text(insts)) + "\n", overwrite=overwrite)
 
 
 def write_yagiura_gap(instances, path, *, overwrite=False):
+    """Write the one GAP of `instances` to `path` in Yagiura's format; an existing file is an error unless
+    `overwrite`."""
     return atomic_write_text(path, "\n".join(_gap_text(list(instances))) + "\n", overwrite=overwrite)

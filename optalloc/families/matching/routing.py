@@ -18,6 +18,9 @@ def _routing_infeasible(d) -> Outcome | None:
 
 
 def run_routing_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the routing MIP on HiGHS under `options`
+    (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim as an
+    Outcome, which solve certifies."""
     return solve_mip(instance, options, deadline, _routing_infeasible)
 
 

@@ -16,6 +16,7 @@ def _model(name, sense, c, rows, row_lo, row_hi, col_lo, col_hi, integer):
 
 
 def cases() -> list[Case]:
+    """The model family's known-answer cases (small LPs and MIPs with known optima)."""
     return [
         # the README's knapsack with x1 + x2 <= 1 added: {0, 2} (18) beats {1} (10) and {0, 1} (16)
         Case(_model("knapsack-plus-row", "max", [6, 10, 12], [[1, 2, 3], [0, 1, 1]], [INF, INF], [5, 1],

@@ -49,6 +49,8 @@ def read_model(path) -> list[Instance]:
 
 
 def write_model(instances, path, *, overwrite: bool = False):
+    """Write the one linear model of `instances` to `path` as .mps or .lp (by its suffix); an existing file is an
+    error unless `overwrite`."""
     (inst,) = list(instances) or [None]
     if inst is None:
         raise FormatError("--to", "needs exactly one model to write")

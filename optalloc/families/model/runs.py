@@ -19,6 +19,9 @@ def _rounded(lm, x):
 
 
 def run_highs(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with HiGHS (LP or MIP) under `options`
+    (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim as an
+    Outcome, which solve certifies."""
     from optalloc.solvers.highs import solve_linear
 
     lm = instance.data
@@ -65,6 +68,9 @@ def cp_model_of(lm):
 
 
 def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with CP-SAT, for integer models whose rows scale
+    exactly to integers under `options` (SolveOptions) and `deadline` (the limit's clock, started with the
+    method) and returns the claim as an Outcome, which solve certifies."""
     from optalloc.solvers.cpsat import solve_cp
 
     lm = instance.data
@@ -78,4 +84,5 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 def cp_model_export(instance):
+    """The CP-SAT model of `instance` (what optalloc export writes for model.cpsat)."""
     return cp_model_of(instance.data)[0]

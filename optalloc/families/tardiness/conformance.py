@@ -7,6 +7,8 @@ from optalloc.instances.format import make_instance
 
 
 def cases() -> list[Case]:
+    """The tardiness family's known-answer cases (OR-Library optima and seeded instances two exact methods agree
+    on)."""
     return [
         Case(make_instance("tardiness", "smtt-small", {"processing_times": [5, 3, 8, 2, 6, 4, 7],
                                                        "due_dates": [10, 6, 20, 4, 15, 9, 18]}), 33),

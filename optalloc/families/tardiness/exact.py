@@ -47,6 +47,9 @@ from optalloc import trace
 
 @dataclass
 class TardinessResult:
+    """The dedicated solver's answer: the sequence, its value, the proven lower bound, why it stopped and
+    statistics."""
+
     sequence: np.ndarray
     value: float
     bound: float
@@ -969,6 +972,11 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
                     max_lr2_cells: int = 20_000_000,
                     seed: int = 0, rel_gap: float = 0.0,
                     abs_gap: float = 0.0) -> TardinessResult:
+    """Exact 1||sum w_j T_j for processing times `p`, due dates `d`, weights `w` (Lawler's decomposition for equal
+    weights; otherwise an iterated-dynasearch incumbent, Lagrangian bounds in `stages` of (iterations, state
+    budget), successive sublimation and a DP over job sets). Stops at `time_limit` seconds, within
+    `rel_gap`/`abs_gap`, or at `max_states` (memory_limit); `lagrangian_iterations` for the level-1 bound,
+    `max_lr2_cells` caps the level-2 table, `seed` drives the search."""
     from optalloc.options import Deadline
 
     t0 = time.perf_counter()

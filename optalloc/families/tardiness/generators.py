@@ -13,6 +13,8 @@ from optalloc.instances.format import Instance, make_instance
 
 def potts_vw(n: int, tf: float, rdd: float, *, weighted: bool = False, seed: int = 0, pmax: int = 100,
              wmax: int = 10, name: str | None = None) -> Instance:
+    """A seeded Potts-Van Wassenhove instance: `n` jobs, tardiness factor `tf`, due-date range `rdd`, times up to
+    `pmax` and (when `weighted`) weights up to `wmax`; `seed`, `name`."""
     if n < 1:
         raise ValueError(f"n must be a positive integer, got {n}")
     if not (0 <= tf <= 1 and 0 <= rdd <= 2 and math.isfinite(tf) and math.isfinite(rdd)):

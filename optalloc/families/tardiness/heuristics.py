@@ -29,6 +29,7 @@ from optalloc import trace
 # ------------------------------------------------------------------ evaluation
 @njit(cache=True)
 def sequence_cost(seq, p, d, w):
+    """Total weighted tardiness of the sequence `seq` with processing times `p`, due dates `d` and weights `w`."""
     t = 0
     total = 0.0
     for k in range(len(seq)):
@@ -41,14 +42,18 @@ def sequence_cost(seq, p, d, w):
 
 # ------------------------------------------------------------------ dispatching rules
 def edd(p, d, w):
+    """Earliest due date order of the jobs (times `p`, due dates `d`, weights `w`)."""
     return np.lexsort((np.arange(len(p)), p, d))  # due date, then SPT, then index
 
 
 def spt(p, d, w):
+    """Shortest processing time order of the jobs (times `p`, due dates `d`, weights `w`)."""
     return np.lexsort((np.arange(len(p)), d, p))
 
 
 def wspt(p, d, w):
+    """Weighted shortest processing time order (w/p, largest first) of the jobs (times `p`, due dates `d`, weights
+    `w`)."""
     ratio = np.where(w > 0, p / np.where(w > 0, w, 1), np.inf)  # zero weight: last
     return np.lexsort((np.arange(len(p)), d, ratio))
 
@@ -110,10 +115,12 @@ def _dispatch(p, d, w, rule, k):
 
 
 def mdd(p, d, w):
+    """The modified due date dispatching rule (Baker and Bertrand) on times `p`, due dates `d`, weights `w`."""
     return _dispatch(p.astype(np.float64), d.astype(np.float64), w.astype(np.float64), 0, 0.0)
 
 
 def wmdd(p, d, w):
+    """The weighted modified due date dispatching rule on times `p`, due dates `d`, weights `w`."""
     return _dispatch(p.astype(np.float64), d.astype(np.float64), w.astype(np.float64), 1, 0.0)
 
 
@@ -126,10 +133,13 @@ def atc(p, d, w, k=None):
 
 
 def covert(p, d, w, k=2.0):
+    """The COVERT dispatching rule (cost over time, look-ahead `k`) on times `p`, due dates `d`, weights `w`."""
     return _dispatch(p.astype(np.float64), d.astype(np.float64), w.astype(np.float64), 3, float(k))
 
 
 def mddc(p, d, w):
+    """MDD Challenger, the LLM-found rule of Cetinkaya et al. as their code defines it, on times `p`, due dates
+    `d`, weights `w`."""
     return _dispatch(p.astype(np.float64), d.astype(np.float64), w.astype(np.float64), 4, 0.0)
 
 
@@ -152,6 +162,8 @@ def _eddc(p, d):
 
 
 def eddc(p, d, w):
+    """EDD Challenger, the LLM-found rule of Cetinkaya et al. as their code defines it (from SPT order), on times
+    `p`, due dates `d`, weights `w`."""
     return _eddc(p.astype(np.int64), d.astype(np.int64))
 
 
@@ -281,6 +293,8 @@ def dynasearch_pass(s, p, d, w, swap_window):
 
 @njit(cache=True)
 def dynasearch(seq, p, d, w, swap_window):
+    """Dynasearch descent from `seq` (times `p`, due dates `d`, weights `w`): the best set of independent swaps
+    (within `swap_window` positions) per pass, until no pass improves."""
     s = seq.copy()
     while True:
         s2, gain = dynasearch_pass(s, p, d, w, swap_window)

@@ -21,6 +21,8 @@ import numpy as np
 
 
 class Timeout(Exception):
+    """Lawler's decomposition ran out of time or memo space: the caller falls back to the weighted solver."""
+
     pass
 
 

@@ -43,6 +43,8 @@ def _pi(p):
 
 # ------------------------------------------------------------------ positional
 def positional_arrays(instance: Instance, valid_inequalities: bool = True) -> LinearModel:
+    """The positional-assignment MIP of `instance` as a LinearModel (with Keha et al.'s `valid_inequalities` when
+    set)."""
     p, d, w, n = _data(instance)
     M = float(p.sum())
     nu = n * n
@@ -104,6 +106,8 @@ def _binaries_then_tardiness(rows, cols, vals, r, ncol, nbin, iT, w, lo, hi, nam
 
 @builds_from("positional_arrays", "positional_decode", "positional_encode")
 def positional_mip(instance: Instance, valid_inequalities: bool = True):
+    """The positional-assignment MIP of `instance` as a Pyomo model (the seed study's model; `valid_inequalities`
+    adds Keha et al.'s)."""
     import pyomo.environ as pyo
 
     p, d, w, n = _data(instance)
@@ -142,6 +146,7 @@ def positional_encode(instance: Instance, solution: dict) -> np.ndarray:
 
 
 def positional_decode(instance: Instance, x) -> dict:
+    """The sequence of a column vector `x` of the positional MIP of `instance`."""
     n = instance.data.n
     U = np.asarray(x)[: n * n].reshape(n, n)
     return {"sequence": np.argmax(U, axis=0).astype(np.int64).tolist()}
@@ -156,6 +161,7 @@ def _ti_columns(p, n):
 
 
 def time_indexed_arrays(instance: Instance) -> LinearModel:
+    """The time-indexed MIP of `instance` as a LinearModel."""
     p, d, w, n = _data(instance)
     P, J, S = _ti_columns(p, n)
     N = len(J)
@@ -175,6 +181,7 @@ def time_indexed_arrays(instance: Instance) -> LinearModel:
 
 @builds_from("time_indexed_arrays", "time_indexed_decode")
 def time_indexed_mip(instance: Instance):
+    """The time-indexed MIP of `instance` as a Pyomo model."""
     import pyomo.environ as pyo
 
     p, d, w, n = _data(instance)
@@ -199,6 +206,7 @@ def time_indexed_mip(instance: Instance):
 
 
 def time_indexed_decode(instance: Instance, x) -> dict:
+    """The sequence of a column vector `x` of the time-indexed MIP of `instance`."""
     p, _, _, n = _data(instance)
     _, J, S = _ti_columns(p, n)
     on = np.asarray(x) > 0.5
@@ -214,6 +222,7 @@ def _pairs(n):
 
 
 def ordering_arrays(instance: Instance) -> LinearModel:
+    """The linear-ordering MIP of `instance` as a LinearModel."""
     p, d, w, n = _data(instance)
     I, Jc = _pairs(n)
     npair = len(I)
@@ -254,6 +263,7 @@ def ordering_arrays(instance: Instance) -> LinearModel:
 
 @builds_from("ordering_arrays", "ordering_decode")
 def ordering_mip(instance: Instance):
+    """The linear-ordering MIP of `instance` as a Pyomo model."""
     import pyomo.environ as pyo
 
     p, d, w, n = _data(instance)
@@ -276,6 +286,7 @@ def ordering_mip(instance: Instance):
 
 
 def ordering_decode(instance: Instance, x) -> dict:
+    """The sequence of a column vector `x` of the linear-ordering MIP of `instance`."""
     n = instance.data.n
     I, Jc = _pairs(n)
     y = np.asarray(x)[: len(I)] > 0.5
@@ -292,14 +303,17 @@ BUILDERS = {"positional": (positional_arrays, positional_mip, positional_decode)
 
 # generic names used by models.for_problem
 def arrays(instance: Instance) -> LinearModel:
+    """The family's default MIP of `instance` (positional) as a LinearModel."""
     return positional_arrays(instance)
 
 
 def mip(instance: Instance):
+    """The family's default MIP of `instance` (positional) as a Pyomo model."""
     return positional_mip(instance)
 
 
 def decode(instance: Instance, x) -> dict:
+    """The sequence of a column vector `x` of the default MIP of `instance`."""
     return positional_decode(instance, x)
 
 

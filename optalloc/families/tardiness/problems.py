@@ -19,6 +19,8 @@ from optalloc.problems.base import Evaluation, Problem, register_problem
 
 @dataclass
 class TardinessData:
+    """A tardiness instance's data: integer processing times, due dates and weights (numpy arrays)."""
+
     p: np.ndarray  # int64 processing times, > 0
     d: np.ndarray  # int64 due dates
     w: np.ndarray  # weights (int64 when integral, else float64)

@@ -37,6 +37,8 @@ def _make(name, data, ref, meta, src) -> Instance:
 
 
 def read_orlib_wt(path, n: int | None = None) -> list[Instance]:
+    """The instances of the OR-Library wt file `path` (125 blocks of p, w, d), `n` jobs each (default: the number
+    ending the file name), with optima from wtopt*/wtbest* beside it."""
     text, src = read_text(path)
     stem = Path(src).stem
     if n is None:
@@ -73,6 +75,8 @@ def read_orlib_wt(path, n: int | None = None) -> list[Instance]:
 
 
 def write_orlib_wt(instances, path, *, overwrite=False):
+    """Write the tardiness `instances` (one job count) to `path` in OR-Library's wt format; an existing file is an
+    error unless `overwrite`."""
     nums = []
     for inst in instances:
         t = inst.data
@@ -82,6 +86,7 @@ def write_orlib_wt(instances, path, *, overwrite=False):
 
 
 def read_smtt(path) -> list[Instance]:
+    """The instances of the unweighted set at `path` (header 'n RDD TF k OPT', then n lines 'p d')."""
     text, src = read_text(path)
     lines = [(k + 1, ln) for k, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -121,6 +126,8 @@ def read_smtt(path) -> list[Instance]:
 
 
 def write_smtt(instances, path, *, overwrite=False):
+    """Write the unweighted tardiness `instances` to `path` in that format; an existing file is an error unless
+    `overwrite`."""
     lines = ["# written by optalloc: header 'n RDD TF k OPT', then n lines 'p d'"]
     for q, inst in enumerate(instances):
         t, m = inst.data, inst.meta

@@ -20,6 +20,9 @@ def _pdw(instance):
 
 # ------------------------------------------------------------------ exact
 def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the dedicated exact solver (solve_tardiness)
+    under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the
+    claim as an Outcome, which solve certifies."""
     from optalloc.families.tardiness.exact import solve_tardiness
 
     p, d, w = _pdw(instance)
@@ -54,6 +57,7 @@ def _check_big_m(instance, formulation: str) -> None:
 
 
 def mip_run(formulation: str):
+    """The run function of the MIP `formulation` (positional, time_indexed or ordering) on HiGHS."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from optalloc.families.tardiness.models import BUILDERS
         from optalloc.solvers.highs import solve_linear
@@ -107,6 +111,7 @@ def _integral_values(instance, objective, bound):
 
 
 def arrays_of(formulation: str):
+    """The LinearModel builder of the MIP `formulation` (what optalloc export writes)."""
     def build(instance):
         from optalloc.families.tardiness.models import BUILDERS
 
@@ -116,6 +121,9 @@ def arrays_of(formulation: str):
 
 
 def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the positional Pyomo model on HiGHS (`model`:
+    one built already, changed or not) under `options` (SolveOptions) and `deadline` (the limit's clock, started
+    with the method) and returns the claim as an Outcome, which solve certifies."""
     from optalloc.families.tardiness.models import positional_mip
     from optalloc.models.linear import solve_pyomo
 
@@ -137,6 +145,9 @@ def run_pyomo(instance, options: SolveOptions, deadline: Deadline, model=None) -
 
 
 def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with CP-SAT (interval variables on one machine)
+    under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the
+    claim as an Outcome, which solve certifies."""
     from optalloc.families.tardiness.models import cpsat
     from optalloc.solvers.cpsat import solve_cp
 
@@ -158,6 +169,7 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 # ------------------------------------------------------------------ heuristics
 def rule_run(name: str):
+    """The run function of the dispatching rule `name`, with the cheap Lagrangian or closed-form bound."""
     def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         from optalloc.families.tardiness.exact import heuristic_bound
         from optalloc.families.tardiness.heuristics import RULES, sequence_cost
@@ -182,6 +194,9 @@ def _start(p, d, w):
 
 
 def run_local_search(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """A run function (registry.Method.run): solves `instance` with the best rule, then dynasearch descent under
+    `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim
+    as an Outcome, which solve certifies."""
     from optalloc.families.tardiness.exact import heuristic_bound
     from optalloc.families.tardiness.heuristics import local_search, sequence_cost
 
@@ -225,6 +240,7 @@ def run_iterated(instance, options: SolveOptions, deadline: Deadline) -> Outcome
 
 
 def cp_model_of(instance):
+    """The CP-SAT model of `instance` (what optalloc export writes for tardiness.cpsat)."""
     from optalloc.families.tardiness.models import cpsat
 
     return cpsat(instance)[0]

@@ -1,0 +1,137 @@
+"""Checkpoints as users have them (issue 20): one .safetensors file, a sharded one through its index, a model
+directory; F32, BF16 and FP8 weights with their scales; modules named as the checkpoint spells them;
+embeddings and lm_head left alone by default; bad checkpoints are one line and exit 2."""
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optalloc.errors import FormatError
+from optalloc.families.bitalloc.checkpoint import open_checkpoint
+
+# E4M3 codes whose values are known by hand: sign | exponent (bias 7) | 3 mantissa bits
+E4M3 = {0x38: 1.0, 0x40: 2.0, 0x30: 0.5, 0xB8: -1.0, 0x3C: 1.5, 0x01: 2.0**-9, 0x7E: 448.0, 0x00: 0.0}
+E5M2 = {0x3C: 1.0, 0x40: 2.0, 0xBC: -1.0, 0x01: 2.0**-16, 0x7B: 57344.0}
+
+
+def _write(path: Path, tensors: dict):
+    """tensors: name -> (dtype code, shape, raw bytes)."""
+    header, chunks, off = {}, [], 0
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [off, off + len(raw)]}
+        chunks.append(raw)
+        off += len(raw)
+    hb = json.dumps(header).encode()
+    hb += b" " * (-len(hb) % 8)
+    path.write_bytes(struct.pack("<Q", len(hb)) + hb + b"".join(chunks))
+
+
+def _f32(a):
+    a = np.asarray(a, np.float32)
+    return ("F32", a.shape, a.astype("<f4").tobytes())
+
+
+def _bf16(a):
+    a = np.asarray(a, np.float32)  # values exact in bfloat16 (8 significant bits), so truncation is exact
+    return ("BF16", a.shape, (a.view(np.uint32) >> 16).astype("<u2").tobytes())
+
+
+def _fp8(codes, dtype="F8_E4M3"):
+    c = np.asarray(codes, np.uint8)
+    return (dtype, c.shape, c.tobytes())
+
+
+@pytest.fixture
+def sharded(tmp_path):
+    """Two shards and an index, in a model directory: BF16 attention, an FP8 MLP with block and row scales,
+    an F32 embedding and lm_head (left alone by default)."""
+    rng = np.random.default_rng(0)
+    d = tmp_path / "model"
+    d.mkdir()
+    q = np.round(rng.normal(size=(8, 8)) * 8) / 8  # multiples of 1/8 up to a few units: exact in BF16
+    codes = np.array([[0x38, 0x40, 0x30, 0xB8] * 4] * 4, dtype=np.uint8)  # 4 x 16
+    block_scale = np.array([[2.0, 4.0]], np.float32)  # blocks of 4 x 8
+    down_codes = np.array([[0x3C] * 4] * 16, dtype=np.uint8)  # 16 x 4
+    row_scale = np.arange(1, 17, dtype=np.float32)
+    _write(d / "model-00001-of-00002.safetensors", {
+        "model.embed_tokens.weight": _f32(rng.normal(size=(32, 8))),
+        "model.layers.0.self_attn.q_proj.weight": _bf16(q),
+        "model.layers.0.self_attn.k_proj.weight": _bf16(q[::-1]),
+    })
+    _write(d / "model-00002-of-00002.safetensors", {
+        "model.layers.0.mlp.up_proj.weight": _fp8(codes),
+        "model.layers.0.mlp.up_proj.weight_scale_inv": _f32(block_scale),
+        "model.layers.0.mlp.down_proj.weight": _fp8(down_codes),
+        "model.layers.0.mlp.down_proj.weight_scale": _f32(row_scale),
+        "model.norm.weight": _f32(np.ones(8)),
+        "lm_head.weight": _f32(rng.normal(size=(32, 8))),
+    })
+    index = {"metadata": {"total_size": 0}, "weight_map": {
+        "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
+        "model.layers.0.self_attn.q_proj.weight": "model-00001-of-00002.safetensors",
+        "model.layers.0.self_attn.k_proj.weight": "model-00001-of-00002.safetensors",
+        "model.layers.0.mlp.up_proj.weight": "model-00002-of-00002.safetensors",
+        "model.layers.0.mlp.up_proj.weight_scale_inv": "model-00002-of-00002.safetensors",
+        "model.layers.0.mlp.down_proj.weight": "model-00002-of-00002.safetensors",
+        "model.layers.0.mlp.down_proj.weight_scale": "model-00002-of-00002.safetensors",
+        "model.norm.weight": "model-00002-of-00002.safetensors",
+        "lm_head.weight": "model-00002-of-00002.safetensors"}}
+    (d / "model.safetensors.index.json").write_text(json.dumps(index))
+    return d, q, codes, block_scale, down_codes, row_scale
+
+
+def test_fp8_tables_match_values_known_by_hand(tmp_path):
+    _write(tmp_path / "a.safetensors", {"e4": _fp8(list(E4M3)), "e5": _fp8(list(E5M2), "F8_E5M2")})
+    ck = open_checkpoint(tmp_path / "a.safetensors")
+    assert ck.tensor("e4").tolist() == list(E4M3.values())
+    assert ck.tensor("e5").tolist() == list(E5M2.values())
+
+
+def test_sharded_checkpoint_by_index_or_directory(sharded):
+    d, q, codes, block_scale, down_codes, row_scale = sharded
+    for source in (d, d / "model.safetensors.index.json"):
+        mats = open_checkpoint(source).linear_weights()
+        # embeddings, lm_head and the 1-D norm are not quantized by default; modules keep the checkpoint's names
+        assert sorted(mats) == ["model.layers.0.mlp.down_proj", "model.layers.0.mlp.up_proj",
+                                "model.layers.0.self_attn.k_proj", "model.layers.0.self_attn.q_proj"]
+        assert np.array_equal(mats["model.layers.0.self_attn.q_proj"], q)
+        up = np.vectorize(E4M3.get)(codes) * np.repeat(block_scale, 8, axis=1)
+        assert np.array_equal(mats["model.layers.0.mlp.up_proj"], up)
+        assert np.array_equal(mats["model.layers.0.mlp.down_proj"], 1.5 * row_scale[:, None] * np.ones((16, 4)))
+    mats = open_checkpoint(d).linear_weights(include=r"lm_head|q_proj", exclude="q_proj")
+    assert sorted(mats) == ["lm_head"]
+
+
+def test_bad_checkpoints_name_what_is_wrong(sharded, tmp_path):
+    d = sharded[0]
+    with pytest.raises(FormatError, match=r"--include 'nothing' matches none of the 6 linear modules"):
+        open_checkpoint(d).linear_weights(include="nothing")
+    (d / "model-00002-of-00002.safetensors").rename(tmp_path / "elsewhere.safetensors")
+    with pytest.raises(FormatError, match=r"weight_map\['model.layers.0.mlp.up_proj.weight'\]: names the shard "
+                                          r"'model-00002-of-00002.safetensors', which is not in"):
+        open_checkpoint(d)
+
+
+def _quantize(*args):
+    return subprocess.run([sys.executable, "-m", "optalloc", "quantize", *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_quantize_reads_sharded_checkpoints_and_fails_in_one_line(sharded, tmp_path):
+    d = sharded[0]
+    _write(tmp_path / "e8.safetensors", {"w": ("F8_E8M0", (2, 2), bytes(4))})  # a scale format, not weights
+    p = _quantize(d, "--budget", "4", "--granularity", "matrix", "--json", "--config", tmp_path / "c.json")
+    assert p.returncode == 0, p.stderr
+    config = json.loads((tmp_path / "c.json").read_text())
+    assert sorted(config["modules"]) == ["model.layers.0.mlp.down_proj", "model.layers.0.mlp.up_proj",
+                                         "model.layers.0.self_attn.k_proj", "model.layers.0.self_attn.q_proj"]
+    for args, needle in [((d, "--budget", "4", "--include", "nothing"),
+                          "modules: --include 'nothing' matches none of the 6 linear modules"),
+                         ((tmp_path / "none.safetensors.index.json", "--budget", "4"), "file: does not exist"),
+                         ((tmp_path / "e8.safetensors", "--budget", "4"), "header['w'].dtype: must be one of")]:
+        p = _quantize(*args)
+        assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and needle in p.stderr, p.stderr
