@@ -140,7 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("weights", help="a checkpoint: a .safetensors file, a sharded one's model.safetensors.index.json, "
                                    "or a model directory holding either (F32, F16, BF16, FP8)")
     p.add_argument("--budget", type=float, required=True, help="average bits per weight")
-    p.add_argument("--granularity", default="group", choices=["column", "group", "matrix"])
+    p.add_argument("--granularity", default="group", choices=["column", "group", "matrix", "module"],
+                   help="the unit that gets one bit-width (module: a whole matrix, quantized in groups)")
+    p.add_argument("--target", choices=["gptqmodel", "autoround", "llm-compressor"],
+                   help="allocate integer bits per module from the bit-widths this tool takes (gptqmodel and "
+                        "autoround 2, 3, 4, 8; llm-compressor 4, 8), q/k/v and gate/up tied as vLLM fuses them, "
+                        "and write --config in its schema")
     p.add_argument("--group-size", type=_POSITIVE, default=128)
     p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2)
     p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8)
@@ -650,13 +655,24 @@ def cmd_quantize(args) -> int:
     from optalloc.registry import get_method
     from optalloc.solve import solve
 
-    mats = open_checkpoint(args.weights).linear_weights(args.include, args.exclude)
-    inst = build_instance(mats, args.budget, granularity=args.granularity, group_size=args.group_size,
-                          b_min=args.b_min, b_max=args.b_max, overhead_bits=args.overhead_bits, proxy=args.proxy,
-                          name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights))
-    args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" else "bitalloc.mckp")
+    from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP
+    from optalloc.families.bitalloc.targets import config_text, fused_ties, target
+
+    tool = target(args.target, args.group_size) if args.target else None  # bad flags fail before any reading
+    if args.config:
+        from optalloc.files import check_output_target
+
+        check_output_target(args.config, overwrite=args.force)
+    ckpt = open_checkpoint(args.weights)
+    mats = ckpt.linear_weights(args.include, args.exclude)
+    inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
+                          group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
+                          overhead_bits=args.overhead_bits, proxy=args.proxy,
+                          name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights),
+                          bit_set=tool.bits if tool else None, ties=fused_ties(mats) if tool else None)
+    args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" and not tool else "bitalloc.mckp")
     compare = [m for m in args.compare.split(",") if m]
-    if args.proxy == "measured":  # BAQ's closed form needs sensitivities; it has none to work with here
+    if args.proxy == "measured" or tool:  # BAQ's closed form needs sensitivities; option tables have none
         compare = [m for m in compare if m != "bitalloc.round_clip"]
     names = [args.method] + [m for m in compare if m != args.method]
     methods = [get_method(m) for m in names]  # unknown names fail before any work
@@ -673,15 +689,20 @@ def cmd_quantize(args) -> int:
             got = measure(mats, inst, bits)
             row.update(measured=got["measured"], relative_error=got["relative"])
             if m.name == args.method and args.config:
-                atomic_write_text(args.config, json.dumps(export_config(inst, bits), indent=1) + "\n",
-                                  overwrite=args.force)
+                if tool:  # the modules of the checkpoint left in full precision, beyond those the tools skip
+                    skipped = [x for x in ckpt.linear_modules() if x not in mats and not DEFAULT_SKIP.search(x)]
+                    per_module = {mod["name"]: int(bits[mod["first_group"]]) for mod in inst.meta["modules"]}
+                    text = config_text(tool.name, per_module, args.group_size, skipped)
+                else:
+                    text = json.dumps(export_config(inst, bits), indent=1) + "\n"
+                atomic_write_text(args.config, text, overwrite=args.force)
         rows.append(row)
     d = inst.data
     if args.json:
         for row in rows:
             print(json.dumps(row, default=float))
     else:
-        print(f"{args.weights}: {len(mats)} matrices, {d.k} groups ({args.granularity}), "
+        print(f"{args.weights}: {len(mats)} matrices, {d.k} groups ({inst.meta['granularity']}), "
               f"{int(d.sizes.sum())} weights, budget {args.budget} bits")
         head = ["method", "status", "avg bits", "predicted", "measured", "rel. error", "gap to cont.", "time s"]
         table = [[r["method"], r["solution_status"], _fmt_f(r.get("average_bits"), 4), _fmt_f(r.get("predicted")),

@@ -135,3 +135,124 @@ def test_quantize_reads_sharded_checkpoints_and_fails_in_one_line(sharded, tmp_p
                          ((tmp_path / "e8.safetensors", "--budget", "4"), "header['w'].dtype: must be one of")]:
         p = _quantize(*args)
         assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and needle in p.stderr, p.stderr
+
+
+# ------------------------------------------------------------------ configs the tools load
+def _llama_like(d: Path, layers: int = 2, hidden: int = 64, inter: int = 128):
+    """A tiny Llama-shaped checkpoint: per layer q/k/v/o and gate/up/down, BF16-exact weights of varied scale."""
+    rng = np.random.default_rng(1)
+    tensors = {"model.embed_tokens.weight": _f32(rng.normal(size=(50, hidden))),
+               "lm_head.weight": _f32(rng.normal(size=(50, hidden)))}
+    shapes = {"self_attn.q_proj": (hidden, hidden), "self_attn.k_proj": (hidden, hidden),
+              "self_attn.v_proj": (hidden, hidden), "self_attn.o_proj": (hidden, hidden),
+              "mlp.gate_proj": (inter, hidden), "mlp.up_proj": (inter, hidden), "mlp.down_proj": (hidden, inter)}
+    for i in range(layers):
+        for k, (o, n) in enumerate(shapes.items()):
+            scale = 2.0 ** rng.integers(-4, 3)
+            w = np.round(rng.standard_t(3, size=n) * 16) / 16 * scale  # heavy tails: sensitivities differ
+            tensors[f"model.layers.{i}.{o}.weight"] = _bf16(np.clip(w, -8, 8))
+    d.mkdir()
+    _write(d / "model.safetensors", tensors)
+    return [f"model.layers.{i}.{o}" for i in range(layers) for o in shapes]
+
+
+def _first_match(dynamic: dict, module: str):
+    """vLLM's rule (gptq_utils.get_dynamic_override): the first pattern that re.match-es decides; '-:' skips."""
+    import re
+
+    for pattern, override in dynamic.items():
+        if pattern.startswith("-:"):
+            if re.match(pattern[2:], module):
+                return False
+        elif re.match(pattern.removeprefix("+:"), module):
+            return override
+    return None
+
+
+def _check_gptqmodel(cfg: dict, modules, excluded):
+    """GPTQModel's quantize_config schema: bits 2/3/4/8, a group size, desc_act/sym booleans, quant_method gptq,
+    dynamic: regex (optionally +: or -: prefixed) -> overrides of bits / group_size."""
+    assert set(cfg) >= {"bits", "group_size", "desc_act", "sym", "lm_head", "quant_method", "dynamic"}
+    assert cfg["bits"] in (2, 3, 4, 8) and cfg["group_size"] in (-1, 32, 64, 128) and cfg["quant_method"] == "gptq"
+    assert isinstance(cfg["desc_act"], bool) and isinstance(cfg["sym"], bool) and cfg["lm_head"] is False
+    for pattern, override in cfg["dynamic"].items():
+        assert isinstance(override, dict) and set(override) <= {"bits", "group_size", "desc_act", "sym"}
+        assert override.get("bits", cfg["bits"]) in (2, 3, 4, 8)
+    resolved = {}
+    for m in modules:
+        o = _first_match(cfg["dynamic"], m)
+        resolved[m] = None if o is False else (o or {}).get("bits", cfg["bits"])
+    for m in excluded:
+        assert _first_match(cfg["dynamic"], m) is False
+    return resolved
+
+
+def _check_autoround(cfg: dict, modules):
+    """AutoRound's arguments: bits, group_size, sym, layer_config: module -> {bits, group_size, data_type, sym}."""
+    assert cfg["bits"] in (2, 3, 4, 8) and cfg["group_size"] in (32, 64, 128) and isinstance(cfg["sym"], bool)
+    out = {}
+    for m in modules:
+        layer = cfg["layer_config"][m]
+        assert set(layer) == {"bits", "group_size", "data_type", "sym"} and layer["data_type"] == "int"
+        assert layer["bits"] in (2, 3, 4, 8) and layer["group_size"] == cfg["group_size"]
+        out[m] = layer["bits"]
+    return out
+
+
+def _check_recipe(text: str, modules):
+    """llm-compressor's recipe: quant_stage.quant_modifiers.GPTQModifier with ignore and config_groups, each
+    group's targets ("re:" regexes) and weights scheme (num_bits, type, symmetric, strategy, group_size)."""
+    import re
+
+    yaml = pytest.importorskip("yaml")
+    doc = yaml.safe_load(text)
+    mod = doc["quant_stage"]["quant_modifiers"]["GPTQModifier"]
+    assert "lm_head" in mod["ignore"]
+    out = {}
+    for group in mod["config_groups"].values():
+        w = group["weights"]
+        assert w == {"num_bits": w["num_bits"], "type": "int", "symmetric": True, "strategy": "group",
+                     "group_size": w["group_size"]} and w["num_bits"] in (4, 8)
+        for t in group["targets"]:
+            assert t.startswith("re:")
+            hits = [m for m in modules if re.match(t[3:], m)]
+            assert len(hits) == 1 and hits[0] not in out  # one module per target, one group per module
+            out[hits[0]] = w["num_bits"]
+    return out
+
+
+@pytest.mark.parametrize("tool", ["gptqmodel", "autoround", "llm-compressor"])
+def test_quantize_writes_each_tools_config(tmp_path, tool):
+    modules = _llama_like(tmp_path / "m")
+    out = tmp_path / f"config-{tool}"
+    p = _quantize(tmp_path / "m", "--budget", "4", "--target", tool, "--group-size", "32", "--config", out,
+                  "--exclude", "layers\\.1\\.mlp\\.down_proj", "--json")
+    assert p.returncode == 0, p.stderr
+    kept = [m for m in modules if m != "model.layers.1.mlp.down_proj"]
+    if tool == "gptqmodel":
+        bits = _check_gptqmodel(json.loads(out.read_text()), kept, ["model.layers.1.mlp.down_proj"])
+    elif tool == "autoround":
+        cfg = json.loads(out.read_text())
+        bits = _check_autoround(cfg, kept)
+        assert cfg["layer_config"]["model.layers.1.mlp.down_proj"] == {"bits": 16}
+    else:
+        bits = _check_recipe(out.read_text(), kept)
+    assert sorted(bits) == sorted(kept)
+    allowed = (4, 8) if tool == "llm-compressor" else (2, 3, 4, 8)
+    assert set(bits.values()) <= set(allowed)
+    # what vLLM fuses has one bit-width
+    for i in range(2):
+        assert len({bits[f"model.layers.{i}.self_attn.{x}_proj"] for x in "qkv"}) == 1
+        assert len({bits[f"model.layers.{i}.mlp.{x}_proj"] for x in ("gate", "up")}) == 1
+    # the element-weighted average of the allocation is within the budget (overhead 0 here)
+    ck = open_checkpoint(tmp_path / "m")
+    sizes = {m: np.prod(ck.shape(m + ".weight")) for m in kept}
+    assert sum(bits[m] * sizes[m] for m in kept) <= 4 * sum(sizes.values())
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert rows[0]["method"] == "bitalloc.mckp" and rows[0]["status"] == "optimal"
+
+
+def test_target_flags_are_checked_before_reading(tmp_path):
+    p = _quantize(tmp_path / "nowhere", "--budget", "4", "--target", "gptqmodel", "--group-size", "100")
+    assert p.returncode == 2 and p.stderr.strip() == ("optalloc: error: --group-size 100: gptqmodel takes group "
+                                                      "sizes 32, 64, 128")

@@ -63,6 +63,11 @@ class Checkpoint:
             return arr * _broadcast_scale(s, arr.shape, scale_name, self.source)
         return arr
 
+    def linear_modules(self) -> list[str]:
+        """Every module with a 2-D floating-point ".weight", in the checkpoint's order."""
+        return [n[: -len(".weight")] for n in self.names()
+                if n.endswith(".weight") and len(self.shape(n)) == 2 and self.dtype(n) not in _NOT_FLOAT]
+
     def linear_weights(self, include: str | None = None, exclude: str | None = None) -> dict[str, np.ndarray]:
         """Module name -> its weight matrix (float64), for every 2-D floating-point ".weight" the patterns keep:
         `include` (a regex searched in the module name; default: all but embeddings and lm_head) and
@@ -156,7 +161,7 @@ def _sharded(index: Path) -> Checkpoint:
     for shard in sorted(set(wmap.values())):
         f = index.parent / shard
         if Path(shard).name != shard:
-            raise FormatError(f"weight_map", f"names the shard {shard!r} outside the index's folder", source=src)
+            raise FormatError("weight_map", f"names the shard {shard!r} outside the index's folder", source=src)
         if not f.is_file():
             first = next(t for t, s in wmap.items() if s == shard)
             raise FormatError(f"weight_map[{first!r}]", f"names the shard {shard!r}, which is not in "

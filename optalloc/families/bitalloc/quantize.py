@@ -4,6 +4,8 @@ Granularity (the unit that gets one bit-width, and the quantization grid it uses
   column   an input column of an [out, in] matrix, with its own min/max grid (BAQ's unit)
   group    G consecutive inputs of one row (the usual group-wise grid, G = 128 by default)
   matrix   a whole matrix, with a min/max grid per row (per-layer allocation, as HAWQ or ModelOpt)
+  module   a whole matrix, quantized in groups of G consecutive inputs of a row: one bit-width per module,
+           the scheme GPTQModel, AutoRound and llm-compressor load (optalloc quantize --target)
 
 Sensitivity proxy "magnitude": a round-to-nearest grid of 2^b levels over a range rho has step
 ~ rho 2^-b and error variance step^2/12, so a unit of n weights with range rho has loss
@@ -18,7 +20,7 @@ import numpy as np
 from optalloc.errors import InstanceError
 from optalloc.instances.format import Instance, make_instance
 
-GRANULARITIES = ("column", "group", "matrix")
+GRANULARITIES = ("column", "group", "matrix", "module")
 
 
 def select_matrices(tensors: dict, include: str | None = None) -> dict[str, np.ndarray]:
@@ -42,6 +44,9 @@ def select_matrices(tensors: dict, include: str | None = None) -> dict[str, np.n
 
 def _units(W: np.ndarray, granularity: str, G: int):
     """(range, size) of every unit of a matrix, in a fixed order."""
+    if granularity == "module":  # one unit; its c = sum over its groups of G rho_g^2 / 12
+        rho, _ = _units(W, "group", G)
+        return np.array([np.sqrt(np.mean(rho**2))]), np.array([W.size], dtype=np.int64)
     if granularity == "column":
         rho = W.max(axis=0) - W.min(axis=0)
         return rho, np.full(W.shape[1], W.shape[0], dtype=np.int64)
@@ -64,24 +69,33 @@ def unit_errors(W: np.ndarray, bits: int, granularity: str, G: int = 128) -> np.
         return sq.sum(axis=0)
     if granularity == "group":
         return sq.reshape(W.shape[0], W.shape[1] // G, G).sum(axis=2).ravel()
-    return np.array([sq.sum()])
+    return np.array([sq.sum()])  # matrix, module: one unit
 
 
 def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularity: str = "group",
                    group_size: int = 128, b_min: int = 2, b_max: int = 8, overhead_bits: float = 0.0,
-                   proxy: str = "magnitude", name: str = "weights", source: str = "") -> Instance:
-    """proxy "magnitude": model mode, c = n rho^2 / 12 (the high-resolution model, cheap, wrong at 1-2
+                   proxy: str = "magnitude", name: str = "weights", source: str = "", bit_set=None,
+                   ties: list[list[str]] | None = None) -> Instance:
+    """The bit-allocation instance of `matrices` (module name -> weight matrix) at an average of `budget`
+    bits: one unit per `granularity` (column, group of `group_size`, matrix or module), bit-widths
+    `b_min`..`b_max` (or exactly those of `bit_set`), `overhead_bits` per quantization group.
+
+    proxy "magnitude": model mode, c = n rho^2 / 12 (the high-resolution model, cheap, wrong at 1-2
     bits where the true step is rho / (2^b - 1)); "measured": table mode with every unit's measured
-    round-to-nearest error at each bit-width, so the allocation minimises the real error exactly."""
+    round-to-nearest error at each bit-width, so the allocation minimises the real error exactly. With
+    `bit_set` (a tool's bit-widths, 2, 3, 4 and 8 say) the instance is in table mode either way. `ties`: groups
+    of module names that must get the same bits (fused q/k/v projections). `name` and `source` go to the
+    instance."""
     if granularity not in GRANULARITIES:
         raise InstanceError("granularity", f"must be one of {', '.join(GRANULARITIES)}", granularity)
     if proxy not in ("magnitude", "measured"):
         raise InstanceError("proxy", "must be magnitude or measured", proxy)
     if not matrices:
         raise InstanceError("matrices", "no 2-D weight matrix matched")
-    if proxy == "measured":
-        return _measured_instance(matrices, budget, granularity, group_size, b_min, b_max, overhead_bits, name,
-                                  source)
+    if proxy == "measured" or bit_set is not None:
+        grid = np.arange(b_min, b_max + 1) if bit_set is None else np.asarray(sorted(bit_set), dtype=np.int64)
+        return _table_instance(matrices, budget, granularity, group_size, grid, overhead_bits, proxy, name,
+                               source, ties)
     sens, sizes, modules = [], [], []
     first = 0
     for mname, W in matrices.items():
@@ -100,25 +114,36 @@ def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularit
                          meta=meta)
 
 
-def _measured_instance(matrices, budget, granularity, G, b_min, b_max, overhead_bits, name, source):
-    grid = np.arange(b_min, b_max + 1)
-    errs, sizes, modules = [], [], []
+def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy, name, source, ties):
+    errs, sizes, modules, extra = [], [], [], []
     first = 0
     for mname, W in matrices.items():
-        _, n = _units(W, granularity, G)
-        e = np.stack([unit_errors(W, int(b), granularity, G) for b in grid], axis=1)  # units x options
+        rho, n = _units(W, granularity, G)
+        if proxy == "measured":
+            e = np.stack([unit_errors(W, int(b), granularity, G) for b in grid], axis=1)  # units x options
+        else:
+            e = np.maximum(n * rho**2 / 12.0, 1e-30)[:, None] * np.exp2(-2.0 * grid)[None, :]
         errs.append(e)
         sizes.append(n)
+        # a module's scales and zero points: overhead_bits for each of its groups of G, in every option's size
+        groups = W.size // G if granularity == "module" else 1
+        extra.append(np.full(len(n), overhead_bits * groups if granularity == "module" else 0.0))
         modules.append({"name": mname, "shape": list(W.shape), "first_group": first, "groups": int(len(n))})
         first += len(n)
     E = np.concatenate(errs)
     n = np.concatenate(sizes)
+    over = np.concatenate(extra)
     k = len(n)
     options = {"bits": np.tile(grid, (k, 1)).tolist(), "error": E.tolist(),
-               "size": (n[:, None] * grid[None, :]).tolist()}
-    meta = {"source": source, "granularity": granularity, "group_size": G, "proxy": "measured", "modules": modules}
-    return make_instance("bitalloc", name, {"sizes": n.tolist(), "budget": budget, "overhead_bits": overhead_bits,
-                                            "options": options}, meta=meta)
+               "size": (n[:, None] * grid[None, :] + over[:, None]).tolist()}
+    meta = {"source": source, "granularity": granularity, "group_size": G, "proxy": proxy, "modules": modules}
+    data = {"sizes": n.tolist(), "budget": budget, "options": options,
+            "overhead_bits": 0.0 if granularity == "module" else overhead_bits}
+    if ties:
+        index = {m["name"]: m["first_group"] for m in modules}
+        groups = [[index[t] for t in tie if t in index] for tie in ties]
+        data["ties"] = [g for g in groups if len(g) > 1]
+    return make_instance("bitalloc", name, data, meta=meta)
 
 
 def _rtn(x: np.ndarray, bits: np.ndarray, axis: int) -> np.ndarray:
@@ -137,10 +162,12 @@ def quantize_matrix(W: np.ndarray, bits: np.ndarray, granularity: str, group_siz
     bits = np.asarray(bits, dtype=np.float64)
     if granularity == "column":
         return _rtn(W, bits[None, :], axis=0)
-    if granularity == "group":
+    if granularity in ("group", "module"):
         out_, in_ = W.shape
         blocks = W.reshape(out_, in_ // group_size, group_size)
-        return _rtn(blocks, bits.reshape(out_, in_ // group_size, 1), axis=2).reshape(W.shape)
+        per_block = np.full((out_, in_ // group_size, 1), bits[0]) if granularity == "module" else \
+            bits.reshape(out_, in_ // group_size, 1)
+        return _rtn(blocks, per_block, axis=2).reshape(W.shape)
     return _rtn(W, np.full((W.shape[0], 1), bits[0]), axis=1)
 
 
@@ -155,9 +182,10 @@ def measure(matrices: dict[str, np.ndarray], instance: Instance, bits: np.ndarra
         sl = slice(mod["first_group"], mod["first_group"] + mod["groups"])
         Wq = quantize_matrix(W, bits[sl], meta["granularity"], meta["group_size"])
         err = float(((W - Wq) ** 2).sum())
-        if d.tables:
-            pos = d.opt_starts[:-1][sl] + (bits[sl] - d.opt_bits[d.opt_starts[:-1][sl]]).astype(np.int64)
-            pred = float(d.opt_error[pos].sum())
+        if d.tables:  # each unit's option of that many bits (the options need not be consecutive bit-widths)
+            pred = float(sum(d.opt_error[d.opt_starts[j]:d.opt_starts[j + 1]][
+                d.opt_bits[d.opt_starts[j]:d.opt_starts[j + 1]] == bits[j]].sum()
+                for j in range(sl.start, sl.stop)))
         else:
             pred = float(np.dot(d.sensitivity[sl], np.exp2(-2.0 * bits[sl])))
         rows.append({"module": mod["name"], "measured": err, "predicted": pred,
