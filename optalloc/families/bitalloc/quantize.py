@@ -61,10 +61,15 @@ def _units(W: np.ndarray, granularity: str, G: int):
     return np.array([np.sqrt(np.mean(rho_rows**2))]), np.array([W.size], dtype=np.int64)
 
 
-def unit_errors(W: np.ndarray, bits: int, granularity: str, G: int = 128) -> np.ndarray:
-    """Measured squared error of every unit of W quantized at `bits` (round to nearest, its own grid)."""
+def unit_errors(W: np.ndarray, bits: int, granularity: str, G: int = 128, energy=None) -> np.ndarray:
+    """Measured squared error of every unit of W quantized at `bits` (round to nearest, its own grid), each
+    unit of `granularity` (groups of `G`). With `energy` (diag(X^T X) of the layer's inputs, one per column)
+    each column's error is weighted by its input energy: the output error sum_x |(W - Q) x|^2 without the
+    cross terms (BAQ's Hessian proxy)."""
     n_units = len(_units(W, granularity, G)[0])
     sq = (W - quantize_matrix(W, np.full(n_units, float(bits)), granularity, G)) ** 2
+    if energy is not None:
+        sq = sq * np.asarray(energy, dtype=np.float64)[None, :]
     if granularity == "column":
         return sq.sum(axis=0)
     if granularity == "group":
@@ -75,27 +80,32 @@ def unit_errors(W: np.ndarray, bits: int, granularity: str, G: int = 128) -> np.
 def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularity: str = "group",
                    group_size: int = 128, b_min: int = 2, b_max: int = 8, overhead_bits: float = 0.0,
                    proxy: str = "magnitude", name: str = "weights", source: str = "", bit_set=None,
-                   ties: list[list[str]] | None = None) -> Instance:
+                   ties: list[list[str]] | None = None, energy: dict | None = None) -> Instance:
     """The bit-allocation instance of `matrices` (module name -> weight matrix) at an average of `budget`
     bits: one unit per `granularity` (column, group of `group_size`, matrix or module), bit-widths
     `b_min`..`b_max` (or exactly those of `bit_set`), `overhead_bits` per quantization group.
 
     proxy "magnitude": model mode, c = n rho^2 / 12 (the high-resolution model, cheap, wrong at 1-2
     bits where the true step is rho / (2^b - 1)); "measured": table mode with every unit's measured
-    round-to-nearest error at each bit-width, so the allocation minimises the real error exactly. With
+    round-to-nearest error at each bit-width, so the allocation minimises the real error exactly;
+    "activation": the measured error of each column weighted by its input energy (`energy`: module name ->
+    diag(X^T X) from a calibration pass, encoder.input_energy) relative to the module's mean energy, so the
+    columns whose inputs carry the signal get the bits. With
     `bit_set` (a tool's bit-widths, 2, 3, 4 and 8 say) the instance is in table mode either way. `ties`: groups
     of module names that must get the same bits (fused q/k/v projections). `name` and `source` go to the
     instance."""
     if granularity not in GRANULARITIES:
         raise InstanceError("granularity", f"must be one of {', '.join(GRANULARITIES)}", granularity)
-    if proxy not in ("magnitude", "measured"):
-        raise InstanceError("proxy", "must be magnitude or measured", proxy)
+    if proxy not in ("magnitude", "measured", "activation"):
+        raise InstanceError("proxy", "must be magnitude, measured or activation", proxy)
+    if proxy == "activation" and not energy:
+        raise InstanceError("proxy", "activation needs the input energies of a calibration pass", proxy)
     if not matrices:
         raise InstanceError("matrices", "no 2-D weight matrix matched")
-    if proxy == "measured" or bit_set is not None:
+    if proxy != "magnitude" or bit_set is not None:
         grid = np.arange(b_min, b_max + 1) if bit_set is None else np.asarray(sorted(bit_set), dtype=np.int64)
         return _table_instance(matrices, budget, granularity, group_size, grid, overhead_bits, proxy, name,
-                               source, ties)
+                               source, ties, energy)
     sens, sizes, modules = [], [], []
     first = 0
     for mname, W in matrices.items():
@@ -114,13 +124,22 @@ def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularit
                          meta=meta)
 
 
-def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy, name, source, ties):
+def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy, name, source, ties, energy=None):
     errs, sizes, modules, extra = [], [], [], []
     first = 0
     for mname, W in matrices.items():
         rho, n = _units(W, granularity, G)
-        if proxy == "measured":
-            e = np.stack([unit_errors(W, int(b), granularity, G) for b in grid], axis=1)  # units x options
+        if proxy in ("measured", "activation"):
+            h = None
+            if proxy == "activation":
+                if mname not in energy:
+                    raise InstanceError("energy", f"no calibration statistics for module {mname!r}")
+                # within a module, each column's error weighs as its input energy (relative to the module's mean):
+                # the raw energies of different layers are not on one scale (post-norm blocks rescale what
+                # follows), and weighting by them lost to uniform bits at every budget on MiniLM
+                h = np.asarray(energy[mname], dtype=np.float64)
+                h = h / h.mean() if h.mean() > 0 else np.ones_like(h)
+            e = np.stack([unit_errors(W, int(b), granularity, G, h) for b in grid], axis=1)  # units x options
         else:
             e = np.maximum(n * rho**2 / 12.0, 1e-30)[:, None] * np.exp2(-2.0 * grid)[None, :]
         errs.append(e)
