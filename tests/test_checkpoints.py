@@ -313,6 +313,11 @@ def test_quantize_with_activation_aware_sensitivity(tmp_path):
     assert rows[0]["method"] == "bitalloc.mckp" and rows[0]["status"] == "optimal"
     q = _quantize(d / "model.safetensors", "--budget", "3", "--proxy", "activation")
     assert q.returncode == 2 and "--proxy activation: needs a model directory" in q.stderr
+    (tmp_path / "empty.txt").write_text("\n\n")
+    for text, needle in [(tmp_path / "nope.txt", "nope.txt: file: does not exist"),
+                         (tmp_path / "empty.txt", "empty.txt: file: holds no sentences (one per line)")]:
+        q = _quantize(d, "--budget", "3", "--proxy", "activation", "--calibration", text)
+        assert q.returncode == 2 and len(q.stderr.strip().splitlines()) == 1 and needle in q.stderr, q.stderr
 
 
 def test_minilm_activation_aware_beats_uniform():

@@ -32,8 +32,15 @@ HELD_OUT = Path(__file__).resolve().parent / "held_out.txt"
 
 
 def sentences(path) -> list[str]:
-    """The non-blank lines of a text file, one sentence each."""
-    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The non-blank lines of the text file at `path`, one sentence each (a FormatError when there are none or
+    the file cannot be read)."""
+    from optalloc.instances.text import read_text
+
+    text, src = read_text(path)
+    out = [line.strip() for line in text.splitlines() if line.strip()]
+    if not out:
+        raise FormatError("file", "holds no sentences (one per line)", source=src)
+    return out
 
 
 class WordPiece:
