@@ -360,7 +360,7 @@ A final gap hides *when* a method got there. Every Result carries its anytime tr
 bound) at each improvement, checked against the certified answer. Plotting the primal gap
 |z − z*| / max(|z|, |z*|) over time shows a heuristic that is good at once apart from one that needs the whole
 limit; the primal integral (the area under that curve) puts it in one number, lower is better."""),
-    ("code", """from optalloc.trace import primal_integral
+    ("code", """from optalloc.trace import primal_gap, primal_integral
 
 inst = wt40[12]
 z_star = inst.reference.value
@@ -371,7 +371,7 @@ fig, ax = plt.subplots(figsize=(7, 3.2))
 integrals = {}
 for m, r in traced.items():
     t = [0.0] + [p[0] for p in r.trace] + [horizon]
-    g = [100.0] + [100 * abs(p[1] - z_star) / max(abs(p[1]), abs(z_star)) for p in r.trace]
+    g = [100.0] + [100 * primal_gap(p[1], z_star) for p in r.trace]
     g.append(g[-1])
     integrals[m] = primal_integral(r.trace, z_star, horizon)
     ax.step(np.maximum(t, 1e-4), g, where="post", label=f"{m} (primal integral {integrals[m]:.3g})")

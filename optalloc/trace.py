@@ -103,26 +103,28 @@ def finish(points, elapsed: float, objective, bound, sense: str) -> list[list]:
     return [[round(t, 6), o, b] for t, o, b in rec.points]
 
 
+def primal_gap(z: float | None, reference: float) -> float:
+    """The primal gap of incumbent `z` against `reference` z*: abs(z - z*) / max(abs(z), abs(z*)), 1 without an
+    incumbent or when the signs differ, 0 when they are equal (both 0 included)."""
+    if z is None:
+        return 1.0
+    if z == reference:
+        return 0.0
+    if z * reference < 0:
+        return 1.0
+    return min(1.0, abs(z - reference) / max(abs(z), abs(reference)))
+
+
 def primal_integral(trace, reference: float, horizon: float) -> float | None:
     """Berthold's primal integral over [0, horizon] seconds: the integral of the primal gap
     abs(z - z*) / max(abs(z), abs(z*)) of the incumbent z against `reference` z* (1 before the first incumbent or when
     the signs differ, 0 when both are 0). Lower is better: it rewards finding good solutions early."""
     if reference is None or horizon is None or not math.isfinite(horizon) or horizon <= 0:
         return None
-
-    def gap(z):
-        if z is None:
-            return 1.0
-        if z == reference:
-            return 0.0
-        if z * reference < 0:
-            return 1.0
-        return min(1.0, abs(z - reference) / max(abs(z), abs(reference)))
-
     total, t_prev, g_prev = 0.0, 0.0, 1.0
     for t, obj, _ in trace or ():
         t = min(float(t), horizon)
         total += g_prev * (t - t_prev)
-        t_prev, g_prev = t, gap(obj)
+        t_prev, g_prev = t, primal_gap(obj, reference)
     total += g_prev * (horizon - t_prev)
     return total

@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 
 from optalloc.files import OutputExistsError, atomic_write_bytes, atomic_write_text
-from optalloc.trace import primal_integral
+from optalloc.trace import primal_gap, primal_integral
 
 DEFAULT_TOLERANCE = 1e-4
 
@@ -193,10 +193,7 @@ def gap_curves(rows: list[dict], points: int = 200) -> tuple[list[float], dict[s
             for t, obj, _ in tr:
                 if obj is None:
                     continue
-                z = float(obj)
-                pg = 0.0 if z == z_star else (1.0 if z * z_star < 0 else
-                                              min(1.0, abs(z - z_star) / max(abs(z), abs(z_star))))
-                g[grid >= float(t)] = pg
+                g[grid >= float(t)] = primal_gap(float(obj), z_star)
             acc += g
         if count:
             curves[m] = (100 * acc / count).tolist()

@@ -110,7 +110,7 @@ def _broadcast_scale(s: np.ndarray, shape, name: str, source: str) -> np.ndarray
     out_, in_ = shape
     if s.size == 1:
         return s.reshape(())
-    if s.ndim == 1 and s.shape[0] == out_ or s.shape == (out_, 1):
+    if (s.ndim == 1 and s.shape[0] == out_) or s.shape == (out_, 1):
         return s.reshape(out_, 1)
     if s.ndim == 2:
         b0, b1 = -(-out_ // s.shape[0]), -(-in_ // s.shape[1])

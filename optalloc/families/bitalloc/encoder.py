@@ -118,10 +118,9 @@ def _layer_norm(x, g, b, eps):
 
 
 class Encoder:
-    """A BERT sentence encoder from a checkpoint directory; `weights` overrides linear weights by module name
-    (a quantized copy, say)."""
+    """A BERT sentence encoder from the checkpoint `directory` (with_weights: a quantized copy, say)."""
 
-    def __init__(self, directory, weights: dict[str, np.ndarray] | None = None):
+    def __init__(self, directory):
         d = Path(directory)
         try:
             self.config = json.loads((d / "config.json").read_text())
@@ -138,11 +137,19 @@ class Encoder:
                   if ck.dtype(n) not in ("I64", "I32")}
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self.t else ""
         self.prefix = prefix
-        for m, w in (weights or {}).items():
-            self.t[m + ".weight"] = np.asarray(w, dtype=np.float64)
         self.heads = int(self.config["num_attention_heads"])
         self.layers = int(self.config["num_hidden_layers"])
         self.eps = float(self.config.get("layer_norm_eps", 1e-12))
+
+    def with_weights(self, weights: dict[str, np.ndarray]) -> "Encoder":
+        """This encoder with the linear `weights` (module name -> matrix) replaced; the other tensors are shared,
+        not read again."""
+        other = object.__new__(Encoder)
+        other.__dict__.update(self.__dict__)
+        other.t = dict(self.t)
+        for m, w in weights.items():
+            other.t[m + ".weight"] = np.asarray(w, dtype=np.float64)
+        return other
 
     def linear_modules(self) -> list[str]:
         p = self.prefix
@@ -193,21 +200,28 @@ class Encoder:
         return np.stack([self.embed_one(s) for s in texts])
 
 
-def input_energy(directory, texts: list[str]) -> dict[str, np.ndarray]:
-    """Module name -> diag(X^T X) of its inputs over every token of `texts` (the calibration pass)."""
-    enc = Encoder(directory)
+def _encoder(model) -> Encoder:
+    return model if isinstance(model, Encoder) else Encoder(model)
+
+
+def input_energy(model, texts: list[str]) -> dict[str, np.ndarray]:
+    """Module name -> diag(X^T X) of its inputs over every token of `texts` (the calibration pass); `model` is
+    an Encoder or its checkpoint directory."""
+    enc = _encoder(model)
     seen: dict[str, np.ndarray] = {}
     for s in texts:
         enc.embed_one(s, seen)
     return seen
 
 
-def cosine_to_reference(directory, weights: dict[str, np.ndarray], texts: list[str],
+def cosine_to_reference(model, weights: dict[str, np.ndarray], texts: list[str],
                         reference: np.ndarray | None = None) -> tuple[float, float, np.ndarray]:
-    """(mean cosine similarity, mean squared distance) of the sentence embeddings of `texts` computed with the
-    linear `weights` replaced, against `reference` (default: the full-precision embeddings, also returned)."""
+    """(mean cosine similarity, mean squared distance) of the sentence embeddings of `texts` computed by `model`
+    (an Encoder or its checkpoint directory) with the linear `weights` replaced, against `reference` (default:
+    the full-precision embeddings, also returned)."""
+    base = _encoder(model)
     if reference is None:
-        reference = Encoder(directory).embed(texts)
-    got = Encoder(directory, weights).embed(texts)
+        reference = base.embed(texts)
+    got = base.with_weights(weights).embed(texts)
     cos = float(np.mean(np.sum(got * reference, axis=1)))  # both unit length
     return cos, float(np.mean(np.sum((got - reference) ** 2, axis=1))), reference

@@ -22,8 +22,9 @@ def judge(directory, budgets=(2, 3, 4), *, granularity: str = "column", group_si
     calibration = calibration or encoder.sentences(encoder.CALIBRATION)
     held_out = held_out or encoder.sentences(encoder.HELD_OUT)
     mats = open_checkpoint(directory).linear_weights(include=r"encoder\.layer\.\d+\.")
-    energy = encoder.input_energy(directory, calibration)
-    reference = encoder.Encoder(directory).embed(held_out)
+    model = encoder.Encoder(directory)  # read once: every quantized variant shares its other tensors
+    energy = encoder.input_energy(model, calibration)
+    reference = model.embed(held_out)
     rows = []
     for budget in budgets:
         plans = {}
@@ -40,7 +41,7 @@ def judge(directory, budgets=(2, 3, 4), *, granularity: str = "column", group_si
             for mod in inst.meta["modules"]:
                 sl = slice(mod["first_group"], mod["first_group"] + mod["groups"])
                 quantized[mod["name"]] = quantize_matrix(mats[mod["name"]], bits[sl], granularity, group_size)
-            cos, dist, _ = encoder.cosine_to_reference(directory, quantized, held_out, reference)
+            cos, dist, _ = encoder.cosine_to_reference(model, quantized, held_out, reference)
             avg = float(np.dot(inst.data.sizes, bits) / inst.data.sizes.sum())
             rows.append({"budget": budget, "allocation": label, "average_bits": avg, "cosine": cos,
                          "output_error": dist, "status": None if r is None else str(r.status)})

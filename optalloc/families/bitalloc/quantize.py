@@ -145,8 +145,8 @@ def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy
         errs.append(e)
         sizes.append(n)
         # a module's scales and zero points: overhead_bits for each of its groups of G, in every option's size
-        groups = W.size // G if granularity == "module" else 1
-        extra.append(np.full(len(n), overhead_bits * groups if granularity == "module" else 0.0))
+        # (other units pay theirs through the instance's overhead_bits, one group each)
+        extra.append(np.full(len(n), overhead_bits * (W.size // G) if granularity == "module" else 0.0))
         modules.append({"name": mname, "shape": list(W.shape), "first_group": first, "groups": int(len(n))})
         first += len(n)
     E = np.concatenate(errs)
