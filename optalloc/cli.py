@@ -655,30 +655,27 @@ def cmd_quantize(args) -> int:
     from optalloc.errors import OptionError
     from optalloc.files import atomic_write_text
     from optalloc.instances import save
-    from optalloc.families.bitalloc.checkpoint import open_checkpoint
+    from optalloc.families.bitalloc import encoder
+    from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP, open_checkpoint
     from optalloc.families.bitalloc.quantize import build_instance, export_config, measure
+    from optalloc.families.bitalloc.targets import config_text, fused_ties, target
+    from optalloc.files import check_output_target
     from optalloc.registry import get_method
     from optalloc.solve import solve
 
-    from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP
-    from optalloc.families.bitalloc.targets import config_text, fused_ties, target
-
-    tool = target(args.target, args.group_size) if args.target else None  # bad flags fail before any reading
+    # bad flags, outputs and calibration text fail before the checkpoint is read
+    tool = target(args.target, args.group_size) if args.target else None
     if args.config:
-        from optalloc.files import check_output_target
-
         check_output_target(args.config, overwrite=args.force)
-    ckpt = open_checkpoint(args.weights)
-    mats = ckpt.linear_weights(args.include, args.exclude)
-    energy = None
+    texts = None
     if args.proxy == "activation":
-        from optalloc.families.bitalloc import encoder
-
         if not Path(args.weights).is_dir():
             raise OptionError("--proxy activation: needs a model directory (config.json, vocab.txt and the "
                               "weights) for the calibration pass")
         texts = encoder.sentences(args.calibration or encoder.CALIBRATION)
-        energy = encoder.input_energy(args.weights, texts)
+    ckpt = open_checkpoint(args.weights)
+    mats = ckpt.linear_weights(args.include, args.exclude)
+    energy = None if texts is None else encoder.input_energy(args.weights, texts)
     inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
                           group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
                           overhead_bits=args.overhead_bits, proxy=args.proxy,
