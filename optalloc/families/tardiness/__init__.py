@@ -23,6 +23,6 @@ FAMILY = Family(
             Param("rdd", float, 0.4, "relative range of due dates"),
             Param("weighted", bool, False, "weights ~ U{1..10}", flag=True))),
     ),
-    kernels=(".exact", ".heuristics", "optalloc.engines.subgradient"),
+    kernels=(".exact", ".heuristics", ".lawler", "optalloc.engines.subgradient"),
     warmup=".conformance:warmup",
 )

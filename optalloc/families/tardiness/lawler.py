@@ -1,172 +1,289 @@
-"""Exact 1||ΣT_j (unweighted) by Lawler's decomposition with memoisation.
+"""Exact 1||ΣT_j (unweighted) by Lawler's decomposition with memoisation, compiled (numba).
 
 Number the jobs in EDD order (ties: shorter first). Lawler (1977): if k is the longest job, some optimal
 sequence puts k after exactly the jobs {1..δ}∖{k} (EDD numbers) for some δ >= k, and all the others after k.
 Both sides are again tardiness problems: the jobs of an EDD range that are "shorter" than k (in the strict
-order (p, index), which makes the longest job unique), starting at a known time. A subproblem is therefore
-(first job, last job, rank bound, start time); equal subproblems are solved once (memorised), which is the idea
-of Branch & Memorize (Shang, T'Kindt & Della Croce).
+order (p, EDD number), which makes the longest job unique), starting at a known time. A subproblem is therefore
+exactly described by (first job, last job, longest job's rank, start time); equal subproblems are solved once
+(memorised), which is the idea of Branch & Memorize (Shang, T'Kindt & Della Croce). The memo is a fixed-size
+table that evicts its smallest entries when full: it is a cache, so eviction costs time, never exactness.
 
-Two exact shortcuts cut the tree:
+Exact shortcuts that cut the tree:
 - k only moves past job J[δ] if k would still be late one position earlier (otherwise swapping k back is never
-  worse), and
-- a subproblem whose EDD order is on time costs 0, and one whose SPT order has every job late is solved by SPT.
+  worse);
+- the position-elimination rules of Szwarc, Della Croce & Grosso (rules 3 and 4, see `_solve`);
+- a subproblem whose EDD order is on time costs 0, and one whose SPT order has every job late is solved by SPT;
+- a position whose left part alone already costs the best value found is not completed.
 
-Plain Python with memo tables: fast for the easy classes, and it stops at a deadline (raising Timeout)."""
+The kernel runs without the GIL and reads a stop flag at every subproblem, so a time limit or Ctrl-C stops it
+within microseconds (`Timeout`)."""
 from __future__ import annotations
 
-import sys
-
 import numpy as np
+from numba import njit
+
+EDD_ORDER = -2  # memo choice codes: the EDD order is optimal (on time), the SPT order is optimal (all late)
+SPT_ORDER = -3
+MEMO_MIN = 3  # smaller subproblems are cheaper to solve again than to look up
+PROBE = 8  # table slots searched per key before an entry is evicted
+BITS = 21  # jobs are numbered in 21 bits: three numbers pack into one int64 key
 
 
 class Timeout(Exception):
-    """Lawler's decomposition ran out of time or memo space: the caller falls back to the weighted solver."""
+    """Lawler's decomposition ran out of time (or was interrupted): the caller falls back to the weighted
+    solver."""
 
     pass
 
 
-def solve_unweighted(p, d, *, deadline=None, max_memo: int = 20_000_000, rules: bool = True):
-    """Optimal (value, sequence) of 1||ΣT_j. Raises Timeout at the deadline or when the memo outgrows max_memo."""
+def solve_unweighted(p, d, *, deadline=None, memo_slots: int = 1 << 22):
+    """Optimal (value, sequence, stats) of 1||ΣT_j for integer processing times `p` and due dates `d`. Raises
+    Timeout when `deadline` (an optalloc.options.Deadline) expires or Ctrl-C arrives; `memo_slots` (a power of
+    two) sizes the memo (40 bytes a slot)."""
+    from optalloc import interrupt
+
     p = np.asarray(p, dtype=np.int64)
     d = np.asarray(d, dtype=np.int64)
     n = len(p)
+    if n >= 1 << BITS:
+        raise ValueError(f"Lawler's decomposition numbers jobs in {BITS} bits; {n} jobs is too many")
     order = np.lexsort((np.arange(n), p, d))  # EDD, then SPT, then index
-    P_ = p[order].tolist()
-    D_ = d[order].tolist()
+    P = p[order]
+    D = d[order]
     # rank in the strict "longer" order (p, EDD position): the longest job of any subset is unique
     rank = np.empty(n, dtype=np.int64)
-    rank[np.lexsort((np.arange(n), p[order]))] = np.arange(n)
-    R_ = rank.tolist()
-    memo: dict = {}
-    calls = [0]
+    rank[np.lexsort((np.arange(n), P))] = np.arange(n)
+    slots = 1 << max(4, int(memo_slots - 1).bit_length())
+    memo = _Memo(slots)
+    counts = np.zeros(4, dtype=np.int64)  # subproblems solved, memo hits, evictions, stopped
+    at = None if deadline is None or deadline.limit is None else deadline.start + deadline.limit
+    with interrupt.stop_flag(at) as stop:
+        seq = np.empty(n, dtype=np.int64)
+        value = _sequence(np.arange(n, dtype=np.int64), 0, P, D, rank, *memo.arrays, stop, counts, seq, 0)
+    if counts[3] or value < 0:
+        raise Timeout
+    return int(value), order[seq], {"subproblems": int(counts[0]), "memo_hits": int(counts[1]),
+                                    "memo_evictions": int(counts[2])}
 
-    def solve(J, t):
-        """(value, sequence of EDD numbers) for job list J (EDD order) starting at t."""
-        if not J:
-            return 0, ()
-        # J is exactly the jobs of EDD range [J[0], J[-1]] with rank <= max rank: that is the key
-        key = (J[0], J[-1], max(R_[j] for j in J), t)
-        hit = memo.get(key)
-        if hit is not None:
-            return hit
-        calls[0] += 1
-        # every 64 calls: one call on a 500-job subproblem costs up to a millisecond of Python (4,096 per check
-        # let a 2 s limit run to 3.5 s)
-        if calls[0] % 64 == 0:
-            if deadline is not None and deadline.expired():
-                raise Timeout
-            if len(memo) > max_memo:
-                raise Timeout
-        res = _solve(J, t)
-        memo[key] = res
-        return res
 
-    def _solve(J, t):
-        m = len(J)
-        if m == 1:
-            j = J[0]
-            return max(0, t + P_[j] - D_[j]), (j,)
-        # EDD on time: optimal with zero tardiness
+class _Memo:
+    """The memo's arrays: packed (first, last, rank) key (-1 when empty), start time, value, choice, size."""
+
+    def __init__(self, slots: int):
+        self.arrays = (np.full(slots, -1, dtype=np.int64), np.zeros(slots, dtype=np.int64),
+                       np.zeros(slots, dtype=np.int64), np.zeros(slots, dtype=np.int32),
+                       np.zeros(slots, dtype=np.int32))
+
+
+@njit(cache=True, nogil=True)
+def _store(key, t, value, choice, size, mkey, mt, mval, mch, msize, counts):
+    """Write an entry; when its PROBE slots are full, evict the smallest subproblem among them."""
+    mask = len(mkey) - 1
+    h = key * -7046029254386353131 + t * -4658895280553007687
+    h ^= h >> 29
+    h = h * -7046029254386353131
+    h ^= h >> 32
+    i = h & mask
+    victim = i
+    for _ in range(PROBE):
+        k = mkey[i]
+        if k == -1 or (k == key and mt[i] == t):
+            victim = i
+            break
+        if msize[i] < msize[victim]:
+            victim = i
+        i = (i + 1) & mask
+    if mkey[victim] != -1 and not (mkey[victim] == key and mt[victim] == t):
+        counts[2] += 1
+    mkey[victim] = key
+    mt[victim] = t
+    mval[victim] = value
+    mch[victim] = choice
+    msize[victim] = size
+
+
+@njit(cache=True, nogil=True)
+def _find(key, t, mkey, mt):
+    """The slot of (key, t), or -1."""
+    mask = len(mkey) - 1
+    h = key * -7046029254386353131 + t * -4658895280553007687
+    h ^= h >> 29
+    h = h * -7046029254386353131
+    h ^= h >> 32
+    i = h & mask
+    for _ in range(PROBE):
+        k = mkey[i]
+        if k == -1:
+            return -1
+        if k == key and mt[i] == t:
+            return i
+        i = (i + 1) & mask
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
+    """Optimal total tardiness of the jobs S (EDD numbers, ascending) started at t; -1 when stopped.
+    choice[0] is left telling how: EDD_ORDER, SPT_ORDER, or the position r of the longest job in S."""
+    m = len(S)
+    if m == 0:
+        choice[0] = EDD_ORDER
+        return 0
+    if m == 1:
+        choice[0] = EDD_ORDER
+        return max(0, t + P[S[0]] - D[S[0]])
+    if stop[0] != 0:
+        counts[3] = 1
+        return -1
+    # EDD on time: zero tardiness
+    c = t
+    late = False
+    s = 0
+    lo = 0
+    for q in range(m):
+        j = S[q]
+        c += P[j]
+        if c > D[j]:
+            late = True
+        if rank[j] > rank[S[s]]:
+            s = q
+        if rank[j] < rank[S[lo]]:
+            lo = q
+    if not late:
+        choice[0] = EDD_ORDER
+        return 0
+    k = S[s]
+    key = S[0] | (S[m - 1] << BITS) | (rank[k] << (2 * BITS))
+    if m >= MEMO_MIN:
+        i = _find(key, t, mkey, mt)
+        if i >= 0:
+            counts[1] += 1
+            choice[0] = mch[i]
+            return mval[i]
+    counts[0] += 1
+    # every job late in SPT order: SPT is optimal (ΣT = ΣC - Σd there, and SPT minimises ΣC)
+    if t + P[S[lo]] >= D[S[lo]]:  # the shortest job late first: worth the sort
+        spt = S[np.argsort(rank[S])]
         c = t
-        late = False
-        for j in J:
-            c += P_[j]
-            if c > D_[j]:
-                late = True
-                break
-        if not late:
-            return 0, tuple(J)
-        # all late in SPT order: SPT is optimal (ΣT = ΣC - Σd and SPT minimises ΣC)
-        spt = sorted(J, key=lambda j: (P_[j], j))
-        c = t
-        all_late = True
         total = 0
         for j in spt:
-            c += P_[j]
-            if c < D_[j]:
-                all_late = False
+            c += P[j]
+            if c < D[j]:
+                total = -1
                 break
-            total += c - D_[j]
-        if all_late:
-            return total, tuple(spt)
-        k_pos = max(range(m), key=lambda q: R_[J[q]])
-        k = J[k_pos]
-        Rk = R_[k]
-        best = None
-        best_seq = ()
-        allowed = _positions(J, k_pos, t, P_, D_) if rules else None
-        prefix = t
-        for q in range(k_pos):
-            prefix += P_[J[q]]
-        Ck = prefix + P_[k]  # k right after the jobs before it in EDD order
-        for delta in range(k_pos, m):
-            if delta > k_pos:
-                before = Ck
-                Ck += P_[J[delta]]
-                if before <= D_[k]:
-                    continue  # k on time one position earlier: swapping k back before J[delta] is never worse
-            if allowed is not None and not allowed[delta - k_pos]:
-                continue
-            if deadline is not None and deadline.expired():  # each position costs O(m), even on memo hits
-                raise Timeout
-            left = [j for j in J[:delta + 1] if j != k]
-            right = J[delta + 1:]
-            lv, ls = solve(left, t)
-            if best is not None and lv >= best:
-                continue
-            rv, rs = solve(right, Ck)
-            v = lv + max(0, Ck - D_[k]) + rv
-            if best is None or v < best:
-                best, best_seq = v, ls + (k,) + rs
-        return best, best_seq
-
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 10 * n + 1000))
-    try:
-        value, seq = solve(list(range(n)), 0)
-    finally:
-        sys.setrecursionlimit(old)
-    return int(value), order[np.asarray(seq, dtype=np.int64)], {"subproblems": len(memo)}
-
-
-def _positions(J, s, t, P_, D_):
-    """Which positions r >= s of the longest job J[s] survive the elimination rules of Szwarc, Della Croce &
-    Grosso (as used by Branch & Memorize), with C(r) its completion time after J[0..r] and T(r) the tardiness
-    of the EDD order with the longest job moved to r:
-      rule 3: drop r >= s+2 when C(r) <= max over s < i < r of d_J[i] + p_J[i];
-      rule 4: drop r when T(r) >= min over s <= i < r of T(i), or when T(r) > T(r+1)."""
-    m = len(J)
-    k = J[s]
-    rest = J[:s] + J[s + 1:]
-    C = t
+            total += c - D[j]
+        if total >= 0:
+            if m >= MEMO_MIN:
+                _store(key, t, total, SPT_ORDER, m, mkey, mt, mval, mch, msize, counts)
+            choice[0] = SPT_ORDER
+            return total
+    pk = P[k]
+    dk = D[k]
+    # T[r - s]: the tardiness of the EDD order with k moved to position r (rule 4), built by adjacent swaps
+    T = np.empty(m - s, dtype=np.int64)
+    c = t
+    tot = 0
+    start_k = t
+    for q in range(m):
+        j = S[q]
+        if q == s:
+            start_k = c
+        c += P[j]
+        if c > D[j]:
+            tot += c - D[j]
+    T[0] = tot
+    a = start_k
+    for r in range(s + 1, m):
+        j = S[r]
+        pj = P[j]
+        dj = D[j]
+        before = max(0, a + pk - dk) + max(0, a + pk + pj - dj)
+        after = max(0, a + pj - dj) + max(0, a + pj + pk - dk)
+        T[r - s] = T[r - s - 1] - before + after
+        a += pj
+    rest = np.empty(m - 1, dtype=np.int64)  # S without k: the left part for position r is rest[:r]
     for q in range(s):
-        C += P_[J[q]]
-    # tardiness of EDD-with-k-at-r, for r = s..m-1, built incrementally
-    T = []
+        rest[q] = S[q]
+    for q in range(s + 1, m):
+        rest[q - 1] = S[q]
+    best = -1
+    best_r = -1
+    Ck = start_k + pk  # k's completion at position r
+    reach = -(1 << 62)  # rule 3: max over s < i < r of d_[i] + p_[i]
+    min_T = T[0]
+    sub = np.zeros(1, dtype=np.int32)
     for r in range(s, m):
-        seq = rest[:r] + [k] + rest[r:]
-        c, tot = t, 0
-        for j in seq:
-            c += P_[j]
-            if c > D_[j]:
-                tot += c - D_[j]
-        T.append(tot)
-    keep = [True] * (m - s)
-    Cr = C + P_[k]
-    reach = -10**18
-    best_before = None
-    for r in range(s, m):
-        if r > s:
-            Cr += P_[J[r]]
         i = r - s
+        drop = False
+        if r > s:
+            # k on time one position earlier: swapping it back before S[r] is never worse
+            drop = Ck <= dk
+            Ck += P[S[r]]
         if r >= s + 2:
-            reach = max(reach, D_[J[r - 1]] + P_[J[r - 1]])
-            if Cr <= reach:
-                keep[i] = False
-        if best_before is not None and T[i] >= best_before:
-            keep[i] = False
-        if r < m - 1 and T[i] > T[i + 1]:
-            keep[i] = False
-        best_before = T[i] if best_before is None else min(best_before, T[i])
-    return keep
+            jj = S[r - 1]
+            reach = max(reach, D[jj] + P[jj])
+            drop = drop or Ck <= reach  # rule 3
+        if r > s and T[i] >= min_T:  # rule 4: no better than an earlier position
+            drop = True
+        if r < m - 1 and T[i] > T[i + 1]:  # rule 4: worse than the next position
+            drop = True
+        min_T = min(min_T, T[i])
+        if drop:
+            continue
+        lv = _solve(rest[:r], t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, sub)
+        if lv < 0:
+            return -1
+        tk = max(0, Ck - dk)
+        if best >= 0 and lv + tk >= best:
+            continue
+        rv = _solve(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, sub)
+        if rv < 0:
+            return -1
+        v = lv + tk + rv
+        if best < 0 or v < best:
+            best = v
+            best_r = r
+            if best == 0:
+                break
+    if m >= MEMO_MIN:
+        _store(key, t, best, best_r, m, mkey, mt, mval, mch, msize, counts)
+    choice[0] = best_r
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _sequence(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos):
+    """Solve S at t and write an optimal sequence of it into out[pos:]; the value, or -1 when stopped."""
+    choice = np.zeros(1, dtype=np.int32)
+    value = _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice)
+    if value < 0:
+        return -1
+    m = len(S)
+    how = choice[0]
+    if how == EDD_ORDER:
+        out[pos:pos + m] = S
+        return value
+    if how == SPT_ORDER:
+        out[pos:pos + m] = S[np.argsort(rank[S])]
+        return value
+    s = 0
+    for q in range(m):
+        if rank[S[q]] > rank[S[s]]:
+            s = q
+    k = S[s]
+    r = how
+    rest = np.empty(m - 1, dtype=np.int64)
+    for q in range(s):
+        rest[q] = S[q]
+    for q in range(s + 1, m):
+        rest[q - 1] = S[q]
+    left = rest[:r]
+    if _sequence(left, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos) < 0:
+        return -1
+    Ck = t + P[k]
+    for j in left:
+        Ck += P[j]
+    out[pos + r] = k
+    if _sequence(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos + r + 1) < 0:
+        return -1
+    return value
