@@ -1,12 +1,14 @@
 """Regression for single-machine tardiness against the proven optima in ../shared/data/smtt.
 
     python benchmarks/regression_smtt.py exact wt40 wt50 wt100 smtt20 smtt100 [--time-limit 60] [--jobs 2]
+    python benchmarks/regression_smtt.py exact smtt500 gen800 gen1000 --jobs 2   # issue 19's tables
     python benchmarks/regression_smtt.py seed                    # EDD/MDD/EDDC/MDDC gap tables, n = 20..500
     python benchmarks/regression_smtt.py ids wt100 smtt500      # iterated dynasearch gaps and times
     options: --first N (only the first N instances of each set), --out FILE (Markdown appended)
 
 `exact` reports per set: proven, reproduced, references beaten (a proven value below the reference) and
-time per instance. Exit status 1 if an exact result contradicts a reference (a proven optimum above it)."""
+time per instance. gen800 / gen1000 are seeded Potts-Van Wassenhove sets beyond the published ones (two per
+(RDD, TF) class, RDD 0.2..1.0 x TF 0.2..0.8, as in the n = 500 set): no references, only the share proven. Exit status 1 if an exact result contradicts a reference (a proven optimum above it)."""
 from __future__ import annotations
 
 import argparse
@@ -24,13 +26,22 @@ DATA = ROOT.parent / "shared/data/smtt"
 SETS = {"wt40": ("orlib-wt", "wt40.txt"), "wt50": ("orlib-wt", "wt50.txt"), "wt100": ("orlib-wt", "wt100.txt"),
         "smtt20": ("smtt", "smtt_n20.txt"), "smtt100": ("smtt", "smtt_n100.txt"),
         "smtt200": ("smtt", "smtt_n200.txt"), "smtt500": ("smtt", "smtt_n500.txt")}
+GENERATED = {"gen800": 800, "gen1000": 1000}
+CLASSES = [(rdd, tf) for rdd in (0.2, 0.4, 0.6, 0.8, 1.0) for tf in (0.2, 0.4, 0.6, 0.8)]
 
 
 def load(name, first=None):
     from optalloc.instances.readers import read
 
-    fmt, f = SETS[name]
-    insts = read(fmt, DATA / f)
+    if name in GENERATED:
+        from optalloc.families.tardiness.generators import potts_vw
+
+        n = GENERATED[name]
+        insts = [potts_vw(n, tf, rdd, seed=1000 * n + 10 * c + k, name=f"smtt_n{n}-{rdd:g}-{tf:g}-{k + 1}")
+                 for c, (rdd, tf) in enumerate(CLASSES) for k in range(2)]
+    else:
+        fmt, f = SETS[name]
+        insts = read(fmt, DATA / f)
     return insts[:first] if first else insts
 
 
@@ -58,7 +69,8 @@ def _exact(args):
 
     inst = load(name)[k]
     r = optalloc.solve(inst, "tardiness.dp", time_limit=limit)
-    return (inst.name, str(r.status), r.objective, r.bound, inst.reference.value, r.time)
+    ref = inst.reference.value if inst.reference is not None else None
+    return (inst.name, str(r.status), r.objective, r.bound, ref, r.time)
 
 
 def _ids(args):
@@ -89,12 +101,14 @@ def exact(names, limit, jobs, first, out):
         t0 = time.perf_counter()
         rows = run_grid(_exact, name, count, limit, jobs)
         proven = [r for r in rows if r[1] == "optimal"]
-        repro = [r for r in proven if r[2] == r[4]]
-        beaten = [r for r in rows if r[2] < r[4]]
-        contra = [r for r in proven if r[2] > r[4]]
+        known = [r for r in rows if r[4] is not None]
+        repro = [r for r in proven if r[4] is not None and r[2] == r[4]]
+        beaten = [r for r in known if r[2] is not None and r[2] < r[4]]
+        contra = [r for r in proven if r[4] is not None and r[2] > r[4]]
         bad += len(contra)
         t = np.array([r[5] for r in rows])
-        line = (f"| {name} | {count} | {len(proven)} | {len(repro)} | {len(beaten)} | {t.mean():.3f} | "
+        line = (f"| {name} | {count} | {len(proven)} | {len(repro) if known else '-'} | "
+                f"{len(beaten) if known else '-'} | {t.mean():.3f} | "
                 f"{np.median(t):.3f} | {t.max():.2f} |")
         lines.append(line)
         print(line, f"(wall {time.perf_counter() - t0:.0f} s)", flush=True)
@@ -104,7 +118,7 @@ def exact(names, limit, jobs, first, out):
             print(f"  CONTRADICTED: {r[0]} reference {r[4]} proven {r[2]:.0f}")
         unproven = [r for r in rows if r[1] != "optimal"]
         for r in unproven[:10]:
-            print(f"  not proven: {r[0]} {r[1]} value {r[2]:.0f} bound {r[3]:.0f} reference {r[4]}")
+            print(f"  not proven: {r[0]} {r[1]} value {r[2]} bound {r[3]} reference {r[4]}")
     _emit(out, f"### Exact (tardiness.dp, limit {limit} s per instance, {jobs} jobs in parallel)", lines)
     return bad
 
@@ -168,9 +182,9 @@ def main() -> int:
     if not DATA.is_dir():
         print(f"{DATA} not found", file=sys.stderr)
         return 2
-    unknown = [s for s in a.sets if s not in SETS]
+    unknown = [s for s in a.sets if s not in SETS and s not in GENERATED]
     if unknown:
-        print(f"unknown set {unknown[0]}; sets: {', '.join(SETS)}", file=sys.stderr)
+        print(f"unknown set {unknown[0]}; sets: {', '.join([*SETS, *GENERATED])}", file=sys.stderr)
         return 2
     if a.what == "exact":
         return 1 if exact(a.sets or ["wt40", "wt50"], a.time_limit, a.jobs, a.first, a.out) else 0

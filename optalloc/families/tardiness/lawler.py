@@ -36,10 +36,10 @@ class Timeout(Exception):
     pass
 
 
-def solve_unweighted(p, d, *, deadline=None, memo_slots: int = 1 << 22):
+def solve_unweighted(p, d, *, deadline=None, memo_slots: int | None = None):
     """Optimal (value, sequence, stats) of 1||ΣT_j for integer processing times `p` and due dates `d`. Raises
     Timeout when `deadline` (an optalloc.options.Deadline) expires or Ctrl-C arrives; `memo_slots` (a power of
-    two) sizes the memo (40 bytes a slot)."""
+    two; default about 16 n², at most 2^24) sizes the memo (32 bytes a slot, touched as it fills)."""
     from optalloc import interrupt
 
     p = np.asarray(p, dtype=np.int64)
@@ -53,13 +53,17 @@ def solve_unweighted(p, d, *, deadline=None, memo_slots: int = 1 << 22):
     # rank in the strict "longer" order (p, EDD position): the longest job of any subset is unique
     rank = np.empty(n, dtype=np.int64)
     rank[np.lexsort((np.arange(n), P))] = np.arange(n)
+    if memo_slots is None:
+        # n = 500 needs a few million entries; n = 800 evicts a fifth of its work from 2^22 slots
+        memo_slots = min(1 << 24, 16 * n * n)
     slots = 1 << max(4, int(memo_slots - 1).bit_length())
     memo = _Memo(slots)
     counts = np.zeros(4, dtype=np.int64)  # subproblems solved, memo hits, evictions, stopped
     at = None if deadline is None or deadline.limit is None else deadline.start + deadline.limit
     with interrupt.stop_flag(at) as stop:
         seq = np.empty(n, dtype=np.int64)
-        value = _sequence(np.arange(n, dtype=np.int64), 0, P, D, rank, *memo.arrays, stop, counts, seq, 0)
+        work = np.empty((n + 1, 2, max(n, 1)), dtype=np.int64)  # per recursion depth: T and S without k
+        value = _sequence(np.arange(n, dtype=np.int64), 0, P, D, rank, *memo.arrays, stop, counts, seq, 0, work)
     if counts[3] or value < 0:
         raise Timeout
     return int(value), order[seq], {"subproblems": int(counts[0]), "memo_hits": int(counts[1]),
@@ -67,10 +71,11 @@ def solve_unweighted(p, d, *, deadline=None, memo_slots: int = 1 << 22):
 
 
 class _Memo:
-    """The memo's arrays: packed (first, last, rank) key (-1 when empty), start time, value, choice, size."""
+    """The memo's arrays: packed (first, last, rank) key plus one (0 when empty), start time, value, choice,
+    size. All zeros, so the operating system hands out the pages as the table fills."""
 
     def __init__(self, slots: int):
-        self.arrays = (np.full(slots, -1, dtype=np.int64), np.zeros(slots, dtype=np.int64),
+        self.arrays = (np.zeros(slots, dtype=np.int64), np.zeros(slots, dtype=np.int64),
                        np.zeros(slots, dtype=np.int64), np.zeros(slots, dtype=np.int32),
                        np.zeros(slots, dtype=np.int32))
 
@@ -87,13 +92,13 @@ def _store(key, t, value, choice, size, mkey, mt, mval, mch, msize, counts):
     victim = i
     for _ in range(PROBE):
         k = mkey[i]
-        if k == -1 or (k == key and mt[i] == t):
+        if k == 0 or (k == key and mt[i] == t):
             victim = i
             break
         if msize[i] < msize[victim]:
             victim = i
         i = (i + 1) & mask
-    if mkey[victim] != -1 and not (mkey[victim] == key and mt[victim] == t):
+    if mkey[victim] != 0 and not (mkey[victim] == key and mt[victim] == t):
         counts[2] += 1
     mkey[victim] = key
     mt[victim] = t
@@ -113,7 +118,7 @@ def _find(key, t, mkey, mt):
     i = h & mask
     for _ in range(PROBE):
         k = mkey[i]
-        if k == -1:
+        if k == 0:
             return -1
         if k == key and mt[i] == t:
             return i
@@ -121,8 +126,17 @@ def _find(key, t, mkey, mt):
     return -1
 
 
-@njit(cache=True, nogil=True)
-def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
+# One explicit signature each for the two recursive kernels: numba's cache mislinks a recursive function
+# compiled in several overloads (a segfault when the next process loads it, seen with a literal `depth`)
+_A = "int64[::1]"
+_SOLVE = f"int64({_A}, int64, {_A}, {_A}, {_A}, {_A}, {_A}, {_A}, int32[::1], int32[::1], int8[::1], {_A}, " \
+         f"int32[::1], int64[:, :, ::1], int64)"
+_SEQUENCE = f"int64({_A}, int64, {_A}, {_A}, {_A}, {_A}, {_A}, {_A}, int32[::1], int32[::1], int8[::1], {_A}, " \
+            f"{_A}, int64, int64[:, :, ::1])"
+
+
+@njit(_SOLVE, cache=True, nogil=True)
+def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, work, depth):
     """Optimal total tardiness of the jobs S (EDD numbers, ascending) started at t; -1 when stopped.
     choice[0] is left telling how: EDD_ORDER, SPT_ORDER, or the position r of the longest job in S."""
     m = len(S)
@@ -153,7 +167,7 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
         choice[0] = EDD_ORDER
         return 0
     k = S[s]
-    key = S[0] | (S[m - 1] << BITS) | (rank[k] << (2 * BITS))
+    key = 1 + (S[0] | (S[m - 1] << BITS) | (rank[k] << (2 * BITS)))  # 0 marks an empty slot
     if m >= MEMO_MIN:
         i = _find(key, t, mkey, mt)
         if i >= 0:
@@ -180,7 +194,7 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
     pk = P[k]
     dk = D[k]
     # T[r - s]: the tardiness of the EDD order with k moved to position r (rule 4), built by adjacent swaps
-    T = np.empty(m - s, dtype=np.int64)
+    T = work[depth, 0, :m - s]
     c = t
     tot = 0
     start_k = t
@@ -201,7 +215,7 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
         after = max(0, a + pj - dj) + max(0, a + pj + pk - dk)
         T[r - s] = T[r - s - 1] - before + after
         a += pj
-    rest = np.empty(m - 1, dtype=np.int64)  # S without k: the left part for position r is rest[:r]
+    rest = work[depth, 1, :m - 1]  # S without k: the left part for position r is rest[:r]
     for q in range(s):
         rest[q] = S[q]
     for q in range(s + 1, m):
@@ -211,7 +225,6 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
     Ck = start_k + pk  # k's completion at position r
     reach = -(1 << 62)  # rule 3: max over s < i < r of d_[i] + p_[i]
     min_T = T[0]
-    sub = np.zeros(1, dtype=np.int32)
     for r in range(s, m):
         i = r - s
         drop = False
@@ -230,13 +243,13 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
         min_T = min(min_T, T[i])
         if drop:
             continue
-        lv = _solve(rest[:r], t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, sub)
+        lv = _solve(rest[:r], t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, work, depth + 1)
         if lv < 0:
             return -1
         tk = max(0, Ck - dk)
         if best >= 0 and lv + tk >= best:
             continue
-        rv = _solve(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, sub)
+        rv = _solve(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, work, depth + 1)
         if rv < 0:
             return -1
         v = lv + tk + rv
@@ -251,11 +264,11 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice):
     return best
 
 
-@njit(cache=True, nogil=True)
-def _sequence(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos):
+@njit(_SEQUENCE, cache=True, nogil=True)
+def _sequence(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos, work):
     """Solve S at t and write an optimal sequence of it into out[pos:]; the value, or -1 when stopped."""
     choice = np.zeros(1, dtype=np.int32)
-    value = _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice)
+    value = _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, work, 0)
     if value < 0:
         return -1
     m = len(S)
@@ -278,12 +291,12 @@ def _sequence(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, p
     for q in range(s + 1, m):
         rest[q - 1] = S[q]
     left = rest[:r]
-    if _sequence(left, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos) < 0:
+    if _sequence(left, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos, work) < 0:
         return -1
     Ck = t + P[k]
     for j in left:
         Ck += P[j]
     out[pos + r] = k
-    if _sequence(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos + r + 1) < 0:
+    if _sequence(S[r + 1:], Ck, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos + r + 1, work) < 0:
         return -1
     return value
