@@ -483,3 +483,28 @@ def test_cpsat_stopped_by_a_limit_is_verified_on_the_order_it_returns():
         assert r.objective == inst.data.cost(r.solution["sequence"]) >= inst.reference.value
         if r.status.value == "time_limit":
             assert r.extra["cpsat_objective"] >= r.objective
+
+
+def test_lawler_kernels_reload_from_numba_cache_in_a_new_process(tmp_path):
+    """numba's cache once mislinked the recursive kernel when it had been compiled in two overloads: the next
+    process segfaulted on loading it. One explicit signature each; the second process loads the first's cache."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from optalloc.families.tardiness import lawler as L\n"
+            "from optalloc.families.tardiness.generators import potts_vw\n"
+            "i = potts_vw(60, 0.6, 0.2, seed=3)\n"
+            "print(L.solve_unweighted([3, 5, 2, 7] * 10, [10, 20, 5, 30] * 10)[0],"
+            " L.solve_unweighted(i.data.p, i.data.d)[0], len(L._solve.signatures), len(L._sequence.signatures))\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    outs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+            for _ in range(2)]
+    for p in outs:
+        assert p.returncode == 0, p.stderr[-2000:]
+    assert outs[0].stdout == outs[1].stdout
+    first, second, n_solve, n_sequence = outs[0].stdout.split()
+    assert first == "1989" and int(second) == potts_vw(60, 0.6, 0.2, seed=3).data.cost(
+        solve(potts_vw(60, 0.6, 0.2, seed=3), "tardiness.dp").solution["sequence"])
+    assert n_solve == n_sequence == "1"
+    assert any(f.name.startswith("lawler._solve") for f in tmp_path.rglob("*.nbc"))

@@ -149,20 +149,24 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, w
     if stop[0] != 0:
         counts[3] = 1
         return -1
-    # EDD on time: zero tardiness
+    # one pass: the EDD order's tardiness (zero: optimal), the longest job k, its start there, the shortest
     c = t
     late = False
+    tot = 0
     s = 0
+    start_k = t
     lo = 0
     for q in range(m):
         j = S[q]
+        if rank[j] > rank[S[s]]:
+            s = q
+            start_k = c
+        if rank[j] < rank[S[lo]]:
+            lo = q
         c += P[j]
         if c > D[j]:
             late = True
-        if rank[j] > rank[S[s]]:
-            s = q
-        if rank[j] < rank[S[lo]]:
-            lo = q
+            tot += c - D[j]
     if not late:
         choice[0] = EDD_ORDER
         return 0
@@ -195,16 +199,6 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, w
     dk = D[k]
     # T[r - s]: the tardiness of the EDD order with k moved to position r (rule 4), built by adjacent swaps
     T = work[depth, 0, :m - s]
-    c = t
-    tot = 0
-    start_k = t
-    for q in range(m):
-        j = S[q]
-        if q == s:
-            start_k = c
-        c += P[j]
-        if c > D[j]:
-            tot += c - D[j]
     T[0] = tot
     a = start_k
     for r in range(s + 1, m):

@@ -26,7 +26,7 @@ register(Method("tardiness.dp", P_, "exact", "optalloc", run_dp,
                 requires=("numba",), parameters=(
                     Parameter("max_states", int, 4_000_000, "DP states over job sets before stopping with "
                               "memory_limit"),
-                    Parameter("lagrangian_iterations", int, 1000, "subgradient iterations of the level-1 bound"),
+                    Parameter("lagrangian_iterations", int, 200, "subgradient iterations of the level-1 bound"),
                     Parameter("max_lr2_cells", int, 20_000_000, "the level-2 bound runs when (horizon + 1) x "
                               "(jobs + 1) fits this"))))
 for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the seed's model) with the valid inequality"),
