@@ -81,14 +81,20 @@ class _Memo:
 
 
 @njit(cache=True, nogil=True)
-def _store(key, t, value, choice, size, mkey, mt, mval, mch, msize, counts):
-    """Write an entry; when its PROBE slots are full, evict the smallest subproblem among them."""
-    mask = len(mkey) - 1
+def _home(key, t, mask):
+    """The first slot a (key, start time) pair probes: a multiply-xorshift mix (wrapping int64 arithmetic)."""
     h = key * -7046029254386353131 + t * -4658895280553007687
     h ^= h >> 29
     h = h * -7046029254386353131
     h ^= h >> 32
-    i = h & mask
+    return h & mask
+
+
+@njit(cache=True, nogil=True)
+def _store(key, t, value, choice, size, mkey, mt, mval, mch, msize, counts):
+    """Write an entry; when its PROBE slots are full, evict the smallest subproblem among them."""
+    mask = len(mkey) - 1
+    i = _home(key, t, mask)
     victim = i
     for _ in range(PROBE):
         k = mkey[i]
@@ -111,11 +117,7 @@ def _store(key, t, value, choice, size, mkey, mt, mval, mch, msize, counts):
 def _find(key, t, mkey, mt):
     """The slot of (key, t), or -1."""
     mask = len(mkey) - 1
-    h = key * -7046029254386353131 + t * -4658895280553007687
-    h ^= h >> 29
-    h = h * -7046029254386353131
-    h ^= h >> 32
-    i = h & mask
+    i = _home(key, t, mask)
     for _ in range(PROBE):
         k = mkey[i]
         if k == 0:
