@@ -8,7 +8,8 @@
 
 `exact` reports per set: proven, reproduced, references beaten (a proven value below the reference) and
 time per instance. gen800 / gen1000 are seeded Potts-Van Wassenhove sets beyond the published ones (two per
-(RDD, TF) class, RDD 0.2..1.0 x TF 0.2..0.8, as in the n = 500 set): no references, only the share proven. Exit status 1 if an exact result contradicts a reference (a proven optimum above it)."""
+(RDD, TF) class, RDD 0.2..1.0 x TF 0.2..0.8, as in the n = 500 set): no references, only the share proven.
+Exit status 1 if an exact result contradicts a reference (a proven optimum above it)."""
 from __future__ import annotations
 
 import argparse
@@ -101,10 +102,10 @@ def exact(names, limit, jobs, first, out):
         t0 = time.perf_counter()
         rows = run_grid(_exact, name, count, limit, jobs)
         proven = [r for r in rows if r[1] == "optimal"]
-        known = [r for r in rows if r[4] is not None]
-        repro = [r for r in proven if r[4] is not None and r[2] == r[4]]
+        known = [r for r in rows if r[4] is not None]  # the generated sets have no references
+        repro = [r for r in known if r[1] == "optimal" and r[2] == r[4]]
         beaten = [r for r in known if r[2] is not None and r[2] < r[4]]
-        contra = [r for r in proven if r[4] is not None and r[2] > r[4]]
+        contra = [r for r in known if r[1] == "optimal" and r[2] > r[4]]
         bad += len(contra)
         t = np.array([r[5] for r in rows])
         line = (f"| {name} | {count} | {len(proven)} | {len(repro) if known else '-'} | "

@@ -128,6 +128,14 @@ def _find(key, t, mkey, mt):
     return -1
 
 
+@njit(cache=True, nogil=True)
+def _without(S, s, out):
+    """S without its element at position s, written into `out` (length len(S) - 1), which is returned."""
+    out[:s] = S[:s]
+    out[s:] = S[s + 1:]
+    return out
+
+
 # One explicit signature each for the two recursive kernels: numba's cache mislinks a recursive function
 # compiled in several overloads (a segfault when the next process loads it, seen with a literal `depth`)
 _A = "int64[::1]"
@@ -211,11 +219,7 @@ def _solve(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, choice, w
         after = max(0, a + pj - dj) + max(0, a + pj + pk - dk)
         T[r - s] = T[r - s - 1] - before + after
         a += pj
-    rest = work[depth, 1, :m - 1]  # S without k: the left part for position r is rest[:r]
-    for q in range(s):
-        rest[q] = S[q]
-    for q in range(s + 1, m):
-        rest[q - 1] = S[q]
+    rest = _without(S, s, work[depth, 1, :m - 1])  # the left part for position r is rest[:r]
     best = -1
     best_r = -1
     Ck = start_k + pk  # k's completion at position r
@@ -281,12 +285,7 @@ def _sequence(S, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, p
             s = q
     k = S[s]
     r = how
-    rest = np.empty(m - 1, dtype=np.int64)
-    for q in range(s):
-        rest[q] = S[q]
-    for q in range(s + 1, m):
-        rest[q - 1] = S[q]
-    left = rest[:r]
+    left = _without(S, s, np.empty(m - 1, dtype=np.int64))[:r]
     if _sequence(left, t, P, D, rank, mkey, mt, mval, mch, msize, stop, counts, out, pos, work) < 0:
         return -1
     Ck = t + P[k]
