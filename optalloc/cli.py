@@ -822,6 +822,10 @@ def main(argv=None) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         print("optalloc: interrupted; finished results were written", file=sys.stderr)
+        if argv is None:  # the program itself, not a caller in Python: 0.1 s to the prompt instead of 0.7
+            from optalloc.process import exit_now
+
+            exit_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

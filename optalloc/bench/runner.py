@@ -197,10 +197,14 @@ def _worker_main(conn) -> None:
         while True:
             task = conn.recv()
             if task is None:
-                return
+                break
             conn.send(run_task(task))
     except (EOFError, KeyboardInterrupt):
-        return
+        pass
+    # every row has been sent: skip the interpreter's teardown, which the parent would wait for at every stop
+    from optalloc.process import exit_now
+
+    exit_now(0)
 
 
 class _Worker:

@@ -351,6 +351,12 @@ def iterated_dynasearch(seq, p, d, w, *, deadline=None, max_kicks: int = 5000, s
     if strength is None:
         strength = 6 if len(p) <= 150 else 3
     pf, df, wf = _floats(p, d, w)
+    if deadline is not None and deadline.expired():
+        # Ctrl-C or a spent limit: even one dynasearch pass takes 0.3 s at n = 800, so the start is the answer
+        best = np.asarray(seq, dtype=np.int64)
+        best_v = sequence_cost(best, pf, df, wf)
+        trace.record(objective=best_v)
+        return best, best_v
     best = dynasearch(np.asarray(seq, dtype=np.int64), pf, df, wf, int(swap_window))
     best_v = sequence_cost(best, pf, df, wf)
     trace.record(objective=best_v)
