@@ -121,7 +121,7 @@ def test_safetensors_duplicate_names(tmp_path):
     (["solve", "{kp}", "-m", "knapsack.mip", "--option", "presolve=maybe"], "--option presolve='maybe': HiGHS rejects"),
     (["solve", "{kp}", "-m", "knapsack.mip", "--option", "time_limit=abc"], "--option time_limit='abc': HiGHS rejects"),
     (["solve", "{kp}", "-m", "knapsack.mip", "--option", "nosuch=1"], "--option nosuch=1: HiGHS rejects"),
-    (["solve", "{kp}", "-m", "knapsack.dp", "--option", "nosuch=1"], "knapsack.dp has no such option (it takes: max_nodes"),
+    (["solve", "{kp}", "-m", "knapsack.dp", "--option", "nosuch=1"], "knapsack.dp has no such option (it takes: beam_width, max_nodes"),
     (["solve", "{kp}", "-m", "knapsack.dp", "--option", "max_states=abc"], "knapsack.dp needs an integer"),
     (["solve", "{kp}", "-m", "knapsack.cpsat", "--option", "nosuch=1"], "--option nosuch=1: CP-SAT rejects it"),
     (["solve", "{kp}", "-m", "knapsack.greedy", "--option", "nosuch=1"], "knapsack.greedy has no such option"),

@@ -51,9 +51,32 @@ def test_both_phases_match_brute_force_on_correlated_items(case):
     v = np.maximum(0, w + case[2] + np.array(case[1]))
     c = case[3]
     opt = brute_01(v, w, c)
-    for budget in (6_000_000, 1):
-        r = solve_01(v, w, c, probe_ops=1, slice_ops=case[4], phase2_work=budget)
+    for budget in (6_000_000, 1):  # without the searches that run before phase 2 (and often settle it)
+        r = solve_01(v, w, c, probe_ops=1, slice_ops=case[4], phase2_work=budget, beam_width=0, weight_work=0)
         assert r.optimal and r.value == opt and w[r.x].sum() <= c and v[r.x].sum() == r.value
+
+
+grouped = st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(0, 3), min_size=n, max_size=n), st.lists(st.integers(1, 9), min_size=n, max_size=n),
+    st.lists(st.integers(1, 9), min_size=n, max_size=n), st.sampled_from([100, 10**4, 10**9]),
+    st.floats(0.3, 1.0), st.integers(1, 50)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(grouped)
+def test_incumbent_and_heaviest_first_searches_match_brute_force(case):
+    """Jooken's shape (groups of nearly equal weights near c/2, c/4, ..., values close to the weights; c up to
+    10^9) with a one-operation probe, so the incumbent search and the heaviest-first search run: to the end,
+    and stopped after a few operations so that the core search resumes from their incumbent and bound."""
+    group, noise_w, noise_v, top, frac, ops = case
+    w = np.array([top >> (k + 1) for k in group], dtype=np.int64) + np.array(noise_w)
+    v = w - np.array(noise_w) + np.array(noise_v)
+    c = int(top * frac)
+    opt = brute_01(v, w, c)
+    for work in (10**9, 3):
+        for width in (4096, 1):
+            r = solve_01(v, w, c, probe_ops=1, slice_ops=ops, weight_work=work, beam_width=width, others_after=0.0)
+            assert r.optimal and r.value == opt and w[r.x].sum() <= c and v[r.x].sum() == r.value
 
 
 @settings(max_examples=80, deadline=None)
@@ -139,3 +162,18 @@ def test_mckp_large_solves_exactly():
     r = optalloc.solve(inst, "knapsack.dp")
     g = optalloc.solve(inst, "knapsack.greedy")
     assert str(r.status) == "optimal" and r.objective >= g.objective and g.bound >= r.objective - 1e-6
+
+
+def test_time_limit_holds_where_the_state_log_is_gigabytes(shared_data):
+    """Jooken's n = 400, c = 10^10, 13-group instance grows tens of millions of logged states: freeing them after
+    the stop once took half a second past the limit, so the last slice now ends early enough to free them."""
+    from optalloc.families.knapsack.readers import read_jooken
+
+    name = "n_400_c_10000000000_g_14_f_0.2_eps_1e-05_s_100"
+    inst = read_jooken(shared_data / "knapsack/jooken2022/problemInstances" / name / "test.in")[0]
+    optimum = 10000005767  # combo's, in the set's optima file
+    t = time.perf_counter()
+    r = optalloc.solve(inst, "knapsack.dp", time_limit=3.0)
+    took = time.perf_counter() - t
+    assert took <= 3.1, took
+    assert str(r.status) == "time_limit" and r.objective <= optimum <= r.bound

@@ -41,5 +41,11 @@ def warmup() -> None:
     from optalloc.kernels import bundled, warm
 
     warm(pisinger(3, 200, 1000, 5), "knapsack.dp")
-    for inst in bundled("knapsack/demo.jsonl"):
-        warm(inst, "knapsack.dp")
+    # a one-operation first slice, no Lagrangian-order phase (it would settle the instance first) and no wait:
+    # the incumbent search and the heaviest-first search run
+    from optalloc.families.knapsack.knapsack01 import solve_01
+
+    inst = pisinger(3, 200, 1000, 5)
+    for limit in (None, 60.0):
+        solve_01(inst.data.values, inst.data.weights, inst.data.capacity, probe_ops=1, phase2_work=0,
+                 others_after=0.0, time_limit=limit)

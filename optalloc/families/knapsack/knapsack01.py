@@ -26,6 +26,17 @@ from optalloc.numeric import sum_error_bound
 _GREEDY = -2  # best solution is the greedy one, not a DP node
 _EXTERNAL = -3  # best solution came from the Lagrangian phase
 _ROOT = -1  # the break solution itself
+# node ids, item numbers and item counts in 32 bits: the state log is most of the memory (16 bytes a node in
+# 64 bits: 0.9 GB at 57 million nodes, and half a second to free after a time limit)
+_NODE = np.int32
+_MAX_NODES = 2**31 - 2**20
+# what freeing the search's arrays costs once it stops, kept in hand under a time limit (measured: 0.3 s for
+# 2.1 GB alone, more with two runs at once)
+_RELEASE_SECONDS_PER_BYTE = 0.5e-9
+# the heaviest-first search's state cap
+_WEIGHT_STATES = 8_000_000
+# the incumbent search's node log (width x free items) at most
+_BEAM_NODES = 2_000_000
 
 
 @dataclass
@@ -162,7 +173,9 @@ def _prune(W, P, N, Q, m, c, r_add, r_rem, has_rem, z, best, integral, use_card,
 @njit(cache=True, nogil=True)  # without the GIL, so Ctrl-C's watcher can set `stop` while it runs
 def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget, max_states,
          max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, stop):
-    """Advance the core search by about `budget` state operations. status: 0 running, 1 done, 2 out of memory."""
+    """Advance the core search by at most `budget` state operations (beyond it only in a slice's first round of
+    merges). Returns the search's state, its bound and the operations done; status: 0
+    running, 1 done, 2 out of memory."""
     n = len(w)
     work = 0
     ubmax = np.inf  # no prune has run in this call yet: the states' bound is unknown here, not z
@@ -171,7 +184,9 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
         if m == 0:
             status = 1
             break
-        if work >= budget or stop[0]:
+        # the next round (two merges, about 4 m operations) must fit the budget: near a time limit the budget
+        # is what is left, and one round at millions of states takes seconds; a slice always makes one round
+        if work >= budget or (work > 0 and work + 4 * m > budget) or stop[0]:
             break
         if m > max_states or nn + 2 * m > max_nodes:
             status = 2
@@ -254,7 +269,7 @@ def _run(v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, b
             break
     if m == 0:
         ubmax = z
-    return status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, max(ubmax, z)
+    return status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, max(ubmax, z), work
 
 
 @njit(cache=True, nogil=True)
@@ -329,6 +344,196 @@ def _run_seq(dW, dP, dQ, rc_abs, c, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn,
         m = keep
 
 
+@njit(cache=True, nogil=True)
+def _beam(v, w, c, b, fixed, width, stop):
+    """A restricted core search for an incumbent: the exact search's merges around the break item `b`, keeping
+    only the `width` states with the largest Dantzig bounds. About n x width operations; where the greedy
+    solution leaves the bounds nothing to prune it often lands on the optimum (Jooken's
+    n_400_c_100000000_g_14_f_0.1_eps_1e-05: greedy 6,771 below it, this at it, in 0.07 s). Returns the best
+    feasible value found (-inf if none) and its items (sorted order), or value -inf when `stop` was raised."""
+    n = len(v)
+    cap = 2 * width + 2
+    W = np.empty(cap, np.int64)
+    P = np.empty(cap, np.float64)
+    N = np.empty(cap, _NODE)
+    Q = np.zeros(cap, _NODE)
+    Wb = np.empty(cap, np.int64)
+    Pb = np.empty(cap, np.float64)
+    Nb = np.empty(cap, _NODE)
+    Qb = np.zeros(cap, _NODE)
+    free = 0
+    for i in range(n):
+        if not fixed[i]:
+            free += 1
+    par = np.empty(free * cap + 1, _NODE)
+    itm = np.empty(free * cap + 1, _NODE)
+    score = np.empty(cap, np.float64)
+    W[0] = 0
+    P[0] = 0.0
+    for i in range(b):
+        W[0] += w[i]
+        P[0] += v[i]
+    N[0] = _ROOT
+    m = 1
+    nn = 0
+    s = b - 1
+    t = b
+    z = -np.inf
+    zn = _GREEDY
+    while True:
+        while t < n and fixed[t]:
+            t += 1
+        while s >= 0 and fixed[s]:
+            s -= 1
+        if t >= n and s < 0:
+            break
+        for phase in range(2):
+            if phase == 0:
+                if t >= n:
+                    continue
+                item = t
+                dw = w[t]
+                dp = v[t]
+                t += 1
+            else:
+                if s < 0:
+                    continue
+                item = s
+                dw = -w[s]
+                dp = -v[s]
+                s -= 1
+            k, nn = _merge(W, P, N, Q, m, dw, dp, 0, item, Wb, Pb, Nb, Qb, par, itm, nn, stop)
+            if k < 0:
+                return -np.inf, np.zeros(n, np.bool_)
+            W, Wb = Wb, W
+            P, Pb = Pb, P
+            N, Nb = Nb, N
+            Q, Qb = Qb, Q
+            m = k
+            ta = t
+            while ta < n and fixed[ta]:
+                ta += 1
+            sr = s
+            while sr >= 0 and fixed[sr]:
+                sr -= 1
+            r_add = v[ta] / w[ta] if ta < n else 0.0
+            for q in range(m):
+                if W[q] <= c:
+                    if P[q] > z:
+                        z = P[q]
+                        zn = N[q]
+                    score[q] = P[q] + (c - W[q]) * r_add
+                elif sr >= 0:
+                    score[q] = P[q] - (W[q] - c) * (v[sr] / w[sr])
+                else:
+                    score[q] = -np.inf
+            if m > width:
+                cut = -np.partition(-score[:m], width - 1)[width - 1]
+                kept = 0
+                for q in range(m):
+                    if score[q] >= cut and kept < width:
+                        W[kept] = W[q]
+                        P[kept] = P[q]
+                        N[kept] = N[q]
+                        kept += 1
+                m = kept
+    x = np.zeros(n, np.bool_)
+    if zn == _GREEDY:
+        return z, x
+    x[:b] = True
+    node = zn
+    while node != _ROOT:
+        x[itm[node]] = not x[itm[node]]
+        node = par[node]
+    return z, x
+
+
+@njit(cache=True, nogil=True)
+def _by_weight(v, w, c, fixed, order, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, integral, eps,
+               budget, max_states, max_nodes, stop):
+    """The other exact search: every undominated subset of the free items, merged heaviest first (Nemhauser and
+    Ungar's lists, states over the capacity dropped), each state kept only while its Dantzig bound over the items
+    still to come can beat z. Where weights come in a few magnitudes (Jooken's groups) the lists stay small
+    while the core search, whose bounds cannot tell an exact fill from a near one, grows without end. `v`, `w`
+    are sorted by ratio, so the items to come in index order are in ratio order. Advances by about `budget`
+    state operations; returns the state and status 0 running, 1 done (z optimal), 2 out of memory, with the
+    largest bound over the kept states."""
+    n = len(v)
+    nf = len(order)
+    alive = np.zeros(n, np.bool_)
+    for q in range(step, nf):
+        alive[order[q]] = True
+    cw = np.empty(n + 1, np.int64)
+    cp = np.empty(n + 1, np.float64)
+    ratio = np.empty(n + 1, np.float64)
+    work = 0
+    ubmax = np.inf
+    while True:
+        if m == 0 or step >= nf:
+            return 1, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, z, work
+        if (work > 0 and work + 2 * m > budget) or stop[0]:
+            return 0, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, max(ubmax, z), work
+        if m > max_states or nn + m > max_nodes:
+            return 2, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, max(ubmax, z), work
+        item = order[step]
+        alive[item] = False
+        step += 1
+        Wb = _grow_i8(Wb, 2 * m)
+        Pb = _grow_f8(Pb, 2 * m)
+        Nb = _grow_i8(Nb, 2 * m)
+        Qb = _grow_i8(Qb, 2 * m)
+        par = _grow_i8(par, nn + m)
+        itm = _grow_i8(itm, nn + m)
+        k, nn2 = _merge(W, P, N, Q, m, w[item], v[item], 0, item, Wb, Pb, Nb, Qb, par, itm, nn, stop)
+        if k < 0:  # stopped mid-merge: the lists before this item stand, and it is still to come
+            step -= 1
+            alive[item] = True
+            return 0, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, max(ubmax, z), work
+        nn = nn2
+        work += m + k
+        W, Wb = Wb, W
+        P, Pb = Pb, P
+        N, Nb = Nb, N
+        Q, Qb = Qb, Q
+        while k > 0 and W[k - 1] > c:  # items are only added from here on: over the capacity is over for good
+            k -= 1
+        if k > 0 and P[k - 1] > z:  # values rise with weight: the last state is the best one
+            z = P[k - 1]
+            best = N[k - 1]
+        # Dantzig's bound over the items to come (in ratio order): cumulative weights and values
+        a = 0
+        cw[0] = 0
+        cp[0] = 0.0
+        for q in range(n):
+            if alive[q]:
+                cw[a + 1] = cw[a] + w[q]
+                cp[a + 1] = cp[a] + v[q]
+                ratio[a] = v[q] / w[q]
+                a += 1
+        slack = 1e-6 + 1e-13 * abs(z) + eps
+        need = z + 1.0 - slack if integral else z + slack
+        kept = 0
+        ubmax = -np.inf
+        j = a
+        for q in range(k):  # lightest first: the room shrinks, so the items that fit whole only fall
+            room = c - W[q]
+            while j > 0 and cw[j] > room:
+                j -= 1
+            ub = P[q] + cp[j]
+            if j < a:
+                ub += (room - cw[j]) * ratio[j]
+            if integral:
+                ub = math.floor(ub + slack)
+            if ub >= need:
+                W[kept] = W[q]
+                P[kept] = P[q]
+                N[kept] = N[q]
+                kept += 1
+                if ub > ubmax:
+                    ubmax = ub
+        m = kept
+
+
 def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadline_at, rel_gap, abs_gap,
                       max_states, max_nodes, slice_ops, max_work):
     """Run phase 2 from scratch with the incumbent of phase 1, for at most `max_work` state operations.
@@ -346,12 +551,12 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
     rc_abs = np.abs(rc[seq])
     W = np.array([int(w[x_L].sum())], np.int64)
     P = np.array([float(v[x_L].sum())], np.float64)
-    N = np.array([_ROOT], np.int64)
-    Q = np.array([int(x_L.sum())], np.int64)
-    Wb, Pb, Nb, Qb = (np.empty(16, np.int64), np.empty(16, np.float64), np.empty(16, np.int64),
-                      np.empty(16, np.int64))
-    par = np.empty(1024, np.int64)
-    itm = np.empty(1024, np.int64)
+    N = np.array([_ROOT], _NODE)
+    Q = np.array([int(x_L.sum())], _NODE)
+    Wb, Pb, Nb, Qb = (np.empty(16, np.int64), np.empty(16, np.float64), np.empty(16, _NODE),
+                      np.empty(16, _NODE))
+    par = np.empty(1024, _NODE)
+    itm = np.empty(1024, _NODE)
     card_base = mu * info["k"] + lam * c
     # every float in a state's bound (card_base, P, mu q, lam W, the reduced costs) is at most this sum
     eps = sum_error_bound(len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (info["k"] + len(v))
@@ -395,18 +600,69 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
     return z, x_best, bound, stopped, int(nn)
 
 
+class _HeaviestFirst:
+    """The heaviest-first search (_by_weight) as a resumable run beside the core search: it starts from the
+    break solution's fixed items, and `advance` gives it a slice of operations with the current incumbent."""
+
+    def __init__(self, v, w, c, b, fixed, integral, eps, max_states, max_nodes):
+        free = np.flatnonzero(~fixed)
+        self.order = free[np.lexsort((free, -w[free]))].astype(np.int64)  # heaviest first, ties in ratio order
+        self.base = fixed.copy()
+        self.base[b:] = False  # the fixed items that the break solution takes
+        self.v, self.w, self.c, self.fixed = v, w, c, fixed
+        self.integral, self.eps, self.max_states, self.max_nodes = integral, eps, max_states, max_nodes
+        self.arrays = (np.array([int(w[self.base].sum())], np.int64), np.array([float(v[self.base].sum())]),
+                       np.array([_ROOT], _NODE), np.zeros(1, _NODE), np.empty(16, np.int64), np.empty(16),
+                       np.empty(16, _NODE), np.empty(16, _NODE), np.empty(1024, _NODE), np.empty(1024, _NODE))
+        self.m, self.nn, self.step, self.best = 1, 0, 0, _GREEDY
+        self.bound = math.inf
+        self.work = 0
+        self.speed = None  # operations a second in the last slice
+
+    def advance(self, z: float, budget: int, stop) -> int:
+        """Run about `budget` operations with incumbent `z`. Returns 0 running, 1 done (then self.z is optimal),
+        2 out of memory; self.z is the best value seen (z or better), self.bound a proven bound."""
+        W, P, N, Q, Wb, Pb, Nb, Qb, par, itm = self.arrays
+        started = time.perf_counter()
+        status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, step, z, best, ub, done = _by_weight(
+            self.v, self.w, self.c, self.fixed, self.order, W, P, N, Q, self.m, Wb, Pb, Nb, Qb, par, itm, self.nn,
+            self.step, z, self.best, self.integral, self.eps, budget, self.max_states, self.max_nodes, stop)
+        self.speed = max(done, 1) / max(time.perf_counter() - started, 1e-9)
+        self.work += done
+        self.arrays = (W, P, N, Q, Wb, Pb, Nb, Qb, par, itm)
+        self.m, self.nn, self.step, self.z, self.best = m, nn, step, z, best
+        self.bound = z if status == 1 else min(self.bound, float(ub))
+        return status
+
+    def items(self):
+        """The items of the best solution this search found (None if it found none better than its first z)."""
+        if self.best == _GREEDY:
+            return None
+        par, itm = self.arrays[8], self.arrays[9]
+        x = self.base.copy()
+        node = self.best
+        while node != _ROOT:
+            x[itm[node]] = True
+            node = par[node]
+        return x
+
+
 def solve_01(values, weights, capacity: int, *, time_limit: float | None = None, rel_gap: float = 0.0,
              abs_gap: float = 0.0, max_states: int = 20_000_000, max_nodes: int = 200_000_000,
              slice_ops: int = 3_000_000, phase2_work: int = 6_000_000,
-             probe_ops: int = 100_000) -> KnapsackSolution:
+             probe_ops: int = 100_000, beam_width: int = 4096,
+             weight_work: int = 1_500_000_000, others_after: float = 0.1) -> KnapsackSolution:
     """Exact 0-1 knapsack of `values`, `weights` and `capacity` (a core DP with state pruning by bounds, a
     cardinality bound and a Lagrangian phase). Stops at `time_limit` seconds, within `rel_gap`/`abs_gap`, or at
     `max_states`/`max_nodes` (memory_limit); `slice_ops`, `probe_ops` and `phase2_work` size the work between
-    checks of the clock."""
+    checks of the clock. When the core search has not settled it within `others_after` seconds, a restricted
+    search of `beam_width` states looks for a better incumbent, and a heaviest-first search runs beside the core
+    search, taking turns of equal time, for at most `weight_work` operations; 0 skips either."""
     t0 = time.perf_counter()
     values = np.asarray(values)
     weights = np.asarray(weights, dtype=np.int64)
     integral = values.dtype.kind in "iu"
+    max_nodes = min(int(max_nodes), _MAX_NODES)  # node ids are 32-bit
     n = len(values)
     c = int(capacity)
     x = np.zeros(n, dtype=bool)
@@ -447,18 +703,18 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     stats.update(break_item=b, dantzig=float(U), greedy=float(z), free_after_reduction=int((~fixed).sum()))
     W = np.array([Wbar], dtype=np.int64)
     P = np.array([Pbar], dtype=np.float64)
-    N = np.array([_ROOT], dtype=np.int64)
-    Q = np.array([b], dtype=np.int64)
+    N = np.array([_ROOT], dtype=_NODE)
+    Q = np.array([b], dtype=_NODE)
     Wb = np.empty(16, np.int64)
     Pb = np.empty(16, np.float64)
-    Nb = np.empty(16, np.int64)
-    Qb = np.empty(16, np.int64)
+    Nb = np.empty(16, _NODE)
+    Qb = np.empty(16, _NODE)
     # cardinality-bound data, filled in after the first slice (too costly for the easy instances)
     use_card, card_base, mu, lam = False, 0.0, 0.0, 0.0
     gain_add = np.zeros(len(v) + 1)
     gain_rem = np.zeros(len(v) + 1)
-    par = np.empty(1024, np.int64)
-    itm = np.empty(1024, np.int64)
+    par = np.empty(1024, _NODE)
+    itm = np.empty(1024, _NODE)
     nn, m, s, t, best = 0, 1, b - 1, b, _GREEDY
     bound = float(U)
     stopped = "optimal"
@@ -468,6 +724,8 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     xs = None  # set when phase 2 decides the incumbent
 
     x_ext = None
+    heavy = None  # the heaviest-first search, once the core search has run for `others_after` seconds
+    started_others = False  # the incumbent search and the heaviest-first search
 
     def incumbent():
         if best == _GREEDY:
@@ -484,18 +742,41 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
 
     trace.record(objective=base_value + z, bound=base_value + bound)  # the greedy answer, Dantzig's bound
     # the kernels stop mid-merge at the limit (a timer raises the flag) or on Ctrl-C
-    with interrupt.stop_flag(None if time_limit is None else t0 + time_limit) as stop:
+    deadline_at = None if time_limit is None else t0 + time_limit
+    ops_done, last_rate = 0, 0.0  # the kernel's speed, to end its last slice before the limit
+    with interrupt.stop_flag(deadline_at) as stop:
         while m > 0:
             budget = slice_ops if card_checked else probe_ops  # a short first slice: easy instances end in it
-            status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub = _run(
+            if card_checked and not started_others and ops_done:
+                # The core search runs alone for `others_after` seconds: most of Pisinger's instances are proven
+                # by then and would pay for the others (n = 1,000-5,000 of classes 11-16 ran up to three times
+                # slower when they joined after the first slice). Short slices, so that they join on time.
+                budget = min(budget, max(probe_ops, int(last_rate * (t0 + others_after - time.perf_counter()))))
+            if deadline_at is not None and ops_done:
+                rate = last_rate  # the last slice's: slices slow down as the lists outgrow the caches
+                held = sum(a.nbytes for a in (W, P, N, Q, Wb, Pb, Nb, Qb, par, itm))
+                held += 0 if heavy is None else sum(a.nbytes for a in heavy.arrays)
+                left = deadline_at - time.perf_counter() - _RELEASE_SECONDS_PER_BYTE * held
+                if heavy is not None:
+                    left /= 2  # the heaviest-first search takes a turn as long as this slice
+                if left < 4 * m / rate:  # not even one more round of merges fits before the limit
+                    stopped = "time_limit"
+                    break
+                budget = min(budget, int(rate * left))
+            started = time.perf_counter()
+            status, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, ub, done = _run(
                 v, w, c, fixed, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, nn, s, t, z, best, integral, budget,
                 max_states, max_nodes, use_card, card_base, mu, lam, gain_add, gain_rem, eps, stop)
+            ops_done += done
+            slice_seconds = time.perf_counter() - started
+            last_rate = max(done, 1) / max(slice_seconds, 1e-9)
             bound = min(bound, float(ub))
             if status == 1:
                 bound = z
                 break
             if not card_checked:
-                # The DP did not finish in its first slice: worth the cardinality bound, which often proves z.
+                # The DP did not finish in its first slice: worth a better incumbent (it prunes states and fixes
+                # items) and the cardinality bound, which often proves z.
                 card_checked = True
                 ub_card, info = cardinality_bound(v, w, c, z, integral)
                 stats.update(cardinality_bound=ub_card, kmin=info["kmin"], kmax=info["kmax"])
@@ -517,6 +798,50 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                         break
                     if z2 > z:  # phase 1 goes on, with the better incumbent phase 2 found
                         z, x_ext, best = z2, x2, _EXTERNAL
+            if not started_others and time.perf_counter() - t0 >= others_after and m > 0 and not stop[0]:
+                started_others = True
+                width = int(min(beam_width, max(256, _BEAM_NODES // max(1, int((~fixed).sum())))))
+                zb, xb = _beam(v, w, c, b, fixed, width, stop) if beam_width > 0 else (-math.inf, None)
+                stats.update(beam=float(zb) if zb > -math.inf else None)
+                if zb > z and int(w[xb].sum()) <= c:
+                    z, x_ext, best = float(v[xb].sum()), xb, _EXTERNAL
+                    # items the search has not reached yet are fixed when flipping them cannot beat the new z
+                    slack = 1e-6 + 1e-13 * abs(z) + eps
+                    need = z + 1.0 - slack if integral else z + slack
+                    fixed[: s + 1] |= u[: s + 1] < need
+                    fixed[t:] |= u[t:] < need
+                    stats.update(free_after_beam=int((~fixed).sum()))
+                if weight_work > 0:
+                    # every item the reduction fixes at the current z is fixed for it: it starts afresh
+                    slack = 1e-6 + 1e-13 * abs(z) + eps
+                    need = z + 1.0 - slack if integral else z + slack
+                    heavy = _HeaviestFirst(v, w, c, b, fixed | (u < need), integral, eps,
+                                           min(max_states, _WEIGHT_STATES), max_nodes)
+            if heavy is not None and not stop[0]:
+                # the heaviest-first search gets as much time as the core search's slice took
+                speed = heavy.speed
+                share = slice_ops if speed is None else max(1, int(speed * slice_seconds))
+                if deadline_at is not None and speed is not None:
+                    held = sum(a.nbytes for a in (W, P, N, Q, Wb, Pb, Nb, Qb, par, itm) + heavy.arrays)
+                    left = deadline_at - time.perf_counter() - _RELEASE_SECONDS_PER_BYTE * held
+                    share = min(share, max(1, int(speed * left)))
+                heavy_status = heavy.advance(z, min(share, weight_work - heavy.work), stop)
+                x_heavy = heavy.items() if heavy.z > z else None
+                if x_heavy is not None and int(w[x_heavy].sum()) <= c:
+                    z, x_ext, best = float(v[x_heavy].sum()), x_heavy, _EXTERNAL
+                bound = min(bound, heavy.bound)
+                if heavy_status == 1:  # it enumerated every undominated solution: z is optimal
+                    stats.update(proven_by="heaviest-first search")
+                    m = 0
+                    break
+                # its lists rarely shrink: the items still to come times the list's length is about what is left
+                ahead = heavy.m * (len(heavy.order) - heavy.step)
+                hopeless = ahead > weight_work - heavy.work or (
+                    deadline_at is not None and ahead > heavy.speed * (deadline_at - time.perf_counter()))
+                if heavy_status == 2 or heavy.work >= weight_work or hopeless:
+                    stats.update(heaviest_first="memory_limit" if heavy_status == 2 else "budget")
+                    heavy = None  # the core search goes on alone (measured: Pisinger's classes 11-16 at n = 10,000
+                    # give up within a few turns instead of halving the core search's speed to the end)
             trace.record(objective=base_value + z, bound=base_value + bound)
             if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                 m = 0  # the incumbent meets a proven bound
@@ -540,7 +865,8 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
         xs = incumbent()
     x[cand[xs]] = True
     value = float(values[x].sum())
-    stats.update(states_logged=int(nn), seconds=time.perf_counter() - t0)
+    stats.update(states_logged=int(nn), seconds=time.perf_counter() - t0,
+                 state_bytes=int(sum(a.nbytes for a in (W, P, N, Q, Wb, Pb, Nb, Qb, par, itm))))
     return KnapsackSolution(x, value, max(float(bound) + base_value, value), stopped == "optimal", stopped, stats)
 
 

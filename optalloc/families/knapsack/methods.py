@@ -15,8 +15,11 @@ register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact"
                     Parameter("slice_ops", int, None, "state operations between time-limit and Ctrl-C checks "
                               "(3,000,000 for 0-1, 2,000,000 for MCKP)"),
                     Parameter("phase2_work", int, 6_000_000, "0-1: work budget of the Lagrangian-order phase"),
-                    Parameter("probe_ops", int, 100_000, "0-1: the first slice, after which the cardinality bound "
-                              "is computed"))))
+                    Parameter("probe_ops", int, 100_000, "0-1: the first slice, after which the incumbent search, "
+                              "the heaviest-first search and the cardinality bound run"),
+                    Parameter("beam_width", int, 4096, "0-1: states kept by the incumbent search (0: skip it)"),
+                    Parameter("weight_work", int, 1_500_000_000, "0-1: operations of the heaviest-first search, "
+                              "which takes turns with the core search (0: skip it)"))))
 register(Method("knapsack.mip", ALL, "exact", "highs", run_mip,
                 "MIP built vectorised (numpy/scipy.sparse) straight into HiGHS", requires=("highspy",),
                 distribution="highspy", linear_model=mip_arrays))

@@ -25,7 +25,7 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap}
     kw.update(options.backend_options)
     if instance.problem == "mckp":  # the multiple-choice DP has no Lagrangian phase or probe slice
-        kw = {k: v for k, v in kw.items() if k not in ("phase2_work", "probe_ops")}
+        kw = {k: v for k, v in kw.items() if k not in ("phase2_work", "probe_ops", "beam_width", "weight_work")}
     if instance.problem == "knapsack":
         r = solve_01(d.values, d.weights, d.capacity, **kw)
         return Outcome.from_stop(r.stopped, {"items": np.flatnonzero(r.x).tolist()}, r.value, r.bound, r.stopped,
