@@ -177,3 +177,13 @@ def test_time_limit_holds_where_the_state_log_is_gigabytes(shared_data):
     took = time.perf_counter() - t
     assert took <= 3.1, took
     assert str(r.status) == "time_limit" and r.objective <= optimum <= r.bound
+
+
+def test_a_cardinality_bound_below_the_incumbent_is_not_the_bound():
+    """The cardinality bound covers only solutions better than the incumbent. On this instance it lies 6.2
+    million below the greedy value, which is optimal; taken as the bound it put a trace point below the answer
+    (caught by the certification as a VerificationError)."""
+    r = optalloc.solve(pisinger(9, 10000, 10**7, 21), "knapsack.dp")
+    assert str(r.status) == "optimal" and r.objective == r.bound == 18599886012
+    assert r.extra["cardinality_bound"] < r.objective
+    assert all(b is None or b >= r.objective for _, _, b in r.trace)
