@@ -21,6 +21,8 @@ import numpy as np
 from numba import njit
 
 from optalloc import interrupt, trace
+from optalloc.families.knapsack.exact_fill import affine_offset, fill
+from optalloc.families.knapsack.reductions import IdenticalItems
 from optalloc.numeric import sum_error_bound
 
 _GREEDY = -2  # best solution is the greedy one, not a DP node
@@ -534,12 +536,13 @@ def _by_weight(v, w, c, fixed, order, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, n
         m = kept
 
 
-def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadline_at, rel_gap, abs_gap,
+def _lagrangian_phase(v, w, q, c, fixed, x_base, z, x_best, integral, info, deadline_at, rel_gap, abs_gap,
                       max_states, max_nodes, slice_ops, max_work):
-    """Run phase 2 from scratch with the incumbent of phase 1, for at most `max_work` state operations.
-    Returns (z, x_best, bound, stopped, states); stopped is "budget" when it gave up."""
+    """Run phase 2 from scratch with the incumbent of phase 1, for at most `max_work` state operations; item j
+    counts q[j] in the cardinality row (the copies a piece stands for). Returns (z, x_best, bound, stopped,
+    states); stopped is "budget" when it gave up."""
     mu, lam = info["mu"], info["lam"]
-    rc = v - mu - lam * w
+    rc = v - mu * q - lam * w
     free = ~fixed
     x_L = np.where(free, rc > 0, x_base)
     seq = np.flatnonzero(free)
@@ -547,19 +550,19 @@ def _lagrangian_phase(v, w, c, fixed, x_base, z, x_best, integral, info, deadlin
     sign = np.where(x_L[seq], -1, 1)
     dW = (w[seq] * sign).astype(np.int64)
     dP = (v[seq] * sign).astype(np.float64)
-    dQ = sign.astype(np.int64)
+    dQ = (q[seq] * sign).astype(np.int64)
     rc_abs = np.abs(rc[seq])
     W = np.array([int(w[x_L].sum())], np.int64)
     P = np.array([float(v[x_L].sum())], np.float64)
     N = np.array([_ROOT], _NODE)
-    Q = np.array([int(x_L.sum())], _NODE)
+    Q = np.array([int(q[x_L].sum())], _NODE)
     Wb, Pb, Nb, Qb = (np.empty(16, np.int64), np.empty(16, np.float64), np.empty(16, _NODE),
                       np.empty(16, _NODE))
     par = np.empty(1024, _NODE)
     itm = np.empty(1024, _NODE)
     card_base = mu * info["k"] + lam * c
     # every float in a state's bound (card_base, P, mu q, lam W, the reduced costs) is at most this sum
-    eps = sum_error_bound(len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (info["k"] + len(v))
+    eps = sum_error_bound(len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (info["k"] + float(q.sum()))
                           + abs(lam) * (c + float(w.sum())))
     nn, m, pos, best = 0, 1, 0, _GREEDY
     bound = math.inf
@@ -675,10 +678,23 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
         x[cand] = True
         value = float(values[x].sum())
         return KnapsackSolution(x, value, value, True, "optimal", stats)
-    v = values[cand].astype(np.float64)
-    w = weights[cand]
+    # Exact reductions first. Identical items become binary pieces (IdenticalItems). A common divisor of the
+    # values is divided out: every solution's value is then a multiple of it, so a bound rounds down to one (the
+    # search asks a state to beat z by a whole divisor: Pisinger's profit-ceiling class has all values in 3s). A
+    # common divisor of the weights is divided out of them and of the capacity.
+    kinds = IdenticalItems(values[cand], weights[cand])
+    v_int = kinds.values.astype(np.int64) if integral else None
+    vdiv = max(1, int(np.gcd.reduce(v_int))) if integral else 1
+    wdiv = max(1, int(np.gcd.reduce(kinds.weights)))
+    v = (v_int // vdiv if integral else kinds.values).astype(np.float64)
+    w = kinds.weights // wdiv
+    c //= wdiv
+    abs_gap = abs_gap / vdiv  # the search's values are in units of vdiv
+    stats.update(item_kinds=int(len(kinds.starts)), pieces=int(len(v)), value_divisor=vdiv, weight_divisor=wdiv)
     order = np.lexsort((w, -(v / w)))  # by ratio, then lighter first
-    v, w, cand = v[order], w[order], cand[order]
+    v, w = v[order], w[order]
+    piece = order  # the piece each sorted position stands for
+    q = kinds.copies[order]  # the items a piece stands for: its weight in the cardinality bounds
     cumw = np.cumsum(w)
     b = int(np.searchsorted(cumw, c, side="right"))  # first item that does not fit
     Wbar = int(cumw[b - 1]) if b > 0 else 0
@@ -700,7 +716,8 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     if integral:
         u = np.floor(u + slack)
     fixed = u < need
-    stats.update(break_item=b, dantzig=float(U), greedy=float(z), free_after_reduction=int((~fixed).sum()))
+    stats.update(break_item=b, dantzig=vdiv * float(U), greedy=vdiv * float(z),
+                 free_after_reduction=int((~fixed).sum()))
     W = np.array([Wbar], dtype=np.int64)
     P = np.array([Pbar], dtype=np.float64)
     N = np.array([_ROOT], dtype=_NODE)
@@ -740,7 +757,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
             node = par[node]
         return out
 
-    trace.record(objective=base_value + z, bound=base_value + bound)  # the greedy answer, Dantzig's bound
+    trace.record(objective=base_value + vdiv * z, bound=base_value + vdiv * bound)  # the greedy answer, Dantzig's
     # the kernels stop mid-merge at the limit (a timer raises the flag) or on Ctrl-C
     deadline_at = None if time_limit is None else t0 + time_limit
     ops_done, last_rate = 0, 0.0  # the kernel's speed, to end its last slice before the limit
@@ -778,12 +795,31 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                 # The DP did not finish in its first slice: worth a better incumbent (it prunes states and fixes
                 # items) and the cardinality bound, which often proves z.
                 card_checked = True
-                ub_card, info = cardinality_bound(v, w, c, z, integral)
-                stats.update(cardinality_bound=ub_card, kmin=info["kmin"], kmax=info["kmax"])
+                ub_card, info = cardinality_bound(v, w, c, z, integral, q)
+                stats.update(cardinality_bound=vdiv * ub_card, kmin=info["kmin"], kmax=info["kmax"])
                 # k_min counts the items a solution better than z needs: the bound is on those, so the optimum
                 # is at most the larger of it and z (knapPI_9_10000_10000000_21: bound 6.2 million below z,
                 # and z optimal)
                 bound = min(bound, max(ub_card, z))
+                # v = w + beta over the original items (not the pieces, which stand for several): a bound of
+                # c + beta k is met by k items that fill c exactly, which exact_fill constructs
+                v_items, w_items = values[cand] / vdiv, weights[cand] // wdiv
+                beta = affine_offset(v_items, w_items) if integral else None
+                if beta is not None:
+                    if beta > 0:
+                        counts = range(info["kmax"], max(0, info["kmax"] - 3), -1)
+                    elif beta < 0:
+                        counts = range(info["kmin"], info["kmin"] + 3)
+                    else:  # subset sum: any count fills; the break solution's first, then its neighbours
+                        kb = int(q[:b].sum())
+                        counts = [kb + (r + 1) // 2 * (1 if r % 2 else -1) for r in range(11)]
+                    k_fill, x_fill = fill(w_items, [k for k in counts if c + beta * k > z], c)
+                    stats.update(exact_fill=k_fill)
+                    if k_fill is not None:
+                        z, x_ext, best = float(c + beta * k_fill), kinds.pieces_for(x_fill)[piece], _EXTERNAL
+                if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                    m = 0  # the exact fill met the bound
+                    break
                 binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
                 if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                     # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
@@ -791,8 +827,8 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                     x0[:b] = True
                     deadline_at = None if time_limit is None else t0 + time_limit
                     z2, x2, ub2, stopped2, n2 = _lagrangian_phase(
-                        v, w, c, fixed, x0, z, incumbent(), integral, info, deadline_at, rel_gap, abs_gap, max_states,
-                        max_nodes, slice_ops, phase2_work)
+                        v, w, q, c, fixed, x0, z, incumbent(), integral, info, deadline_at, rel_gap, abs_gap,
+                        max_states, max_nodes, slice_ops, phase2_work)
                     stats.update(lagrangian_phase=stopped2, lagrangian_states=n2)
                     if stopped2 != "budget":
                         z, xs, stopped = z2, x2, stopped2
@@ -845,7 +881,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                     stats.update(heaviest_first="memory_limit" if heavy_status == 2 else "budget")
                     heavy = None  # the core search goes on alone (measured: Pisinger's classes 11-16 at n = 10,000
                     # give up within a few turns instead of halving the core search's speed to the end)
-            trace.record(objective=base_value + z, bound=base_value + bound)
+            trace.record(objective=base_value + vdiv * z, bound=base_value + vdiv * bound)
             if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                 m = 0  # the incumbent meets a proven bound
                 break
@@ -866,11 +902,14 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
         stopped = "optimal"
     if xs is None:
         xs = incumbent()
-    x[cand[xs]] = True
+    chosen = np.zeros(len(v), dtype=bool)
+    chosen[piece[xs]] = True
+    x[cand[kinds.items(chosen)]] = True
     value = float(values[x].sum())
     stats.update(states_logged=int(nn), seconds=time.perf_counter() - t0,
                  state_bytes=int(sum(a.nbytes for a in (W, P, N, Q, Wb, Pb, Nb, Qb, par, itm))))
-    return KnapsackSolution(x, value, max(float(bound) + base_value, value), stopped == "optimal", stopped, stats)
+    return KnapsackSolution(x, value, max(vdiv * float(bound) + base_value, value), stopped == "optimal", stopped,
+                            stats)
 
 
 def dantzig_bound(v: np.ndarray, w: np.ndarray, c: int) -> float:
@@ -892,28 +931,39 @@ def dantzig_bound(v: np.ndarray, w: np.ndarray, c: int) -> float:
     return lp + sum_error_bound(len(v) + 4, float(v.sum()) + base + abs(lp))  # proven: never below the LP
 
 
-def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: bool) -> tuple[float, dict]:
-    """Upper bound on every solution better than `z`: the LP with cardinality limits k_min <= sum x <= k_max, by
+def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: bool,
+                      q: np.ndarray | None = None) -> tuple[float, dict]:
+    """Upper bound on every solution better than `z`: the LP with cardinality limits k_min <= sum q x <= k_max, by
     Lagrangian relaxation of the cardinality row (Martello, Pisinger and Toth's cardinality bounds, Mgmt Sci
-    1999). It may lie below z, which then is optimal: the optimum is at most the larger of the two.
+    1999). Item j counts `q[j]` in the row (default 1: the copies of an item that a binary piece stands for). It
+    may lie below z, which then is optimal: the optimum is at most the larger of the two.
 
-    k_max: the most items that fit (the lightest ones); k_min: the fewest items whose values could exceed
-    the incumbent z. On strongly correlated classes (v = w + K) the bound at mu = K is c + K k_max, which is
-    usually the optimum, where the plain LP bound is off by up to K."""
-    ws = np.sort(w)
-    kmax = int(np.searchsorted(np.cumsum(ws), c, side="right"))
-    vs = np.sort(v)[::-1]
-    kmin = int(np.searchsorted(np.cumsum(vs), z + (1 if integral else 1e-9), side="left")) + 1
+    k_max: the most copies that fit (the lightest per copy first, the LP's count rounded down); k_min: the fewest
+    copies whose values could exceed the incumbent z (the most valuable per copy first, rounded up). On strongly
+    correlated classes (v = w + K) the bound at mu = K is c + K k_max, which is usually the optimum, where the
+    plain LP bound is off by up to K."""
+    q = np.ones(len(v), dtype=np.int64) if q is None else np.asarray(q, dtype=np.int64)
+    kmax = _fill_count(w, q, c)
+    by_value = np.lexsort((q, -(v / q)))
+    cum = np.cumsum(v[by_value])
+    target = z + (1 if integral else 1e-9)
+    i = int(np.searchsorted(cum, target, side="left"))
+    if i >= len(v):
+        return z, {"kmin": int(q.sum()) + 1, "kmax": kmax}  # no set of items beats z
+    j = by_value[i]
+    short = target - (float(cum[i - 1]) if i else 0.0)  # value still missing when piece j is reached
+    # the fraction of piece j's copies that covers it, rounded down by a hair: k_min must not overshoot
+    kmin = int(q[by_value[:i]].sum()) + max(1, math.ceil(short * float(q[j]) / float(v[j]) - 1e-9))
     if kmin > kmax:
         return z, {"kmin": kmin, "kmax": kmax}  # no improving cardinality exists: z is optimal
 
     def f(mu: float) -> float:
         k = kmax if mu >= 0 else kmin
-        return mu * k + dantzig_bound(v - mu, w, c)
+        return mu * k + dantzig_bound(v - mu * q, w, c)
 
     best_mu = 0.0
 
-    lo, hi = -float(v.max()), float(v.max())
+    lo, hi = -float((v / q).max()), float((v / q).max())
     phi = (math.sqrt(5) - 1) / 2
     a, b_ = hi - phi * (hi - lo), lo + phi * (hi - lo)
     fa, fb = f(a), f(b_)
@@ -935,11 +985,25 @@ def cardinality_bound(v: np.ndarray, w: np.ndarray, c: int, z: float, integral: 
         f_ = f(float(mu))
         if f_ < best:
             best, best_mu = f_, float(mu)
-    # f(mu) sums up to n + 2 floats (v - mu is itself rounded when mu is not an integer): its proven error
-    err = sum_error_bound(len(v) + 4, float(np.abs(v).sum()) + abs(best_mu) * (len(v) + kmax + kmin) + abs(best))
+    # f(mu) sums up to n + 2 floats (v - mu q is itself rounded when mu is not an integer): its proven error
+    err = sum_error_bound(len(v) + 4, float(np.abs(v).sum()) + abs(best_mu) * (float(q.sum()) + kmax + kmin)
+                          + abs(best))
     bound = math.floor(best + 1e-6 + 1e-13 * abs(best) + err) if integral else best + err
-    return float(bound), {"kmin": kmin, "kmax": kmax, "mu": best_mu, "lam": _critical_ratio(v - best_mu, w, c),
+    return float(bound), {"kmin": kmin, "kmax": kmax, "mu": best_mu, "lam": _critical_ratio(v - best_mu * q, w, c),
                           "k": kmax if best_mu >= 0 else kmin}
+
+
+def _fill_count(w: np.ndarray, q: np.ndarray, c: int) -> int:
+    """The most copies a solution can hold: pieces lightest per copy first, the last one's copies in part (the
+    LP's count, rounded down; with one copy each, the number of lightest items that fit)."""
+    by_weight = np.lexsort((w, w / q))
+    cum = np.cumsum(w[by_weight])
+    i = int(np.searchsorted(cum, c, side="right"))  # whole pieces that fit
+    if i >= len(w):
+        return int(q.sum())
+    j = by_weight[i]
+    room = c - (int(cum[i - 1]) if i else 0)
+    return int(q[by_weight[:i]].sum()) + (room * int(q[j])) // int(w[j])
 
 
 def _critical_ratio(v: np.ndarray, w: np.ndarray, c: int) -> float:
