@@ -56,6 +56,27 @@ def test_both_phases_match_brute_force_on_correlated_items(case):
         assert r.optimal and r.value == opt and w[r.x].sum() <= c and v[r.x].sum() == r.value
 
 
+similar = st.integers(3, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(1, 60), min_size=n, max_size=n), st.lists(st.integers(0, 6), min_size=n, max_size=n),
+    st.integers(1, n - 1), st.integers(0, 12), st.integers(1, 50)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(similar)
+def test_fixed_count_instances_match_brute_force(case):
+    """Pisinger's class 9 in small: weights 100 plus a little, so every better solution holds the same number of
+    items (k_min = k_max) and the core search bounds each state with the cardinality row; a one-operation probe
+    and a tiny phase-2 budget put it to work."""
+    values, extra, k, spare, ops = case
+    v = np.array(values)
+    w = 100 + np.array(extra)
+    c = 100 * k + spare
+    opt = brute_01(v, w, c)
+    for budget in (6_000_000, 1):
+        r = solve_01(v, w, c, probe_ops=1, slice_ops=ops, phase2_work=budget, beam_width=0, weight_work=0)
+        assert r.optimal and r.value == opt and w[r.x].sum() <= c and v[r.x].sum() == r.value
+
+
 grouped = st.integers(2, 12).flatmap(lambda n: st.tuples(
     st.lists(st.integers(0, 3), min_size=n, max_size=n), st.lists(st.integers(1, 9), min_size=n, max_size=n),
     st.lists(st.integers(1, 9), min_size=n, max_size=n), st.sampled_from([100, 10**4, 10**9]),

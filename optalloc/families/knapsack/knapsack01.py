@@ -820,6 +820,21 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                 if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                     m = 0  # the exact fill met the bound
                     break
+                if info["kmin"] == info["kmax"] and "mu" in info:
+                    # Every solution better than z has the same count (Pisinger's class 9: weights 100 R plus a
+                    # little): each state of the core search is bounded by the Lagrangian bound with the cardinality
+                    # row, its decided items as they are and the undecided ones at their best (gain_add for those
+                    # it could add, gain_rem for those it could remove)
+                    mu, lam = info["mu"], info["lam"]
+                    rc = np.where(fixed, 0.0, v - mu * q - lam * w)
+                    gain_add = np.append(np.cumsum(np.maximum(rc, 0.0)[::-1])[::-1], 0.0)
+                    gain_rem = np.append(0.0, np.cumsum(np.maximum(-rc, 0.0)))
+                    card_base = mu * info["k"] + lam * c
+                    use_card = True
+                    stats.update(cardinality_per_state=True)
+                    # the rounding of every float in that bound
+                    eps = max(eps, sum_error_bound(2 * len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (
+                        info["k"] + float(q.sum())) + abs(lam) * (c + float(w.sum()))))
                 binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
                 if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
                     # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
