@@ -59,6 +59,7 @@ regression: install
 regression-hard: install
 	$(BIN)/python benchmarks/regression_knapsack.py --set pisinger-large --time-limit 60 --jobs 2
 	$(BIN)/python benchmarks/regression_knapsack.py --set jooken --time-limit 60 --jobs 2
+	$(BIN)/python benchmarks/regression_knapsack.py --set pisinger-fail --time-limit 60 --jobs 2
 
 # Differential fuzzing: every method against brute force on random instances of every kind and magnitude.
 fuzz: install
