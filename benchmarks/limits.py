@@ -37,7 +37,7 @@ def hard_instances(folder: Path) -> dict[str, Path]:
         "sizes": [128] * k, "sensitivity": (10.0 ** rng.uniform(-3, 3, k)).tolist(), "b_min": 2, "b_max": 8,
         "budget": 3.3, "grid": "levels"})
     made = {
-        "knapsack": gk.pisinger(3, 1000, 10**7, 90),
+        "knapsack": gk.pisinger(16, 10_000, 10**6, 50),  # the circle class: R = 10^7 strongly correlated is now easy
         "bounded_knapsack": gk.bounded(2000, R=10**6, max_copies=50, seed=1),
         "mckp": gk.mckp(200, 20, kind="strongly", R=10**7, seed=3),
         "mkp": gk.mkp(250, 10, seed=1),
