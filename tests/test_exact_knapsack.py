@@ -119,7 +119,10 @@ def test_identical_items_and_common_divisors_match_brute_force(case):
     w = np.repeat(np.array(kw, dtype=np.int64) * wg, count)
     v = np.repeat(np.array(kv, dtype=np.int64) * vg, count) if K is None else np.maximum(w + K, 0)
     c = int(w.sum() * frac)
-    opt = brute_01(v, w, c)
+    # brute force over how many copies of each kind (copies are interchangeable): up to 8^4 sets, not 2^28
+    kind_w, kind_v = w[np.cumsum(count) - 1], v[np.cumsum(count) - 1]
+    opt = max(int(np.dot(t, kind_v)) for t in itertools.product(*[range(k + 1) for k in count])
+              if np.dot(t, kind_w) <= c)
     for others in ({}, {"beam_width": 0, "weight_work": 0}):
         r = solve_01(v.astype(float) if as_float else v, w, c, probe_ops=1, others_after=0.0, **others)
         assert r.optimal and r.value == opt and r.bound == opt
