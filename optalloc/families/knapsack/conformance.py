@@ -50,8 +50,7 @@ def warmup() -> None:
     from optalloc.families.knapsack.exact_fill import fill
 
     fill(np.array([3, 5, 9, 14, 20], dtype=np.int64), [2], 23)  # the exact fill's kernel (small cases rarely need it)
-    # almost strongly correlated: not v = w + beta, so the exact fill (which the class-3 solve above compiles)
-    # does not settle it before the others run
+    # almost strongly correlated: not v = w + beta, so the exact fill does not settle it before the others run
     inst = pisinger(5, 200, 1000, 5)
     for limit in (None, 60.0):
         solve_01(inst.data.values, inst.data.weights, inst.data.capacity, probe_ops=1, phase2_work=0,

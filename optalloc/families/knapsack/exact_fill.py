@@ -9,8 +9,8 @@ there are usually many fills: this search constructs one directly. It starts fro
 the pair whose difference comes closest to the remaining gap without passing it; when no pair closes it further
 it makes a small random swap backwards and goes on. When that ends short of the target, it looks for two, three or
 four swaps at once whose differences add up to the gap (single swaps and sums of two, sorted by difference, each
-one's complement looked up: a meet in the middle; sparse weights, n = 50-2,000 at R = 10^7, need it). It proves nothing by itself: the
-caller compares the fill's value with its proven bound."""
+one's complement looked up: a meet in the middle; sparse weights, n = 50-2,000 at R = 10^7, need it). It proves
+nothing by itself: the caller compares the fill's value with its proven bound."""
 from __future__ import annotations
 
 import numpy as np
@@ -94,8 +94,8 @@ def _k_subset_with_sum(ws, k, target, max_steps, max_pairs, seed):
             out[q - 1], out_pos[q - 1] = w_out, pos_out
         gap -= best_d
     if gap != 0:
-        # 2. two or three swaps at once whose differences add up to the gap: the swaps (all of them, or a
-        # random sample of max_pairs) sorted by difference, each one's complement looked up
+        # 2. two swaps at once whose differences add up to the gap: the swaps (all of them, or a random sample
+        # of max_pairs) sorted by difference, each one's complement looked up
         total = k * m_out
         cnt = total if total <= max_pairs else max_pairs
         d = np.empty(cnt, dtype=np.int64)

@@ -536,13 +536,31 @@ def _by_weight(v, w, c, fixed, order, W, P, N, Q, m, Wb, Pb, Nb, Qb, par, itm, n
         m = kept
 
 
+def _meets(z: float, bound: float, integral: bool) -> bool:
+    """Whether the incumbent z reaches the proven bound (to the unit's rounding for integer values, relatively
+    for float ones): then z is optimal."""
+    return z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound)))
+
+
+def _cardinality_terms(v, w, q, c, info, terms: int):
+    """The Lagrangian bound with the cardinality row at info's multipliers: mu, lam, each item's reduced cost
+    (item j counts q[j] copies in the row), the constant mu k + lam c, and the proven rounding error of a bound
+    that sums `terms` floats of these."""
+    mu, lam = info["mu"], info["lam"]
+    rc = v - mu * q - lam * w
+    card_base = mu * info["k"] + lam * c
+    eps = sum_error_bound(terms, float(np.abs(v).sum()) + abs(mu) * (info["k"] + float(q.sum()))
+                          + abs(lam) * (c + float(w.sum())))
+    return mu, lam, rc, card_base, eps
+
+
 def _lagrangian_phase(v, w, q, c, fixed, x_base, z, x_best, integral, info, deadline_at, rel_gap, abs_gap,
                       max_states, max_nodes, slice_ops, max_work):
     """Run phase 2 from scratch with the incumbent of phase 1, for at most `max_work` state operations; item j
     counts q[j] in the cardinality row (the copies a piece stands for). Returns (z, x_best, bound, stopped,
     states); stopped is "budget" when it gave up."""
-    mu, lam = info["mu"], info["lam"]
-    rc = v - mu * q - lam * w
+    # every float in a state's bound (card_base, P, mu q, lam W, the reduced costs) counts in eps
+    mu, lam, rc, card_base, eps = _cardinality_terms(v, w, q, c, info, len(v) + 8)
     free = ~fixed
     x_L = np.where(free, rc > 0, x_base)
     seq = np.flatnonzero(free)
@@ -560,10 +578,6 @@ def _lagrangian_phase(v, w, q, c, fixed, x_base, z, x_best, integral, info, dead
                       np.empty(16, _NODE))
     par = np.empty(1024, _NODE)
     itm = np.empty(1024, _NODE)
-    card_base = mu * info["k"] + lam * c
-    # every float in a state's bound (card_base, P, mu q, lam W, the reduced costs) is at most this sum
-    eps = sum_error_bound(len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (info["k"] + float(q.sum()))
-                          + abs(lam) * (c + float(w.sum())))
     nn, m, pos, best = 0, 1, 0, _GREEDY
     bound = math.inf
     stopped = "optimal"
@@ -735,7 +749,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
     nn, m, s, t, best = 0, 1, b - 1, b, _GREEDY
     bound = float(U)
     stopped = "optimal"
-    if z >= U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
+    if _meets(z, U, integral):
         m = 0
     card_checked = False
     xs = None  # set when phase 2 decides the incumbent
@@ -817,7 +831,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                     stats.update(exact_fill=k_fill)
                     if k_fill is not None:
                         z, x_ext, best = float(c + beta * k_fill), kinds.pieces_for(x_fill)[piece], _EXTERNAL
-                if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                if _meets(z, bound, integral):
                     m = 0  # the exact fill met the bound
                     break
                 if info["kmin"] == info["kmax"] and "mu" in info:
@@ -825,18 +839,16 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                     # little): each state of the core search is bounded by the Lagrangian bound with the cardinality
                     # row, its decided items as they are and the undecided ones at their best (gain_add for those
                     # it could add, gain_rem for those it could remove)
-                    mu, lam = info["mu"], info["lam"]
-                    rc = np.where(fixed, 0.0, v - mu * q - lam * w)
+                    # (the bound sums two gains of up to n terms each besides the state's own)
+                    mu, lam, rc, card_base, card_eps = _cardinality_terms(v, w, q, c, info, 2 * len(v) + 8)
+                    rc = np.where(fixed, 0.0, rc)
                     gain_add = np.append(np.cumsum(np.maximum(rc, 0.0)[::-1])[::-1], 0.0)
                     gain_rem = np.append(0.0, np.cumsum(np.maximum(-rc, 0.0)))
-                    card_base = mu * info["k"] + lam * c
                     use_card = True
                     stats.update(cardinality_per_state=True)
-                    # the rounding of every float in that bound
-                    eps = max(eps, sum_error_bound(2 * len(v) + 8, float(np.abs(v).sum()) + abs(mu) * (
-                        info["k"] + float(q.sum())) + abs(lam) * (c + float(w.sum()))))
+                    eps = max(eps, card_eps)
                 binds = ub_card < U - (0.5 if integral else 1e-9 * max(1.0, abs(U)))
-                if binds and info.get("mu", 0.0) != 0.0 and z < bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+                if binds and info.get("mu", 0.0) != 0.0 and not _meets(z, bound, integral):
                     # The cardinality row binds: search in Lagrangian order from the Lagrangian solution (phase 2).
                     x0 = np.zeros(len(v), dtype=bool)
                     x0[:b] = True
@@ -897,7 +909,7 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                     heavy = None  # the core search goes on alone (measured: Pisinger's classes 11-16 at n = 10,000
                     # give up within a few turns instead of halving the core search's speed to the end)
             trace.record(objective=base_value + vdiv * z, bound=base_value + vdiv * bound)
-            if z >= bound - (1e-9 if integral else 1e-12 * max(1.0, abs(bound))):
+            if _meets(z, bound, integral):
                 m = 0  # the incumbent meets a proven bound
                 break
             if status == 2:

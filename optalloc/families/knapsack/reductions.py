@@ -54,15 +54,13 @@ class IdenticalItems:
         self.kind_of[order] = np.cumsum(new_kind) - 1
         self.values = vs[starts][kind] * self.copies
         self.weights = ws[starts][kind] * self.copies
-        self.reduces = len(kind) < n
 
     def items(self, chosen: np.ndarray) -> np.ndarray:
         """Positions (into the arrays given) of the items that the chosen pieces (a bool mask) stand for."""
         take = np.bincount(self.kind[chosen], weights=self.copies[chosen], minlength=len(self.starts))
-        n = len(self.order)
-        kind_of = np.repeat(np.arange(len(self.starts)), self.count)
-        rank = np.arange(n) - self.starts[kind_of]
-        return self.order[rank < take[kind_of]]
+        sorted_kind = self.kind_of[self.order]
+        rank = np.arange(len(self.order)) - self.starts[sorted_kind]  # each item's place among its kind's copies
+        return self.order[rank < take[sorted_kind]]
 
     def pieces_for(self, items: np.ndarray) -> np.ndarray:
         """The pieces (a bool mask) standing for as many copies of each kind as the bool mask `items` holds: a
