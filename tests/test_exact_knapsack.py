@@ -3,7 +3,7 @@ import itertools
 import time
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import optalloc
@@ -63,6 +63,7 @@ similar = st.integers(3, 12).flatmap(lambda n: st.tuples(
 
 @settings(max_examples=150, deadline=None)
 @given(similar)
+@example(([1, 4, 1, 1, 1, 1, 2, 3, 4, 4], [0, 2, 0, 0, 0, 0, 0, 0, 2, 2], 4, 4, 1))  # copies: it proved 12, not 13
 def test_fixed_count_instances_match_brute_force(case):
     """Pisinger's class 9 in small: weights 100 plus a little, so every better solution holds the same number of
     items (k_min = k_max) and the core search bounds each state with the cardinality row; a one-operation probe
@@ -309,7 +310,7 @@ def test_time_limit_holds_where_the_state_log_is_gigabytes(shared_data):
     t = time.perf_counter()
     r = optalloc.solve(inst, "knapsack.dp", time_limit=3.0)
     took = time.perf_counter() - t
-    assert took <= 3.1, took
+    assert took <= 3.1, (took, r.extra.get("seconds"))
     assert str(r.status) == "time_limit" and r.objective <= optimum <= r.bound
 
 

@@ -834,7 +834,9 @@ def solve_01(values, weights, capacity: int, *, time_limit: float | None = None,
                 if _meets(z, bound, integral):
                     m = 0  # the exact fill met the bound
                     break
-                if info["kmin"] == info["kmax"] and "mu" in info:
+                # (only without pieces: the core search's state counts Q count pieces, not the copies the row
+                # counts; with pieces this bound proved 12 where 13 was optimal)
+                if info["kmin"] == info["kmax"] and "mu" in info and bool((q == 1).all()):
                     # Every solution better than z has the same count (Pisinger's class 9: weights 100 R plus a
                     # little): each state of the core search is bounded by the Lagrangian bound with the cardinality
                     # row, its decided items as they are and the undecided ones at their best (gain_add for those
