@@ -180,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", metavar="FILE", help="default: instances/MANIFEST.json")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check")
+    p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check",
+                       epilog="exit codes: 0 every run ended without error (and --check found no regression); 1 a run "
+                              "failed (status error: the method raised, its answer failed verification or its "
+                              "worker died; listed on stderr), or --check found a regression; 2 bad input; 130 Ctrl-C")
     p.add_argument("suites", nargs="+", metavar="SUITE", help="a suite of the manifest, or an instance file")
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="the public format of SUITE files (default: optalloc JSON, or what the file name makes certain)")
@@ -770,11 +773,20 @@ def cmd_bench(args) -> int:
 
     print(_render(TABLE_HEAD, gap_table(run.rows)))
     print(f"{run.ran} run(s) now, {run.skipped} already in {run.output}; {run.seconds:.1f} s")
+    from optalloc.bench.report import failed
+
+    bad = [r for r in run.rows if failed(r)]
+    for r in bad[:5]:
+        print(f"failed: {r['method']} on {r['suite']}/{r['position']}: {r.get('failure') or 'error'}", file=sys.stderr)
+    if bad:
+        print(f"optalloc bench: {len(bad)} of {len(run.rows)} run(s) failed (status error); exit 1"
+              + (f"; {len(bad) - 5} more in {run.output}" if len(bad) > 5 else ""), file=sys.stderr)
+    ok = not bad
     if args.check:
         rep = check(run.rows, baseline, args.tolerance)
         print(rep.render())
-        return EXIT_OK if rep.ok else EXIT_NO_SOLUTION
-    return EXIT_OK
+        ok = ok and rep.ok
+    return EXIT_OK if ok else EXIT_NO_SOLUTION
 
 
 def _bench_options(args) -> dict:

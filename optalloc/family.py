@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from optalloc.errors import OptallocError
+from optalloc.once import Once
 
 ENTRY_POINT_GROUP = "optalloc.families"
 PLUGINS_VARIABLE = "OPTALLOC_PLUGINS"
@@ -132,20 +133,24 @@ def resolve(ref: str) -> Any:
     return getattr(obj, attr) if attr else obj
 
 
-_FAMILIES: dict[str, Family] | None = None
+_FAMILIES: dict[str, Family] = {}
+_FOUND = Once()
 
 
 def families() -> dict[str, Family]:
     """Every declared family by name (built-ins, entry points, OPTALLOC_PLUGINS); found once per process."""
-    global _FAMILIES
-    if _FAMILIES is None:
-        found: dict[str, Family] = {}
-        for fam in _discover():
-            if fam.name in found:
-                raise FamilyError(f"two families are named {fam.name!r} ({found[fam.name].origin} and {fam.origin})")
-            found[fam.name] = fam
-        _FAMILIES = found
+    _FOUND.run(_find)
     return _FAMILIES
+
+
+def _find() -> None:
+    found: dict[str, Family] = {}
+    for fam in _discover():
+        if fam.name in found:
+            raise FamilyError(f"two families are named {fam.name!r} ({found[fam.name].origin} and {fam.origin})")
+        found[fam.name] = fam
+    _FAMILIES.clear()
+    _FAMILIES.update(found)  # filled whole, then marked found: another thread never sees a part
 
 
 def _discover():
@@ -180,8 +185,7 @@ def _declared(obj, origin: str) -> Family:
 
 def reset() -> None:
     """Forget what was found (tests that change OPTALLOC_PLUGINS)."""
-    global _FAMILIES
-    _FAMILIES = None
+    _FOUND.reset()
 
 
 def family_of(problem: str) -> Family:

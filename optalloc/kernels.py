@@ -7,9 +7,11 @@ with no valid cache entry is left alone: compiling it is `python -m optalloc.war
 from __future__ import annotations
 
 import importlib
+import threading
 from pathlib import Path
 
 _done: set[str] = set()
+_lock = threading.RLock()  # a module is marked done once its kernels are loaded, not before
 
 
 def preload(family: str | None = None) -> int:
@@ -24,13 +26,14 @@ def preload(family: str | None = None) -> int:
     fams = families().values() if family is None else [families()[family]]
     loaded = 0
     for name in dict.fromkeys(m for fam in fams for m in fam.kernels):
-        if name in _done:
-            continue
-        _done.add(name)
-        module = importlib.import_module(name)
-        for obj in list(vars(module).values()):
-            if isinstance(obj, CPUDispatcher):
-                loaded += _load_cached(obj)
+        with _lock:
+            if name in _done:
+                continue
+            module = importlib.import_module(name)
+            for obj in list(vars(module).values()):
+                if isinstance(obj, CPUDispatcher):
+                    loaded += _load_cached(obj)
+            _done.add(name)
     return loaded
 
 

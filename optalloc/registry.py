@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
+from optalloc.once import Once
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Method:
 
 
 _METHODS: dict[str, Method] = {}
-_LOADED = False
+_LOADED = Once()
 
 
 def register(method: Method) -> Method:
@@ -126,15 +127,16 @@ def unregister(name: str) -> None:
 
 
 def _load() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        from optalloc.family import families
+    _LOADED.run(_import_declarations)
 
-        # importing a family's method declarations registers them (OPTALLOC_PLUGINS modules without a
-        # family were imported, and registered theirs, when the families were found)
-        for fam in families().values():
-            importlib.import_module(fam.methods)
+
+def _import_declarations() -> None:
+    from optalloc.family import families
+
+    # importing a family's method declarations registers them (OPTALLOC_PLUGINS modules without a
+    # family were imported, and registered theirs, when the families were found)
+    for fam in families().values():
+        importlib.import_module(fam.methods)
 
 
 def all_methods() -> list[Method]:

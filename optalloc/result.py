@@ -45,6 +45,9 @@ class Outcome:
         separates the model's objective from the problem's (`objective` - b.objective, 0 without one):
         models here differ from their problem by a constant at most, and solve checks every point."""
         _record_progress(b, objective)
+        said = (getattr(b, "extra", None) or {}).get("message")
+        if said and not kw.get("message"):  # the backend's reason (a refusal, a reset, an ended process) is kept
+            kw["message"] = said
         return cls(b.status, solution, objective, bound, b.raw_status, tolerance=getattr(b, "tolerance", 0.0), **kw)
 
 

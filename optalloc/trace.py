@@ -6,6 +6,10 @@ of (seconds since the method started, incumbent, bound), one point per improveme
 best of both known at that moment (None before the first). Calls outside a solve cost one test and do nothing,
 so algorithms record unconditionally.
 
+The recorder belongs to the run, not to the process: it lives in a context variable, so two solves in two threads
+(a thread pool, a Dask worker's task threads) each see their own. A thread a method starts itself begins with an
+empty context and records nothing: points are lost there, never mixed into another run's trace.
+
 The points come from the method; only the last one is the certified answer. `solve` checks the others
 against it: no incumbent better than the certified bound, no bound better than the certified objective, and
 no incumbent better than the answer (a method that loses its best solution has a bug). A trace that fails is
@@ -13,11 +17,12 @@ a VerificationError, like any other false claim."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
 import threading
 import time
 
-_active: "Recorder | None" = None
+_active: contextvars.ContextVar["Recorder | None"] = contextvars.ContextVar("optalloc_trace", default=None)
 _lock = threading.Lock()  # HiGHS and CP-SAT report from their own threads
 
 
@@ -51,7 +56,7 @@ def record(objective: float | None = None, bound: float | None = None, at: float
     """Report progress of the running method, in problem terms: `objective`, a feasible solution's value just
     found; `bound`, a proven bound just reached (upper for max, lower for min). `at`: when it happened
     (time.perf_counter(); default now). Worse values than the ones known are ignored."""
-    rec = _active
+    rec = _active.get()
     if rec is not None:
         with _lock:
             rec.add(objective, bound, at)
@@ -60,20 +65,19 @@ def record(objective: float | None = None, bound: float | None = None, at: float
 def started() -> float | None:
     """time.perf_counter() at the start of the run being recorded, or None: for backends that report times of
     their own (a forked HiGHS) and convert them."""
-    rec = _active
+    rec = _active.get()
     return None if rec is None else rec.start
 
 
 @contextlib.contextmanager
 def recording(sense: str, start: float):
     """Record the points of one run (solve's job); nested runs (a method calling solve) keep their own."""
-    global _active
-    outer, rec = _active, Recorder(sense, start)
-    _active = rec
+    rec = Recorder(sense, start)
+    token = _active.set(rec)
     try:
         yield rec
     finally:
-        _active = outer
+        _active.reset(token)
 
 
 def check(points, objective, bound, sense: str, tolerance: float) -> str | None:

@@ -153,14 +153,14 @@ def test_report_files_and_chromium_render(tmp_path):
     run = bench(resolve(["wt40", "smtt-n20"]), first=3, output=tmp_path / "r.parquet", jobs=0, progress=False, **SMALL)
     written = write_report(run.rows, tmp_path / "rep", source="r.parquet", check_text=check(run.rows).render())
     md = written["gaps.md"].read_text().splitlines()
-    assert md[0].startswith("| suite | method | kind | runs | with solution | infeasible points | proven | solved |")
+    assert md[0].startswith("| suite | method | kind | runs | errors | with solution | infeasible points | proven | solved |")
     assert len(md) == 2 + 2 * 3
     dp = next(x for x in md if x.startswith("| wt40 | tardiness.dp |"))
-    assert dp.startswith("| wt40 | tardiness.dp | exact | 3 | 3 | 0 | 3 | 3 | 3 | 0.0000 |")
+    assert dp.startswith("| wt40 | tardiness.dp | exact | 3 | 0 | 3 | 0 | 3 | 3 | 3 | 0.0000 |")
     # MDDC has a schedule for each instance; it has solved one only where it is within 1e-4 of the optimum
     mddc = next(x for x in md if x.startswith("| wt40 | tardiness.mddc |")).split(" | ")
     ref_gaps = [r["reference_gap"] for r in run.rows if r["method"] == "tardiness.mddc" and r["suite"] == "wt40"]
-    assert mddc[4] == "3" and mddc[7] == str(sum(g <= 1e-4 for g in ref_gaps))
+    assert mddc[5] == "3" and mddc[8] == str(sum(g <= 1e-4 for g in ref_gaps))
     for suite in ("wt40", "smtt-n20"):
         for fig in ("profile", "gap_over_time", "final_gap"):
             assert written[f"{suite}_{fig}.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -92,9 +92,9 @@ def test_a_heuristic_fifty_percent_off_has_not_solved():
     ratios = performance_ratios([far, exact, close, bad])
     assert ratios == {"m.b": [math.inf], "m.c": [1.0], "m.h": [math.inf], "m.x": [2.0]}
     table = {r[1]: r for r in gap_table([far, exact, close, bad])}
-    assert table["m.h"][4:8] == ["1", "0", "0", "0"]  # with solution, infeasible points, proven, solved
-    assert table["m.b"][4:8] == ["0", "1", "0", "0"]
-    assert table["m.x"][4:8] == ["1", "0", "1", "1"]
+    assert table["m.h"][4:9] == ["0", "1", "0", "0", "0"]  # errors, with solution, infeasible points, proven, solved
+    assert table["m.b"][4:9] == ["0", "0", "1", "0", "0"]
+    assert table["m.x"][4:9] == ["0", "1", "0", "1", "1"]
     # primal integrals over the horizon of 10 s: no solution until 1 s (1 x 1 s), then 50/150 for 9 s
     pis = primal_integrals([far, exact, close, bad])
     assert pis["k"] == pytest.approx(1.0 + 9 * 50 / 150)

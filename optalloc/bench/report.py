@@ -31,7 +31,7 @@ from optalloc.trace import primal_gap, primal_integral
 
 DEFAULT_TOLERANCE = 1e-4
 
-TABLE_HEAD = ["suite", "method", "kind", "runs", "with solution", "infeasible points", "proven", "solved",
+TABLE_HEAD = ["suite", "method", "kind", "runs", "errors", "with solution", "infeasible points", "proven", "solved",
               "reproduced", "mean ref gap %", "max ref gap %", "mean gap %", "mean primal integral",
               "mean time s", "total time s"]
 
@@ -43,6 +43,12 @@ def _ok(x) -> bool:
 def has_solution(r: dict) -> bool:
     """Whether the row `r` returned a feasible solution (an infeasible point does not count)."""
     return r["solution_status"] in ("optimal", "feasible")
+
+
+def failed(r: dict) -> bool:
+    """Whether the run of row `r` failed: the method raised, its answer failed verification, or its worker died
+    (status error). A run stopped by its limit has not failed."""
+    return r["status"] == "error"
 
 
 def solved(r: dict, tolerance: float = DEFAULT_TOLERANCE) -> bool:
@@ -121,7 +127,7 @@ def gap_table(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -> list[li
         gaps = [float(r["gap"]) for r in rs if has_solution(r) and _ok(r.get("gap"))]
         times = [float(r["time"]) for r in rs if _ok(r.get("time"))]
         pis = [integrals[r["key"]] for r in rs if integrals.get(r["key"]) is not None]
-        out.append([suite, method, rs[0]["kind"], str(len(rs)), str(sum(map(has_solution, rs))),
+        out.append([suite, method, rs[0]["kind"], str(len(rs)), str(sum(map(failed, rs))), str(sum(map(has_solution, rs))),
                     str(sum(r["solution_status"] == "infeasible_point" for r in rs)),
                     str(sum(r["status"] == "optimal" and has_solution(r) for r in rs)),
                     str(sum(solved(r, tolerance) for r in rs)),

@@ -17,6 +17,7 @@ import os
 import platform
 import socket
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -63,7 +64,11 @@ def make_tasks(suites: list[Suite], methods: list[str], options: dict, first: in
     a method that solves none of the suites' problems is an error (a typo in --methods should not pass)."""
     from optalloc.registry import check_usable, get_method
 
+    from optalloc.options import SolveOptions
+    from optalloc.solve import check_options
+
     ms = [get_method(m) for m in methods]
+    solve_options = SolveOptions.from_dict(options)
     opt_hash = hashlib.sha1(json.dumps(options, sort_keys=True).encode()).hexdigest()[:8]
     tasks: list[Task] = []
     used = {m.name: False for m in ms}
@@ -89,21 +94,39 @@ def make_tasks(suites: list[Suite], methods: list[str], options: dict, first: in
             check_usable(m, sorted(problems)[0])  # raises, naming the problems the method does solve
         if m.accepts(next(iter(problems), "")) or used[m.name]:
             check_usable(m, m.problems[0])  # an unavailable backend fails before anything runs
+            check_options(m, solve_options)  # and so does an --option it does not take
     return tasks
 
 
 # ------------------------------------------------------------------ one run (in a worker)
+# A worker (a Dask worker above all, which lives on between runs) reads each file once. The key holds the file's
+# size, modification time and inode with its path: a file written anew under the same name between two runs is
+# read again, never solved as its old contents.
 _FILES: dict = {}
-
+_FILES_KEPT = 16  # files kept per process (a suite's files arrive in order; older ones are dropped)
+_FILES_LOCK = threading.Lock()  # a Dask worker runs tasks in several threads
 
 
 def _load_cached(path: str, reader: str, options: dict):
-    key = (path, reader, json.dumps(options, sort_keys=True))
-    if key not in _FILES:
-        from optalloc.bench.suites import load_file
+    try:
+        st = os.stat(path)
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        stamp = None  # load_file names the missing file
+    key = (path, stamp, reader, json.dumps(options, sort_keys=True))
+    with _FILES_LOCK:
+        if key in _FILES:
+            return _FILES[key]
+    from optalloc.bench.suites import load_file
 
-        _FILES[key] = load_file(Path(path), reader, options)
-    return _FILES[key]
+    insts = load_file(Path(path), reader, options)
+    with _FILES_LOCK:
+        for old in [k for k in _FILES if k[0] == path]:
+            del _FILES[old]
+        while len(_FILES) >= _FILES_KEPT:
+            del _FILES[next(iter(_FILES))]
+        _FILES[key] = insts
+    return insts
 
 
 def load_plugins() -> None:
@@ -143,10 +166,16 @@ def run_task(task: Task) -> dict:
     from optalloc.registry import get_method
     from optalloc.solve import solve
 
-    inst = _load_cached(task.file, task.reader, task.reader_options)[task.index]
     m = get_method(task.method)
-    ref = inst.reference
     row = _base_row(task, m)
+    insts = _load_cached(task.file, task.reader, task.reader_options)
+    if task.index >= len(insts) or insts[task.index].name != task.instance:
+        row.update(status="error", solution_status="none", time=0.0,
+                   failure=f"the file {task.file} changed after the run was planned: its instance {task.index} is "
+                           f"no longer {task.instance!r}")
+        return _finished(row)
+    inst = insts[task.index]
+    ref = inst.reference
     row.update(instance=inst.name, problem=inst.problem, sense=inst.sense,
                reference_value=None if ref is None else float(ref.value),
                reference_kind=None if ref is None else ref.kind)
@@ -444,6 +473,9 @@ def bench(suites: list[Suite], methods: list[str], *, options: dict | None = Non
     `checkpoint_seconds`: how often the parquet file is rewritten from the journal."""
     load_plugins()
     options = dict(options or {})
+    from optalloc.options import SolveOptions
+
+    SolveOptions.from_dict(options)  # a bad option is one error before anything runs, not one per row
     output = Path(output)
     journal = journal_path(output)
     if resume and force:

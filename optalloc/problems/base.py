@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from optalloc.errors import InstanceError
+from optalloc.once import Once
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Problem:
 
 
 _PROBLEMS: dict[str, Problem] = {}
-_LOADED = [False]
+_LOADED = Once()
 
 
 def register_problem(name, sense: str | None = None, *, fields=()):
@@ -80,17 +81,19 @@ def register_problem(name, sense: str | None = None, *, fields=()):
 
 def _load() -> None:
     """Import every family's problem kinds (once): a kind is looked up by name, whichever family holds it."""
-    if not _LOADED[0]:
-        _LOADED[0] = True
-        import importlib
+    _LOADED.run(_import_kinds)
 
-        from optalloc.family import families
 
-        for fam in families().values():
-            importlib.import_module(fam.problems)
-            for problem in _PROBLEMS.values():  # the kinds its module registers (now, or before it was loaded)
-                if type(problem).__module__ == fam.problems:
-                    problem.family = fam.name
+def _import_kinds() -> None:
+    import importlib
+
+    from optalloc.family import families
+
+    for fam in families().values():
+        importlib.import_module(fam.problems)
+        for problem in list(_PROBLEMS.values()):  # the kinds its module registers (now, or before it was loaded)
+            if type(problem).__module__ == fam.problems:
+                problem.family = fam.name
 
 
 def get_problem(name: str, where: str = "problem") -> Problem:

@@ -1,9 +1,8 @@
 """HiGHS through highspy: LinearModel in, (status, x, objective, bound) out."""
 from __future__ import annotations
 
-import contextlib
+import collections
 import math
-import multiprocessing
 import os
 import sys
 import threading
@@ -63,28 +62,36 @@ def status_map():
     }
 
 
-@contextlib.contextmanager
-def _stdout_to(target: str):
-    """HiGHS writes its banner and its log from C to file descriptor 1; point that at /dev/null (quiet) or at
-    stderr (verbose) while it runs, so stdout carries only results (--json stays parseable)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    dest = os.open(os.devnull, os.O_WRONLY) if target == "devnull" else os.dup(2)
-    try:
-        os.dup2(dest, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(dest)
+# HiGHS prints its banner from C to file descriptor 1 when the first Highs of a process is made; every later
+# one, told output_flag=False, prints nothing (its log, when asked for, comes through the logging callback).
+# So fd 1 is pointed away only for that first construction, under a lock: a redirect around every run raced
+# between threads (two threads restored each other's copy, and fd 1 stayed on /dev/null for good).
+_BANNER_LOCK = threading.Lock()
+_banner_done = False
 
 
 def new_highs():
     """A quiet Highs instance (no console output)."""
+    global _banner_done
     import highspy
 
-    with _stdout_to("devnull"):  # its banner
-        h = highspy.Highs()
+    if not _banner_done:
+        with _BANNER_LOCK:
+            if not _banner_done:
+                sys.stdout.flush()
+                saved = os.dup(1)
+                null = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(null, 1)
+                    h = highspy.Highs()
+                finally:
+                    os.dup2(saved, 1)
+                    os.close(saved)
+                    os.close(null)
+                h.setOptionValue("output_flag", False)
+                _banner_done = True
+                return h
+    h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
 
@@ -159,101 +166,57 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
         if ok:
             return LinearOutcome(Status.OPTIMAL, np.zeros(0), float(model.offset), float(model.offset), "kModelEmpty")
         return LinearOutcome(Status.INFEASIBLE, None, None, None, "kModelEmpty")
-    isolate = bool(model.integer.any()) or model.A.nnz >= ISOLATE_NONZEROS
-    if isolate and "fork" in multiprocessing.get_all_start_methods():
-        return _run_isolated(model, options, deadline, duals)
+    if bool(model.integer.any()) or model.A.nnz >= ISOLATE_NONZEROS:
+        from optalloc.solvers.highs_process import run_isolated
+
+        return run_isolated(model, options, deadline, duals)
     return _run(model, options, deadline, duals)
 
 
 # HiGHS has phases that check neither its time limit nor its interrupt callbacks (measured: 13 s in the MIP
 # setup's objective clique partition on a 5000 x 10 routing model at a 2 s limit; 4-24 s handing a 32-152 M
 # nonzero model over; upstream: ERGO-Code/HiGHS#885, #1278; and 1 s and more to answer a cancel in a 1000-item
-# knapsack's branch and bound). Every MIP, and every LP this large, runs in a forked child that the parent ends
-# when HiGHS has not answered KILL_GRACE s after the limit or a Ctrl-C: the run's row is kept either way. Small
-# LPs never spend that long outside HiGHS's checks, and the fork (about 20 ms) would cost more than it guards.
+# knapsack's branch and bound). Every MIP, and every LP this large, runs in a child process (highs_process) that
+# the parent ends when HiGHS has not answered in time: the run's row is kept either way. Small LPs never spend
+# that long outside HiGHS's checks, and a child (20 ms forked, more through a helper) would cost more than it
+# guards.
 ISOLATE_NONZEROS = 20_000
-KILL_GRACE = 0.5  # seconds HiGHS gets to stop by itself (and send its answer) after the limit or Ctrl-C
 
 
-def _run_isolated(model, options: SolveOptions, deadline: Deadline, duals: bool) -> LinearOutcome:
-    ctx = multiprocessing.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    stop_r, stop_w = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    child = ctx.Process(target=_child, args=(send, stop_r, stop_w, model, options, deadline, duals), daemon=True)
-    child.start()
-    send.close()
-    os.close(stop_r)
-    stopped_at = None
-    try:
-        with interrupt.stop_hook(lambda: os.write(stop_w, b"x")):
-            while True:
-                if recv.poll(0.02):
-                    try:
-                        kind, payload = recv.recv()
-                    except EOFError:  # the child died mid-answer
-                        return _lost(child, deadline)
-                    if kind == "error":
-                        raise payload
-                    return payload
-                if not child.is_alive():
-                    return _lost(child, deadline)
-                now = time.perf_counter()
-                if interrupt.requested() and stopped_at is None:
-                    stopped_at = now
-                end = None if deadline.limit is None else deadline.start + deadline.limit
-                if stopped_at is not None:
-                    end = stopped_at if end is None else min(end, stopped_at)
-                if end is not None and now > end + KILL_GRACE:
-                    child.kill()
-                    status = Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT
-                    return LinearOutcome(status, None, None, None, "ended: HiGHS did not stop by itself",
-                                         {"message": "HiGHS was in a phase that does not check its limits; its "
-                                                     "process was ended, so there is no answer"})
-    finally:
-        os.close(stop_w)
-        recv.close()
-        if child.is_alive():
-            child.kill()
-        child.join(1.0)
-
-
-def _lost(child, deadline) -> LinearOutcome:
-    child.join(1.0)
-    code = child.exitcode
-    why = "killed (out of memory?)" if code is not None and code < 0 else f"exit code {code}"
-    return LinearOutcome(Status.ERROR, None, None, None, f"HiGHS's process ended without an answer ({why})")
-
-
-def _child(send, stop_r, stop_w, model, options, deadline, duals) -> None:
-    """The forked side: solve, send (kind, payload) back. The parent's "stop" (a byte on stop_r) is this
-    process's Ctrl-C: it cancels HiGHS, which then returns its best answer. The end of the pipe (the parent
-    is gone: killed with SIGKILL, say) ends this process at once: nobody waits for its answer, and a MIP
-    without a limit would otherwise run on for ever (measured: two orphans at 5 GB each after a killed test)."""
-    interrupt.ignore_in_child()
-    os.close(stop_w)  # the parent's end: with it closed here, the parent's death reads as end of file
-
-    def listen():
-        if os.read(stop_r, 1):
-            interrupt.request()
-        else:
-            os._exit(1)
-
-    threading.Thread(target=listen, daemon=True).start()
-    try:
-        send.send(("ok", _run(model, options, deadline, duals)))
-    except BaseException as e:  # an option HiGHS rejects, say: the parent raises it as it would in-process
-        try:
-            send.send(("error", e))
-        except Exception:
-            send.send(("error", RuntimeError(f"{type(e).__name__}: {e}")))
-    finally:
-        send.close()
+# The process-wide state a HiGHS run can meet: set when this process is one optalloc started for HiGHS alone (a
+# forked child or a helper), where resetting HiGHS's thread scheduler touches nobody else's solve.
+OWN_PROCESS = [False]
 
 
 def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> LinearOutcome:
-    """One HiGHS run in this process."""
+    """One HiGHS run in this process. HiGHS refuses a thread count other than the one its scheduler in this thread
+    was started with (by an earlier run, or by Pyomo's own HiGHS): in a process of optalloc's own the scheduler is
+    reset, elsewhere the run moves to a helper process; either way extra["message"] says so."""
+    out = _run_once(model, options, deadline, duals)
+    if out.raw_status != SCHEDULER_REFUSED:
+        return out
+    if OWN_PROCESS[0]:
+        import highspy
+
+        highspy.Highs.resetThreadScheduler()
+        out = _run_once(model, options, deadline, duals)
+        note = "HiGHS's thread scheduler was reset for this run's thread count"
+    else:
+        from optalloc.solvers.highs_process import run_in_helper
+
+        out = run_in_helper(model, options, deadline, duals)
+        note = (f"HiGHS in this process already runs another thread count than threads={options.threads} (an "
+                f"earlier HiGHS run here, Pyomo's for one, started it); solved in a helper process instead")
+    out.extra["message"] = note
+    return out
+
+
+SCHEDULER_REFUSED = "refused: HiGHS's thread scheduler runs another thread count"
+
+
+def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> LinearOutcome:
+    import highspy
+
     h = to_highs(model)
     if deadline.limit is not None:
         h.setOptionValue("time_limit", max(deadline.remaining(), 1e-3))
@@ -262,10 +225,16 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     h.setOptionValue("mip_rel_gap", float(options.rel_gap))
     h.setOptionValue("mip_abs_gap", float(options.abs_gap))
     log = LineSink(options.verbose, options.log_file)
-    if log.active:  # HiGHS's log through its callback, so each line can name the run
-        h.setOptionValue("output_flag", True)
-        h.setOptionValue("log_to_console", False)
-        h.cbLogging.subscribe(lambda e: log.write(e.message))
+    said: collections.deque = collections.deque(maxlen=20)  # HiGHS's last words: the reason when it refuses to run
+
+    def heard(e):
+        said.append(e.message)
+        if log.active:  # each line can name the run
+            log.write(e.message)
+
+    h.setOptionValue("output_flag", True)  # the log goes to the callback only, never to the console
+    h.setOptionValue("log_to_console", False)
+    h.cbLogging.subscribe(heard)
     for key, value in options.backend_options.items():  # native options last, so they win
         _set_option(h, key, value)
     if getattr(model, "start", None) is not None and model.integer.any():
@@ -283,11 +252,17 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         h.cbMipImprovingSolution.subscribe(improved)
     h.HandleUserInterrupt = True  # HiGHS polls its interrupt callbacks; Ctrl-C calls cancelSolve
     try:
-        with interrupt.stop_hook(h.cancelSolve), _stdout_to("stderr" if options.verbose else "devnull"):
-            h.run()
+        with interrupt.stop_hook(h.cancelSolve):
+            ran = h.run()
     finally:
         log.close()
     raw = h.getModelStatus()
+    if ran == highspy.HighsStatus.kError and raw == highspy.HighsModelStatus.kNotset:
+        # HiGHS refused to start: an error with its own reason, never an "unknown" with none
+        reason = " ".join(m.strip() for m in said if "ERROR" in m) or "HiGHS returned an error before solving"
+        if "scheduler has already been initialized" in reason:
+            return LinearOutcome(Status.ERROR, None, None, None, SCHEDULER_REFUSED, {"message": reason})
+        return LinearOutcome(Status.ERROR, None, None, None, "kError", {"message": reason})
     status = status_map().get(raw, Status.UNKNOWN)
     if status in (Status.UNKNOWN, Status.TIME_LIMIT) and interrupt.requested():
         status = Status.INTERRUPTED
