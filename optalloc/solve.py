@@ -147,6 +147,18 @@ def _options(options, values) -> SolveOptions:
     return opts
 
 
+def _check_bound_alone(instance: Instance, m: Method, bound: float, tol: float) -> None:
+    """A bound that comes without an incumbent is held against the problem kind's witness, a feasible solution
+    found in about linear time (Problem.witness): no true bound is worse than a feasible point's value."""
+    found = instance.spec.witness(instance.data)
+    if found is None:
+        return
+    ev = instance.spec.evaluate(instance.data, found)
+    if ev.feasible and bound_crosses(ev.objective, bound, instance.sense) and not _close(bound, ev.objective, tol):
+        raise VerificationError(f"{m.name} on {instance.name}: bound {bound} is {'below' if instance.sense == 'max' else 'above'} "
+                                f"the value {ev.objective} of a feasible solution (a greedy one), so it is no bound")
+
+
 def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, elapsed: float,
             points=()) -> Result:
     """The Result of a method's claim `out`, every part of it checked against the instance (see the module's
@@ -188,6 +200,8 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     if bound_crosses(objective, bound, sense):
         raise VerificationError(f"{m.name} on {instance.name}: bound {bound} crosses objective {objective} "
                                 f"({sense}imisation)")
+    if objective is None and bound is not None:
+        _check_bound_alone(instance, m, float(bound), tol)
     status = out.status
     g = gap(objective, bound, sense)
     if status == Status.OPTIMAL and g != 0.0:

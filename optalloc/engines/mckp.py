@@ -302,6 +302,10 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
     eps = sum_error_bound(k + 4, float(np.abs(uv).max(initial=0.0)) * k + abs(U)) if not integral else 0.0
     U = math.floor(U + 1e-6 + 1e-13 * abs(U)) if integral else U + eps
     stats = {"classes": k, "undominated": int(len(uv)), "lp_value": lp["lp_value"], "greedy": z}
+    if not integral:
+        # float values: an option that could improve z by less than `slack` (below) is dropped, so "optimal" is
+        # within it; callers state it as their answer's tolerance
+        stats["tolerance"] = 1e-6 + 1e-13 * abs(z) + eps
     best_pos = pos0.copy()
     bound = float(U)
     stopped = "optimal"

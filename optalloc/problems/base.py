@@ -54,6 +54,12 @@ class Problem:
         """A few numbers that describe the instance size, for tables."""
         raise NotImplementedError
 
+    def witness(self, typed: Any) -> dict | None:
+        """A feasible solution found in about linear time (a greedy fill, a dispatching order), or None when the
+        kind has none that cheap. Certification holds every reported bound against it: a bound below a
+        feasible point's value (for max) is false even when the method returned no solution to compare with."""
+        return None
+
     def sense_of(self, typed: Any) -> str:
         """The optimisation sense of one instance (kinds whose data says min or max override this)."""
         return self.sense

@@ -109,8 +109,11 @@ def solve_cp(model, options: SolveOptions, deadline: Deadline, *, scale: float =
         else:
             mapped = Status.UNKNOWN
     obj = solver.ObjectiveValue() / scale if has_solution else None
-    # an invalid model (or one CP-SAT refused) proves nothing: its "bound" is a default, not a bound
-    proven = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN)
+    # Only a search that found a solution has set its bound. An invalid model proves nothing, and a run stopped
+    # with no solution (UNKNOWN: before presolve ended, say) reports the response's default, 0, which on a
+    # maximisation is below the optimum (seen at a 0.01 s limit on a 100-item knapsack: the reference was called
+    # "contradicted"). Without a solution there is no bound to report.
+    proven = raw in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     bound = solver.BestObjectiveBound() / scale if proven else None
     if bound is not None and not math.isfinite(bound):
         bound = None

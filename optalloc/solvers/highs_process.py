@@ -33,7 +33,7 @@ import time
 from optalloc import interrupt
 from optalloc.status import Status
 
-KILL_GRACE = 0.5  # seconds HiGHS gets to stop by itself (and send its answer) after the limit or Ctrl-C
+KILL_GRACE = 0.3  # seconds HiGHS gets to stop by itself (and send its answer) after the limit or Ctrl-C
 ISOLATION_VARIABLE = "OPTALLOC_HIGHS_ISOLATION"
 POLL = 0.02  # seconds between the parent's looks at the limit and Ctrl-C while it waits
 

@@ -63,6 +63,7 @@ def run_mckp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     and returns the claim as an Outcome, which solve certifies."""
     from optalloc.engines.mckp import solve_mckp
     from optalloc.families.bitalloc.models import to_mckp
+    from optalloc.numeric import sum_error_bound
     from optalloc.engines.mckp_model import expand_ties, merge_ties
 
     d = instance.data
@@ -76,8 +77,12 @@ def run_mckp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     if r.choice is None:
         return _report(instance, _infeasible())
     option = np.asarray(expand_ties(r.choice, members, d.k), dtype=np.int64)
-    return _report(instance, Outcome.from_stop(r.stopped, d.solution_from_options(option), offset - r.value,
-                                               offset - r.bound))
+    # proven: the engine's float tolerance, plus the roundings of offset (a sum of k errors) and of the values
+    tolerance = r.stats.get("tolerance", 0.0) + sum_error_bound(d.k + 2, abs(offset) + abs(r.value) + abs(r.bound))
+    out = Outcome.from_stop(r.stopped, d.solution_from_options(option), offset - r.value, offset - r.bound,
+                            tolerance=tolerance)
+    out.extra["tolerance"] = tolerance
+    return _report(instance, out)
 
 
 def run_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:

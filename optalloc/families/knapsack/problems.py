@@ -88,6 +88,32 @@ def _index_list(solution: dict, key: str, n: int) -> tuple[np.ndarray | None, li
     return idx, problems
 
 
+def _by_ratio(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Item indices by value per unit of weight, best first (weightless items first)."""
+    w = np.asarray(weights, dtype=float)
+    ratio = np.where(w > 0, np.asarray(values, dtype=float) / np.where(w > 0, w, 1.0), np.inf)
+    return np.argsort(-ratio, kind="stable")
+
+
+def _greedy_prefix(values: np.ndarray, weights: np.ndarray, capacities: np.ndarray) -> np.ndarray:
+    """A feasible item set in O(n log n), vectorised: the longest prefix by value per total weight that fits every
+    budget, or the best single item that fits when it is worth more (Problem.witness: bounds are held against
+    it). Loads are summed in float and the prefix kept a margin short, so a rounding can only shorten it."""
+    w = np.asarray(weights, dtype=float)
+    order = _by_ratio(values, w.sum(axis=0))
+    cap = np.asarray(capacities, dtype=float)[:, None]
+    loads = np.cumsum(w[:, order], axis=1)
+    fits = np.all(loads <= cap * (1 - 1e-12), axis=0)
+    k = int(np.argmin(fits)) if not fits.all() else len(order)
+    prefix = np.sort(order[:k])
+    single_ok = np.flatnonzero(np.all(w <= cap, axis=0))
+    if len(single_ok):
+        best = int(single_ok[np.argmax(np.asarray(values, dtype=float)[single_ok])])
+        if float(values[best]) > float(np.asarray(values, dtype=float)[prefix].sum()):
+            return np.array([best], dtype=np.int64)
+    return prefix.astype(np.int64)
+
+
 # ---------------------------------------------------------------- 0-1
 @register_problem("knapsack", "max", fields=("values", "weights", "capacity"))
 class Knapsack(Problem):
@@ -112,6 +138,9 @@ class Knapsack(Problem):
         if load > t.capacity:
             problems.append(f"weight {load} exceeds capacity {t.capacity}")
         return Evaluation(_sum(t.values[idx]), problems)
+
+    def witness(self, t: KnapsackData) -> dict:
+        return {"items": _greedy_prefix(t.values, t.weights[None, :], np.array([t.capacity])).tolist()}
 
     def size(self, t: KnapsackData) -> dict:
         return {"n": t.n, "capacity": int(t.capacity)}
@@ -151,6 +180,15 @@ class BoundedKnapsack(Problem):
         if load > t.capacity:
             problems.append(f"weight {load} exceeds capacity {t.capacity}")
         return Evaluation(_sum(_times(t.values, counts)), problems)
+
+    def witness(self, t: BoundedKnapsackData) -> dict:
+        counts = np.zeros(t.n, dtype=np.int64)
+        room = int(t.capacity)
+        for j in _by_ratio(t.values, t.weights)[:64]:  # a few types by value per weight: cheap, and feasible
+            w = int(t.weights[j])
+            counts[j] = int(t.bounds[j]) if w == 0 else min(int(t.bounds[j]), room // w)
+            room -= counts[j] * w
+        return {"counts": counts.tolist()}
 
     def size(self, t) -> dict:
         return {"n": t.n, "copies": int(t.bounds.sum()), "capacity": int(t.capacity)}
@@ -266,6 +304,9 @@ class MultidimensionalKnapsack(Problem):
         for i in np.flatnonzero(load > t.capacities + tol):
             problems.append(f"budget {int(i)}: weight {v.to_json_number(load[i])} exceeds {v.to_json_number(t.capacities[i])}")
         return Evaluation(_sum(t.values[idx]), problems)
+
+    def witness(self, t: MKPData) -> dict:
+        return {"items": _greedy_prefix(t.values, t.weights, t.capacities).tolist()}
 
     def size(self, t) -> dict:
         return {"n": t.n, "m": t.m}

@@ -104,5 +104,8 @@ class Tardiness(Problem):
             return Evaluation(float("nan"), [f"solution.sequence: must be a permutation of 0..{t.n - 1} ({what})"])
         return Evaluation(float(t.cost(seq)))
 
+    def witness(self, t: TardinessData) -> dict:
+        return {"sequence": np.argsort(t.d, kind="stable").tolist()}  # earliest due date first: any order is feasible
+
     def size(self, t: TardinessData) -> dict:
         return {"jobs": t.n, "horizon": int(t.p.sum()), "weighted": t.weighted}
