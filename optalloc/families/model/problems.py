@@ -119,7 +119,7 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
     for j in np.flatnonzero(lm.integer & (x != np.round(x)))[:3]:
         problems.append(f"{_name(lm.col_names, j, 'column')}: integer, is {float(x[j])!r}")
     tol_col = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(x))
-    for j in np.flatnonzero((x < lm.col_lo - tol_col) | (x > lm.col_hi + tol_col))[:3]:
+    for j in np.flatnonzero(~((x >= lm.col_lo - tol_col) & (x <= lm.col_hi + tol_col)))[:3]:
         problems.append(f"{_name(lm.col_names, j, 'column')}: {float(x[j])!r} outside its bounds "
                         f"[{float(lm.col_lo[j])!r}, {float(lm.col_hi[j])!r}]")
     A = lm.A.tocsr()
@@ -131,7 +131,9 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
         tol_row = np.zeros(m)
     else:
         tol_row = FEASIBILITY_TOLERANCE * (1.0 + magnitude)
-    bad = np.flatnonzero((activity < lm.row_lo - tol_row) | (activity > lm.row_hi + tol_row))
+    # written as "not within" so that a NaN (a NaN coefficient, or inf times 0) is a violation: NaN passes every
+    # "outside" comparison
+    bad = np.flatnonzero(~((activity >= lm.row_lo - tol_row) & (activity <= lm.row_hi + tol_row)))
     for i in bad[:3]:
         problems.append(f"{_name(lm.row_names, i, 'row')}: activity {float(activity[i])!r} outside "
                         f"[{float(lm.row_lo[i])!r}, {float(lm.row_hi[i])!r}] (tolerance {tol_row[i]:.3g})")
@@ -139,6 +141,8 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
         problems.append(f"... and {len(bad) - 3} more rows")
     c_integral = np.all(lm.c == np.round(lm.c)) and float(np.abs(lm.c).dot(np.abs(x))) < EXACT
     objective = float(lm.c.dot(x)) + lm.offset
+    if not math.isfinite(objective):
+        problems.append(f"objective: {objective!r}, not a finite number")
     if integral and c_integral and float(lm.offset).is_integer():
         objective = float(sum(int(a) * int(b) for a, b in zip(lm.c[x != 0].tolist(), x[x != 0].tolist()))
                           + int(lm.offset))

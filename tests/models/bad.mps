@@ -1,0 +1,5 @@
+NAME bad
+ROWS
+ N obj
+ Q c1
+ENDATA

@@ -1,0 +1,15 @@
+NAME tiny
+OBJSENSE
+    MAX
+ROWS
+ N obj
+ L c1
+COLUMNS
+ x obj 1 c1 1e-12
+ y obj 1 c1 1
+RHS
+ RHS c1 4
+BOUNDS
+ UP BND x 1
+ UP BND y 10
+ENDATA
