@@ -115,7 +115,7 @@ def test_the_helper_keeps_the_limit_and_is_reused(monkeypatch):
 
     monkeypatch.setenv(highs_process.ISOLATION_VARIABLE, "helper")
     assert _mip_knapsack()[:2] == ("optimal", 23)
-    inst = pisinger(5, 2000, 10**6, 1)
+    inst = pisinger(16, 10_000, 10**6, 50)
     r = optalloc.solve(inst, "knapsack.mip", time_limit=1.0)
     assert r.time <= 1.0 + highs_process.KILL_GRACE + 0.3
     assert r.status in (Status.TIME_LIMIT, Status.OPTIMAL)
