@@ -529,8 +529,8 @@ def _describe(m, as_json: bool) -> int:
     if m.parameters is None:
         options = f"the {m.backend} backend's own options (--option name=value, checked by the backend)"
     else:
-        options = [{"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help}
-                   for p in m.parameters]
+        options = [{"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help, "lo": p.lo,
+                    "hi": p.hi} for p in m.parameters]
     doc = {"name": m.name, "kind": m.kind, "family": families, "backend": m.backend, "problems": list(m.problems),
            "available": m.available(), "description": m.description, "capabilities": capabilities,
            "skips_cases_tagged": list(m.excludes), "options": options}
@@ -551,7 +551,9 @@ def _describe(m, as_json: bool) -> int:
         width = max(len(o["name"]) for o in options)
         for o in options:
             default = "chosen by the method" if o["default"] is None else o["default"]
-            print(f"    {o['name'].ljust(width)}  {o['type']:<5}  default {default}: {o['help']}")
+            limits = "" if o["lo"] is None and o["hi"] is None else \
+                f" [{'' if o['lo'] is None else format(o['lo'], 'g')}, {'' if o['hi'] is None else format(o['hi'], 'g')}]"
+            print(f"    {o['name'].ljust(width)}  {o['type']:<5}  default {default}{limits}: {o['help']}")
     return EXIT_OK
 
 

@@ -21,6 +21,19 @@ class Parameter:
     type: type
     default: Any
     help: str
+    lo: float | None = None  # the least value accepted (None: no limit); checked before the method runs
+    hi: float | None = None  # the largest value accepted
+
+    def check(self, value, method: str) -> None:
+        """A value outside [lo, hi] is bad input (exit 2), named with the range."""
+        from optalloc.errors import OptionError
+
+        if value is None or isinstance(value, bool):
+            return
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            rng = f"at least {self.lo:g}" if self.hi is None else (
+                f"at most {self.hi:g}" if self.lo is None else f"from {self.lo:g} to {self.hi:g}")
+            raise OptionError(f"--option {self.name}={value!r}: {method} needs {rng}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class Method:
             if not isinstance(value, accepted) or (isinstance(value, bool) and p.type is not bool):
                 what = {int: "an integer", float: "a number", bool: "true or false"}.get(p.type, p.type.__name__)
                 raise OptionError(f"--option {name}={value!r}: {self.name} needs {what}")
+            p.check(value, self.name)
 
     @property
     def family(self) -> str:

@@ -271,3 +271,9 @@ def test_highs_thread_scheduler_refusal_is_handled():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1].split() == ["optimal", "2.5", "True"]
+
+
+def test_method_parameters_are_checked_for_range():
+    out = _cli("solve", str(ROOT / "instances/knapsack/demo.jsonl"), "-m", "knapsack.dp", "--option", "beam_width=-3")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == "optalloc: error: --option beam_width=-3: knapsack.dp needs at least 0"

@@ -10,16 +10,16 @@ ALL = ("knapsack", "bounded_knapsack", "mckp", "mkp")
 register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact", "optalloc", run_dp,
                 "primal-dual core DP (0-1; bounded by binary splitting); LP-reduced core DP for multiple-choice",
                 requires=("numba",), parameters=(
-                    Parameter("max_states", int, 20_000_000, "states kept at once before stopping with memory_limit"),
-                    Parameter("max_nodes", int, 200_000_000, "solution-log nodes before stopping with memory_limit"),
+                    Parameter("max_states", int, 20_000_000, "states kept at once before stopping with memory_limit", lo=1),
+                    Parameter("max_nodes", int, 200_000_000, "solution-log nodes before stopping with memory_limit", lo=1),
                     Parameter("slice_ops", int, None, "state operations between time-limit and Ctrl-C checks "
-                              "(3,000,000 for 0-1, 2,000,000 for MCKP)"),
-                    Parameter("phase2_work", int, 6_000_000, "0-1: work budget of the Lagrangian-order phase"),
+                              "(3,000,000 for 0-1, 2,000,000 for MCKP)", lo=1),
+                    Parameter("phase2_work", int, 6_000_000, "0-1: work budget of the Lagrangian-order phase", lo=0),
                     Parameter("probe_ops", int, 100_000, "0-1: the first slice, after which the incumbent search, "
-                              "the heaviest-first search and the cardinality bound run"),
-                    Parameter("beam_width", int, 4096, "0-1: states kept by the incumbent search (0: skip it)"),
+                              "the heaviest-first search and the cardinality bound run", lo=1),
+                    Parameter("beam_width", int, 4096, "0-1: states kept by the incumbent search (0: skip it)", lo=0),
                     Parameter("weight_work", int, 1_500_000_000, "0-1: operations of the heaviest-first search, "
-                              "which takes turns with the core search (0: skip it)"))))
+                              "which takes turns with the core search (0: skip it)", lo=0))))
 register(Method("knapsack.mip", ALL, "exact", "highs", run_mip,
                 "MIP built vectorised (numpy/scipy.sparse) straight into HiGHS", requires=("highspy",),
                 distribution="highspy", linear_model=mip_arrays))

@@ -44,13 +44,13 @@ register(Method("gap.lns", ("gap",), "heuristic", "optalloc", run_gap_lns,
                 "regret start, price-and-dive over the set-partitioning master, large-neighbourhood search "
                 "with exact sub-MIPs; Lagrangian bound",
                 requires=("numba", "highspy"), parameters=(
-                    Parameter("dive_share", float, 0.7, "share of the time left for price-and-dive"),
+                    Parameter("dive_share", float, 0.7, "share of the time left for price-and-dive", lo=0, hi=1),
                     Parameter("cores", bool, None, "run the 2- and 4-agent core MIPs before the LNS (default: "
                               "when no dive ran)"),
-                    Parameter("sub_limit", float, 1.0, "seconds per neighbourhood sub-MIP"),
-                    Parameter("steps", int, 200, "sub-MIPs at most without a time limit"),
-                    Parameter("width", int, 4, "agents per job a neighbourhood sees"),
-                    Parameter("patience", int, 15, "steps without improvement before the ranking widens"))))
+                    Parameter("sub_limit", float, 1.0, "seconds per neighbourhood sub-MIP", lo=0),
+                    Parameter("steps", int, 200, "sub-MIPs at most without a time limit", lo=0),
+                    Parameter("width", int, 4, "agents per job a neighbourhood sees", lo=1),
+                    Parameter("patience", int, 15, "steps without improvement before the ranking widens", lo=0))))
 register(Method("gap.lp_round", ("gap",), "heuristic", "optalloc", gap_heuristic_run(True),
                 "LP rounding + regret greedy + local search; LP and Lagrangian bound", requires=("numba", "highspy")))
 register(Method("makespan.mip", ("makespan",), "exact", "highs", run_makespan_mip,

@@ -25,10 +25,10 @@ register(Method("tardiness.dp", P_, "exact", "optalloc", run_dp,
                 "time-indexed bound, Emmons precedences, DP over job sets, iterated dynasearch incumbent",
                 requires=("numba",), parameters=(
                     Parameter("max_states", int, 4_000_000, "DP states over job sets before stopping with "
-                              "memory_limit"),
-                    Parameter("lagrangian_iterations", int, 200, "subgradient iterations of the level-1 bound"),
+                              "memory_limit", lo=1),
+                    Parameter("lagrangian_iterations", int, 200, "subgradient iterations of the level-1 bound", lo=0),
                     Parameter("max_lr2_cells", int, 20_000_000, "the level-2 bound runs when (horizon + 1) x "
-                              "(jobs + 1) fits this"))))
+                              "(jobs + 1) fits this", lo=0))))
 for _f, _desc in (("positional", "positional-assignment MIP (Keha et al., the seed's model) with the valid inequality"),
                   ("time_indexed", "time-indexed MIP (start-time binaries, no-idle path form); strong LP, n·P columns"),
                   ("ordering", "linear-ordering MIP (precedence binaries with transitivity rows)")):
@@ -52,16 +52,16 @@ for _r, _t in _RULE_TEXT.items():
     register(Method(f"tardiness.{_r}", P_, "heuristic", "optalloc", rule_run(_r), f"dispatching rule: {_t}; "
                     "reports the cheap Lagrangian or closed-form bound", requires=("numba",),
                     parameters=(Parameter("k", float, _LOOK_AHEAD[_r], "the rule's look-ahead parameter (ATC's "
-                                          "default: the best of 0.5, 1, 2, 3, 4)"),) if _r in _LOOK_AHEAD else ()))
+                                          "default: the best of 0.5, 1, 2, 3, 4)", lo=0),) if _r in _LOOK_AHEAD else ()))
 register(Method("tardiness.local_search", P_, "heuristic", "optalloc", run_local_search,
                 "best of ATC/WMDD/MDD/MDDC, then dynasearch descent (swaps and insertions); cheap bound",
                 requires=("numba",)))
 register(Method("tardiness.iterated_dynasearch", P_, "heuristic", "optalloc", run_iterated,
                 "iterated dynasearch (random-swap kicks, seeded); stops at the Lagrangian bound, the stall "
                 "limit or the time limit", requires=("numba",), parameters=(
-                    Parameter("max_kicks", int, 5000, "kicks before stopping"),
+                    Parameter("max_kicks", int, 5000, "kicks before stopping", lo=0),
                     Parameter("stall", int, None, "kicks without improvement before stopping (default: by size; "
-                              "none with a time limit)"),
-                    Parameter("strength", int, None, "random swaps per kick (default: by size)"),
-                    Parameter("swap_window", int, 64, "farthest swap of a kick"),
-                    Parameter("reach", int, None, "dynasearch move reach (default: by size)"))))
+                              "none with a time limit)", lo=1),
+                    Parameter("strength", int, None, "random swaps per kick (default: by size)", lo=1),
+                    Parameter("swap_window", int, 64, "farthest swap of a kick", lo=1),
+                    Parameter("reach", int, None, "dynasearch move reach (default: by size)", lo=1))))
