@@ -158,9 +158,15 @@ def test_bad_models_are_typed_errors(tmp_path):
     assert "bad.mps: file: is not a valid MPS model" in p.stderr
     m = pyo.ConcreteModel()
     m.x = pyo.Var(bounds=(0, 1))
-    m.o = pyo.Objective(expr=m.x * m.x)
-    with pytest.raises(UnsupportedProblemError, match="the objective is not linear"):
+    m.o = pyo.Objective(expr=m.x * m.x * m.x)
+    with pytest.raises(UnsupportedProblemError, match="the objective is neither linear nor quadratic"):
         optalloc.solve_model(m)
+    m.o.set_value(-m.x * m.x)  # quadratic, but not convex for a minimisation
+    with pytest.raises(UnsupportedProblemError, match="the quadratic objective is not convex"):
+        optalloc.solve_model(m)
+    m.o.set_value((m.x - 0.25) * (m.x - 0.25))  # convex: HiGHS's QP solver, certified from Q
+    r = optalloc.solve_model(m)
+    assert r.status == "optimal" and r.objective == pytest.approx(0.0, abs=1e-9) and m.x.value == pytest.approx(0.25)
     with pytest.raises(UnsupportedProblemError, match="solve_model takes a Pyomo model"):
         optalloc.solve_model(42)
 

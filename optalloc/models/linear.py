@@ -98,15 +98,42 @@ class LinearModel:
     row_names: Sequence[str] = field(default_factory=list)
     offset: float = 0.0
     start: np.ndarray | None = None  # a feasible point to start a MIP from (HiGHS's setSolution), or None
+    # Semi-continuous columns (semi-integer when also `integer`): x_j = 0, or col_lo <= x_j <= col_hi. None: none.
+    semi: np.ndarray | None = None
+    # The objective's quadratic part: c x + x'Qx / 2 + offset, Q symmetric (scipy sparse, n x n). None: linear.
+    Q: sp.csr_matrix | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.A.shape
 
+    @property
+    def has_semi(self) -> bool:
+        return self.semi is not None and bool(np.any(self.semi))
+
+    @property
+    def quadratic(self) -> bool:
+        return self.Q is not None and self.Q.nnz > 0 and bool(np.any(self.Q.data != 0))
+
+    @property
+    def discrete(self) -> bool:
+        """Whether a branch and bound is needed: integer or semi-continuous columns."""
+        return bool(self.integer.any()) or self.has_semi
+
+    def column_types(self) -> np.ndarray:
+        """HiGHS's integrality per column: 0 continuous, 1 integer, 2 semi-continuous, 3 semi-integer."""
+        kinds = self.integer.astype(np.int32)
+        if self.has_semi:
+            kinds = kinds + 2 * np.asarray(self.semi, dtype=np.int32)
+        return kinds
+
     def relaxed(self) -> "LinearModel":
-        """The LP relaxation (integrality dropped)."""
-        return LinearModel(self.sense, self.c, self.A, self.row_lo, self.row_hi, self.col_lo, self.col_hi,
-                           np.zeros_like(self.integer), self.col_names, self.row_names, self.offset)
+        """The continuous relaxation (integrality dropped; a semi-continuous column spans 0 and its range)."""
+        lo, hi = self.col_lo, self.col_hi
+        if self.has_semi:
+            lo, hi = np.where(self.semi, np.minimum(lo, 0.0), lo), np.where(self.semi, np.maximum(hi, 0.0), hi)
+        return LinearModel(self.sense, self.c, self.A, self.row_lo, self.row_hi, lo, hi,
+                           np.zeros_like(self.integer), self.col_names, self.row_names, self.offset, Q=self.Q)
 
     def canonical(self) -> dict:
         """Columns and rows keyed by name, for comparing two builds of one formulation."""
@@ -116,9 +143,14 @@ class LinearModel:
             lo, hi = A.indptr[r], A.indptr[r + 1]
             coefs = {self.col_names[j]: float(v) for j, v in zip(A.indices[lo:hi], A.data[lo:hi]) if v != 0}
             rows[name] = (float(self.row_lo[r]), float(self.row_hi[r]), coefs)
+        kinds = self.column_types()
         cols = {name: (float(self.c[j]), float(self.col_lo[j]), float(self.col_hi[j]), bool(self.integer[j]))
-                for j, name in enumerate(self.col_names)}
-        return {"sense": self.sense, "cols": cols, "rows": rows, "offset": float(self.offset)}
+                + (("semi",) if kinds[j] >= 2 else ()) for j, name in enumerate(self.col_names)}
+        out = {"sense": self.sense, "cols": cols, "rows": rows, "offset": float(self.offset)}
+        if self.quadratic:
+            q = sp.tril(self.Q).tocoo()
+            out["Q"] = {(self.col_names[i], self.col_names[j]): float(v) for i, j, v in zip(q.row, q.col, q.data) if v}
+        return out
 
     def write(self, path: str, *, overwrite: bool = False) -> None:
         """Write as .mps or .lp (format from the extension) through HiGHS, atomically."""
@@ -177,17 +209,24 @@ def _from_pyomo(model) -> tuple[LinearModel, list]:
 
     variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
     col = {id(v): j for j, v in enumerate(variables)}
+
+    def column(v) -> int:
+        # a variable declared on a deactivated Block is still a column when an active row or the objective uses it
+        j = col.get(id(v))
+        if j is None:
+            j = col[id(v)] = len(variables)
+            variables.append(v)
+        return j
+
     objs = list(model.component_data_objects(pyo.Objective, active=True))
     if len(objs) != 1:
         raise UnsupportedProblemError(f"the model must have exactly one active objective, it has {len(objs)}")
     obj = objs[0]
-    repn = generate_standard_repn(obj.expr, compute_values=True)
-    if not repn.is_linear():
-        raise UnsupportedProblemError("the objective is not linear")
-    n = len(variables)
-    c = np.zeros(n)
-    for v, coef in zip(repn.linear_vars, repn.linear_coefs):
-        c[col[id(v)]] += coef
+    repn = generate_standard_repn(obj.expr, compute_values=True, quadratic=True)
+    if repn.nonlinear_expr is not None or not (repn.is_linear() or repn.is_quadratic()):
+        raise UnsupportedProblemError("the objective is neither linear nor quadratic")
+    c_terms = [(column(v), coef) for v, coef in zip(repn.linear_vars, repn.linear_coefs)]
+    q_terms = [(column(a), column(b), coef) for (a, b), coef in zip(repn.quadratic_vars or (), repn.quadratic_coefs or ())]
     offset = float(repn.constant or 0.0)
     rows, cols, vals, lo, hi, names = [], [], [], [], [], []
     for r, con in enumerate(model.component_data_objects(pyo.Constraint, active=True, descend_into=True)):
@@ -197,11 +236,22 @@ def _from_pyomo(model) -> tuple[LinearModel, list]:
         const = float(cr.constant or 0.0)
         for v, coef in zip(cr.linear_vars, cr.linear_coefs):
             rows.append(r)
-            cols.append(col[id(v)])
+            cols.append(column(v))
             vals.append(coef)
         lo.append(-INF if con.lower is None else pyo.value(con.lower) - const)
         hi.append(INF if con.upper is None else pyo.value(con.upper) - const)
         names.append(safe_name(con.name))
+    n = len(variables)
+    c = np.zeros(n)
+    for j, coef in c_terms:
+        c[j] += coef
+    Q = None
+    if q_terms:  # coef x_a x_b is half of (Q_ab + Q_ba) x_a x_b: Q_aa = 2 coef, Q_ab = Q_ba = coef
+        qi = [a for a, b, _ in q_terms] + [b for a, b, _ in q_terms]
+        qj = [b for a, b, _ in q_terms] + [a for a, b, _ in q_terms]
+        qv = [float(k) for _, _, k in q_terms] * 2
+        Q = sp.csr_matrix((qv, (qi, qj)), shape=(n, n))
+        Q.sum_duplicates()
     A = sp.csr_matrix((vals, (rows, cols)), shape=(len(lo), n))
     A.sum_duplicates()
     col_lo = np.array([-INF if v.lb is None else v.lb for v in variables], dtype=float)
@@ -209,7 +259,7 @@ def _from_pyomo(model) -> tuple[LinearModel, list]:
     integer = np.array([v.is_integer() or v.is_binary() for v in variables], dtype=bool)
     sense = "max" if obj.sense == pyo.maximize else "min"
     lm = LinearModel(sense, c, A, np.array(lo, float), np.array(hi, float), col_lo, col_hi, integer,
-                     [safe_name(v.name) for v in variables], names, offset)
+                     [safe_name(v.name) for v in variables], names, offset, Q=Q)
     return lm, variables
 
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from optalloc import interrupt
 from optalloc.logs import LineSink
@@ -110,7 +111,14 @@ def to_highs(model, *, names: bool = False):
         int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize), float(model.offset),
         _f64(model.c), _f64(model.col_lo), _f64(model.col_hi), _f64(model.row_lo), _f64(model.row_hi),
         np.ascontiguousarray(A.indptr, dtype=np.int32), np.ascontiguousarray(A.indices, dtype=np.int32),
-        _f64(A.data), np.ascontiguousarray(model.integer, dtype=np.int32))
+        _f64(A.data), np.ascontiguousarray(model.column_types(), dtype=np.int32))
+    if status != highspy.HighsStatus.kError and model.quadratic:
+        # HiGHS takes the lower triangle, column-wise, of the objective's Hessian
+        low = sp.tril(model.Q).tocsc()
+        low.sum_duplicates()
+        status = h.passHessian(int(n), int(low.nnz), int(highspy.HessianFormat.kTriangular),
+                               np.ascontiguousarray(low.indptr, dtype=np.int32),
+                               np.ascontiguousarray(low.indices, dtype=np.int32), _f64(low.data))
     if status == highspy.HighsStatus.kError:
         from optalloc.errors import UnsupportedProblemError
 
@@ -141,7 +149,14 @@ def check_range(model) -> None:
         a = a[np.isfinite(a)]
         return float(a.max()) if a.size else 0.0
 
-    coef = max(top(model.c), top(model.A.data) if model.A.nnz else 0.0)
+    arrays = [model.c, model.A.data, model.row_lo, model.row_hi, model.col_lo, model.col_hi]
+    if model.quadratic:
+        arrays.append(model.Q.data)
+    if any(np.isnan(np.asarray(a, dtype=float)).any() for a in arrays):
+        raise UnsupportedProblemError("the model has a NaN coefficient or bound; HiGHS would compare it with nothing "
+                                      "and optalloc cannot certify rows that hold it")
+    coef = max(top(model.c), top(model.A.data) if model.A.nnz else 0.0,
+               top(model.Q.data) if model.quadratic else 0.0)
     bound = max(top(model.row_lo), top(model.row_hi), top(model.col_lo), top(model.col_hi))
     if coef > HIGHS_MAX_COEFFICIENT or bound > HIGHS_MAX_BOUND:
         what = (f"a coefficient of {coef:.3g} (limit {HIGHS_MAX_COEFFICIENT:.0e})" if coef > HIGHS_MAX_COEFFICIENT
@@ -150,11 +165,40 @@ def check_range(model) -> None:
                                       f"dedicated method or CP-SAT (see 'numeric contract' in the README)")
 
 
+CONVEXITY_COLUMNS = 3000  # a Hessian on more columns than this is not checked (a dense eigendecomposition)
+
+
+def check_convex(model) -> None:
+    """HiGHS solves quadratic objectives on continuous columns only, and to a global optimum only when convex
+    (Q positive semidefinite for min, negative for max); anything else is refused, saying why, before solving."""
+    from optalloc.errors import UnsupportedProblemError
+
+    if model.discrete:
+        raise UnsupportedProblemError("the objective is quadratic and the model has integer or semi-continuous "
+                                      "columns: HiGHS has no solver for that (MIQP)")
+    Q = sp.csr_matrix(model.Q)
+    cols = np.unique(np.concatenate([Q.tocoo().row, Q.tocoo().col]))
+    if len(cols) > CONVEXITY_COLUMNS:
+        raise UnsupportedProblemError(f"the quadratic objective spans {len(cols)} columns; optalloc checks convexity "
+                                      f"up to {CONVEXITY_COLUMNS} (a dense eigendecomposition), and HiGHS proves "
+                                      f"nothing on a non-convex one")
+    sub = Q[cols][:, cols].toarray()
+    eig = np.linalg.eigvalsh((sub + sub.T) / 2)
+    scale = max(1.0, float(np.abs(sub).max()))
+    worst = float(eig.min()) if model.sense == "min" else -float(eig.max())
+    if worst < -1e-9 * scale * len(cols):
+        raise UnsupportedProblemError(f"the quadratic objective is not {'convex' if model.sense == 'min' else 'concave'} "
+                                      f"(its Hessian has eigenvalue {float(eig.min() if model.sense == 'min' else eig.max()):.6g}): "
+                                      f"HiGHS's QP solver finds local optima there, which optalloc will not certify")
+
+
 def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: bool = False) -> LinearOutcome:
     """Solve a LinearModel. Gap tolerances default to 0 so "optimal" is proven, not approximate. With
     duals=True (LPs), extra["row_duals"] holds the row duals. Raises UnsupportedProblemError past the
     magnitudes HiGHS solves exactly (check_range)."""
     check_range(model)
+    if model.quadratic:
+        check_convex(model)
     if deadline.limit is not None and deadline.expired():
         # building the model used the whole limit (it counts from the start): handing it over would overrun
         return LinearOutcome(Status.INTERRUPTED if interrupt.requested() else Status.TIME_LIMIT, None, None, None,
@@ -166,7 +210,7 @@ def solve_linear(model, options: SolveOptions, deadline: Deadline, *, duals: boo
         if ok:
             return LinearOutcome(Status.OPTIMAL, np.zeros(0), float(model.offset), float(model.offset), "kModelEmpty")
         return LinearOutcome(Status.INFEASIBLE, None, None, None, "kModelEmpty")
-    if bool(model.integer.any()) or model.A.nnz >= ISOLATE_NONZEROS:
+    if model.discrete or model.A.nnz >= ISOLATE_NONZEROS:
         from optalloc.solvers.highs_process import run_isolated
 
         return run_isolated(model, options, deadline, duals)
@@ -237,14 +281,14 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
     h.cbLogging.subscribe(heard)
     for key, value in options.backend_options.items():  # native options last, so they win
         _set_option(h, key, value)
-    if getattr(model, "start", None) is not None and model.integer.any():
+    if getattr(model, "start", None) is not None and model.discrete:
         import highspy
 
         start = highspy.HighsSolution()
         start.col_value = np.asarray(model.start, dtype=float).tolist()
         h.setSolution(start)  # HiGHS checks it; an infeasible start is ignored, never trusted
     progress: list = []
-    if model.integer.any():  # the anytime trace: each improving solution with the dual bound at that moment
+    if model.discrete:  # the anytime trace: each improving solution with the dual bound at that moment
         def improved(e):
             out = e.data_out
             progress.append((time.perf_counter(), float(out.objective_function_value), float(out.mip_dual_bound)))
@@ -270,7 +314,7 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
     obj = float(info.objective_function_value) if has_x else None
-    is_mip = bool(model.integer.any())
+    is_mip = model.discrete
     if is_mip:
         bound = float(info.mip_dual_bound)
         if not math.isfinite(bound):
@@ -331,4 +375,6 @@ def objective_tolerance(h, model, x) -> float:
     tolerance times the objective's coefficients, weighted by the values they multiply."""
     tol = max(_option(h, "primal_feasibility_tolerance"), _option(h, "mip_feasibility_tolerance"))
     c = np.abs(np.asarray(model.c, dtype=float))
+    if model.quadratic:  # the gradient c + Qx is what a move of the point multiplies
+        c = c + abs(sp.csr_matrix(model.Q)).dot(np.abs(x))
     return tol * float(np.sum(c * np.maximum(1.0, np.abs(x)))) + tol

@@ -18,13 +18,11 @@ def read_linear_model(path) -> LinearModel:
       - a file HiGHS cannot read: HiGHS's own error lines;
       - a file HiGHS reads with warnings (tiny entries dropped, duplicates ignored): read, each warning on stderr
         and in the instance's meta["reader_warnings"];
-      - a NaN or infinite objective or matrix coefficient, or a NaN bound: named by row and column (NaN passes
-        every comparison, so a row check would never see it);
-      - what the linear_model kind cannot state: a quadratic objective, semi-continuous or semi-integer columns.
-        They are refused: solved as something else (the objective without its quadratic part, a semi-continuous
-        column as an integer one) they gave false optima."""
-    import highspy
-
+      - a NaN or infinite objective, matrix or Hessian coefficient, or a NaN bound: named by row and column (NaN
+        passes every comparison, so a row check would never see it);
+      - semi-continuous and semi-integer columns (0, or within their bounds) and a quadratic objective are read as
+        such (read as integers, or without the quadratic part, they once gave false optima); whether HiGHS can
+        solve what was read (a convex QP on continuous columns) is the solve's to say."""
     from optalloc.solvers.highs import new_highs
 
     path = Path(path)
@@ -37,6 +35,8 @@ def read_linear_model(path) -> LinearModel:
     h.setOptionValue("output_flag", True)  # HiGHS's messages come to the callback, never to the console
     h.setOptionValue("log_to_console", False)
     h.cbLogging.subscribe(lambda e: said.append(" ".join(e.message.split())))
+    import highspy
+
     status = h.readModel(str(path))
     kind = path.suffix[1:].upper()
     if status == highspy.HighsStatus.kError:
@@ -60,17 +60,25 @@ def read_linear_model(path) -> LinearModel:
         return repr(row_names[i]) if i < len(row_names) and row_names[i] else f"{i}"
 
     hessian = h.getModel().hessian_
-    if hessian.dim_ > 0 and np.any(np.asarray(hessian.value_, dtype=float) != 0):
-        raise FormatError("objective", f"is quadratic ({int(np.count_nonzero(hessian.value_))} Hessian entries); "
-                          f"optalloc's linear_model kind is linear, and solving the file without its quadratic part "
-                          f"would answer another problem: solve it with HiGHS's QP solver directly", source=str(path))
-    types = list(lp.integrality_)
-    semi = [j for j, t in enumerate(types) if t in (highspy.HighsVarType.kSemiContinuous,
-                                                    highspy.HighsVarType.kSemiInteger)]
-    if semi:
-        raise FormatError(f"column {col(semi[0])}", f"is semi-continuous or semi-integer (0, or within its bounds), "
-                          f"as are {len(semi)} column(s) in all; optalloc's linear_model kind has no such columns, and "
-                          f"reading them as integers gave false optima", source=str(path))
+    Q = None
+    if hessian.dim_ > 0 and len(hessian.value_):
+        # HiGHS keeps one triangle (column-wise); the model keeps the symmetric matrix: Q = L + L' - diag(L)
+        L = sp.csc_matrix((np.asarray(hessian.value_, dtype=float), np.asarray(hessian.index_, dtype=np.int64),
+                           np.asarray(hessian.start_, dtype=np.int64)), shape=(n, n))
+        if not np.all(np.isfinite(L.data)):
+            k = int(np.flatnonzero(~np.isfinite(L.data))[0])
+            coo = L.tocoo()
+            raise FormatError(f"objective, columns {col(int(coo.row[k]))} and {col(int(coo.col[k]))}",
+                              f"has quadratic coefficient {float(coo.data[k])!r}; coefficients must be finite numbers",
+                              source=str(path))
+        if np.any(L.data != 0):
+            Q = (L + L.T - sp.diags(L.diagonal())).tocsr()
+    types = [int(t) for t in lp.integrality_] if len(lp.integrality_) else [0] * n
+    known = {0, 1, 2, 3}  # continuous, integer, semi-continuous, semi-integer: what HiGHS reads
+    odd = [j for j, t in enumerate(types) if t not in known]
+    if odd:
+        raise FormatError(f"column {col(odd[0])}", f"has a column type ({types[odd[0]]}) optalloc does not know",
+                          source=str(path))
     c = np.asarray(lp.col_cost_, dtype=float)
     bad = np.flatnonzero(~np.isfinite(c))
     if len(bad):
@@ -91,12 +99,13 @@ def read_linear_model(path) -> LinearModel:
                               source=str(path))
     if not np.isfinite(lp.offset_):
         raise FormatError("objective", f"has constant {lp.offset_!r}; it must be a finite number", source=str(path))
-    integer = np.array([t == highspy.HighsVarType.kInteger for t in types], dtype=bool) if types \
-        else np.zeros(n, dtype=bool)
+    kinds = np.asarray(types, dtype=np.int64)
+    integer = (kinds == 1) | (kinds == 3)
+    semi = kinds >= 2
     sense = "max" if lp.sense_ == highspy.ObjSense.kMaximize else "min"
     model = LinearModel(sense, c, A, np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float),
                         np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float), integer,
-                        col_names, row_names, float(lp.offset_))
+                        col_names, row_names, float(lp.offset_), semi=semi if semi.any() else None, Q=Q)
     model.reader_warnings = warnings
     return model
 

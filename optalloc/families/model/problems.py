@@ -37,10 +37,29 @@ def _bounds(raw, where, n, default):
     return out
 
 
+def _sparse(raw, where: str, shape: tuple[int, int]) -> sp.csr_matrix:
+    """{shape: [m, n], rows: [...], cols: [...], vals: [...]} as a CSR matrix of `shape` (duplicates added)."""
+    if not isinstance(raw, dict) or set(raw) != {"shape", "rows", "cols", "vals"}:
+        raise InstanceError(where, "must be {shape: [m, n], rows: [...], cols: [...], vals: [...]}")
+    if raw["shape"] != list(shape):
+        raise InstanceError(f"{where}.shape", f"must be {list(shape)}", raw["shape"])
+    rows = v.array_of(raw["rows"], f"{where}.rows", kind="int", nonempty=False)
+    cols = v.array_of(raw["cols"], f"{where}.cols", kind="int", nonempty=False, length=len(rows))
+    vals = v.array_of(raw["vals"], f"{where}.vals", kind="num", nonempty=False, length=len(rows))
+    if len(rows) and (rows.min() < 0 or cols.min() < 0 or rows.max() >= shape[0] or cols.max() >= shape[1]):
+        raise InstanceError(where, f"an entry lies outside the {shape[0]} x {shape[1]} matrix")
+    matrix = sp.csr_matrix((vals.astype(float), (rows, cols)), shape=shape)
+    matrix.sum_duplicates()
+    return matrix
+
+
 @register_problem("linear_model", "min", fields=("sense", "c", "offset", "A", "row_lo", "row_hi", "col_lo",
-                                                 "col_hi", "integer", "col_names", "row_names"))  # min: see sense_of
+                                                 "col_hi", "integer", "col_names", "row_names", "semi",
+                                                 "Q"))  # min: see sense_of
 class LinearModelKind(Problem):
-    """a linear or mixed-integer model of your own: rows, bounds, integrality, one objective"""
+    """a linear or mixed-integer model of your own: rows, bounds, integrality, one objective (optionally
+    semi-continuous columns, `semi`: 0 or within the column's bounds; and a convex quadratic part, `Q`: the
+    objective is c x + x'Qx / 2 + offset, Q given by its lower triangle)"""
 
     def parse_fields(self, d: dict, where: str) -> LinearModel:
         sense = v.field_of(d, "sense", where)
@@ -74,11 +93,25 @@ class LinearModelKind(Problem):
                 raise InstanceError(f"{where}.{key}", f"must be a list of {count} strings (or empty)")
             names[key] = raw
         offset = v.finite_number(d.get("offset", 0.0), f"{where}.offset")
+        semi = d.get("semi")
+        if semi is not None and (not isinstance(semi, list) or len(semi) != n
+                                 or not all(isinstance(x, bool) for x in semi)):
+            raise InstanceError(f"{where}.semi", f"must be a list of {n} true/false (true: 0, or within the bounds)")
+        Q = None
+        if d.get("Q") is not None:
+            low = _sparse(d["Q"], f"{where}.Q", (n, n)).tocoo()
+            if np.any(low.row < low.col):
+                raise InstanceError(f"{where}.Q", "must list the lower triangle only (row >= column): the objective "
+                                    "is c x + x'Qx / 2 with Q symmetric")
+            low = sp.csr_matrix((low.data, (low.row, low.col)), shape=(n, n))
+            Q = (low + low.T - sp.diags(low.diagonal())).tocsr()
         return LinearModel(sense, c, matrix, _bounds(d.get("row_lo"), f"{where}.row_lo", m, -INF),
                            _bounds(d.get("row_hi"), f"{where}.row_hi", m, INF),
                            _bounds(d.get("col_lo"), f"{where}.col_lo", n, -INF),
                            _bounds(d.get("col_hi"), f"{where}.col_hi", n, INF),
-                           np.asarray(integer, dtype=bool), names["col_names"], names["row_names"], float(offset))
+                           np.asarray(integer, dtype=bool), names["col_names"], names["row_names"], float(offset),
+                           semi=None if semi is None or not any(semi) else np.asarray(semi, dtype=bool),
+                           Q=Q if Q is not None and Q.nnz else None)
 
     def dump(self, lm: LinearModel) -> dict:
         A = lm.A.tocoo()
@@ -90,7 +123,9 @@ class LinearModelKind(Problem):
                 "A": {"shape": list(A.shape), "rows": A.row.tolist(), "cols": A.col.tolist(), "vals": nums(A.data)},
                 "row_lo": nums(lm.row_lo), "row_hi": nums(lm.row_hi), "col_lo": nums(lm.col_lo),
                 "col_hi": nums(lm.col_hi), "integer": [bool(x) for x in lm.integer],
-                "col_names": list(lm.col_names), "row_names": list(lm.row_names)}
+                "col_names": list(lm.col_names), "row_names": list(lm.row_names),
+                **({"semi": [bool(x) for x in lm.semi]} if lm.has_semi else {}),
+                **({"Q": _lower(lm.Q, nums)} if lm.quadratic else {})}
 
     def sense_of(self, lm: LinearModel) -> str:
         return lm.sense
@@ -100,7 +135,17 @@ class LinearModelKind(Problem):
 
     def size(self, lm: LinearModel) -> dict:
         m, n = lm.shape
-        return {"rows": m, "columns": n, "integer": int(lm.integer.sum()), "nonzeros": int(lm.A.nnz)}
+        out = {"rows": m, "columns": n, "integer": int(lm.integer.sum()), "nonzeros": int(lm.A.nnz)}
+        if lm.has_semi:
+            out["semi"] = int(np.sum(lm.semi))
+        if lm.quadratic:
+            out["quadratic"] = int(sp.tril(lm.Q).nnz)
+        return out
+
+
+def _lower(Q, nums) -> dict:
+    low = sp.tril(Q).tocoo()
+    return {"shape": list(low.shape), "rows": low.row.tolist(), "cols": low.col.tolist(), "vals": nums(low.data)}
 
 
 def _name(names, j, what):
@@ -119,7 +164,10 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
     for j in np.flatnonzero(lm.integer & (x != np.round(x)))[:3]:
         problems.append(f"{_name(lm.col_names, j, 'column')}: integer, is {float(x[j])!r}")
     tol_col = FEASIBILITY_TOLERANCE * np.maximum(1.0, np.abs(x))
-    for j in np.flatnonzero(~((x >= lm.col_lo - tol_col) & (x <= lm.col_hi + tol_col)))[:3]:
+    within = (x >= lm.col_lo - tol_col) & (x <= lm.col_hi + tol_col)
+    if lm.has_semi:  # a semi-continuous column may also be exactly 0
+        within |= np.asarray(lm.semi, dtype=bool) & (x == 0)
+    for j in np.flatnonzero(~within)[:3]:
         problems.append(f"{_name(lm.col_names, j, 'column')}: {float(x[j])!r} outside its bounds "
                         f"[{float(lm.col_lo[j])!r}, {float(lm.col_hi[j])!r}]")
     A = lm.A.tocsr()
@@ -141,9 +189,11 @@ def evaluate_point(lm: LinearModel, raw) -> Evaluation:
         problems.append(f"... and {len(bad) - 3} more rows")
     c_integral = np.all(lm.c == np.round(lm.c)) and float(np.abs(lm.c).dot(np.abs(x))) < EXACT
     objective = float(lm.c.dot(x)) + lm.offset
+    if lm.quadratic:
+        objective += 0.5 * float(x.dot(lm.Q.dot(x)))
     if not math.isfinite(objective):
         problems.append(f"objective: {objective!r}, not a finite number")
-    if integral and c_integral and float(lm.offset).is_integer():
+    if integral and c_integral and float(lm.offset).is_integer() and not lm.quadratic:
         objective = float(sum(int(a) * int(b) for a, b in zip(lm.c[x != 0].tolist(), x[x != 0].tolist()))
                           + int(lm.offset))
     return Evaluation(objective, problems)

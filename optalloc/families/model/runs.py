@@ -15,6 +15,9 @@ from optalloc.status import Status
 def _rounded(lm, x):
     x = np.asarray(x, dtype=float).copy()
     x[lm.integer] = np.round(x[lm.integer]) + 0.0  # + 0.0: no -0.0 in the answer
+    if lm.has_semi:  # a semi-continuous column HiGHS left within its tolerance of 0 is off: exactly 0
+        off = np.asarray(lm.semi, dtype=bool) & (np.abs(x) <= 1e-6) & (lm.col_lo > 1e-6)
+        x[off] = 0.0
     return x
 
 
@@ -25,7 +28,10 @@ def run_highs(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     from optalloc.solvers.highs import solve_linear
 
     lm = instance.data
-    lo = solve_linear(lm, options, deadline)
+    try:
+        lo = solve_linear(lm, options, deadline)
+    except UnsupportedProblemError as e:  # a refusal names the model it refuses (a file's, or the user's)
+        raise UnsupportedProblemError(f"{instance.meta.get('source') or instance.name}: {e}") from None
     if lo.x is None or lo.status == Status.INFEASIBLE:
         return Outcome.from_backend(lo, None, None, lo.bound)
     return Outcome.from_backend(lo, {"x": _rounded(lm, lo.x).tolist()}, lo.objective, lo.bound)
@@ -40,6 +46,10 @@ def cp_model_of(lm):
 
     from optalloc.solvers.cpsat import integer_scale
 
+    if lm.has_semi or lm.quadratic:
+        raise UnsupportedProblemError("model.cpsat takes linear models with integer columns; this one has "
+                                      + ("semi-continuous columns" if lm.has_semi else "a quadratic objective")
+                                      + " (use model.highs)")
     if not lm.integer.all():
         raise UnsupportedProblemError(f"model.cpsat solves integer models only; {int((~lm.integer).sum())} of the "
                                       f"{len(lm.integer)} columns are continuous (use model.highs)")
