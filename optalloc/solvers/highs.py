@@ -242,7 +242,7 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     if OWN_PROCESS[0]:
         import highspy
 
-        highspy.Highs.resetThreadScheduler()
+        highspy.Highs.resetThreadScheduler(True)
         out = _run_once(model, options, deadline, duals)
         note = "HiGHS's thread scheduler was reset for this run's thread count"
     else:
@@ -315,10 +315,12 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
     obj = float(info.objective_function_value) if has_x else None
     is_mip = model.discrete
-    if is_mip:
+    if is_mip and status not in (Status.ERROR, Status.INVALID_MODEL, Status.UNKNOWN):
         bound = float(info.mip_dual_bound)
         if not math.isfinite(bound):
             bound = None
+    elif is_mip:  # a solve that failed proves nothing: its "dual bound" was 0 on HiGHS's 3015.mps (optimum -1.4e6)
+        bound = None
     else:
         bound = obj if status == Status.OPTIMAL else None
     tolerance = objective_tolerance(h, model, x) if x is not None else 0.0
@@ -328,6 +330,9 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
         if abs(bound - obj) > max(tolerance, 1e-9 * max(1.0, abs(obj))):
             status = Status.GAP_LIMIT
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
+    if status == Status.ERROR:  # HiGHS's own words for why it failed
+        reason = " ".join(m.strip() for m in said if "ERROR" in m or "WARNING" in m)
+        extra["message"] = f"HiGHS: {str(raw).split('.')[-1]}" + (f": {reason}"[:400] if reason else "")
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)
     return LinearOutcome(status, x, obj, bound, str(raw).split(".")[-1], extra, tolerance, progress)
