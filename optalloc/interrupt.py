@@ -12,11 +12,18 @@ not while HiGHS or CP-SAT holds it). On Ctrl-C the watcher
 The method then returns its best answer so far, which `optalloc.solve` certifies and raises as
 `Interrupted(result)`; the command line writes the finished rows and exits 130.
 
-Off the main thread the guard does nothing and Python's default KeyboardInterrupt applies."""
+Off the main thread the guard does nothing and Python's default KeyboardInterrupt applies.
+
+Each solve owns its stop state (`run()`, entered by optalloc.solve): its flag and its stop hooks, found through a
+context variable, so that two solves in two threads (a thread pool, a Dask worker's tasks) never clear or fire
+each other's. Ctrl-C (or `request()`, how a child process hears its parent) reaches every solve under way in the
+process: it sets each one's flag and runs each one's hooks. Code outside any solve (a forked HiGHS child, the
+helper process) uses the process-wide flag and hooks."""
 from __future__ import annotations
 
 import _thread
 import contextlib
+import contextvars
 import os
 import select
 import signal
@@ -37,6 +44,39 @@ _hooks: list = []
 _lock = threading.Lock()
 
 
+class Run:
+    """The stop state of one solve: its flag and the stop hooks its backends registered."""
+
+    def __init__(self):
+        self.flag = threading.Event()
+        self.hooks: list = []
+
+
+_current: contextvars.ContextVar[Run | None] = contextvars.ContextVar("optalloc_run", default=None)
+_runs: set = set()  # the solves under way in this process, which Ctrl-C reaches
+
+
+@contextlib.contextmanager
+def run():
+    """The block is one solve with its own stop state (optalloc.solve enters it)."""
+    r = Run()
+    token = _current.set(r)
+    with _lock:
+        _runs.add(r)
+    try:
+        yield r
+    finally:
+        with _lock:
+            _runs.discard(r)
+        _current.reset(token)
+
+
+def _mine():
+    """(flag, hooks) of the solve this thread (context) is running, or the process-wide ones."""
+    r = _current.get()
+    return (_flag, _hooks) if r is None else (r.flag, r.hooks)
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C during a solve; `result` is the certified answer the method had when it stopped."""
 
@@ -47,7 +87,7 @@ class Interrupted(KeyboardInterrupt):
 
 def requested() -> bool:
     """Whether Ctrl-C arrived during the current solve."""
-    return _flag.is_set()
+    return _mine()[0].is_set()
 
 
 @contextlib.contextmanager
@@ -76,10 +116,14 @@ def stop_flag(deadline_at: float | None = None):
 
 
 def request() -> None:
-    """Mark this process as interrupted and run its stop hooks: how a solve running in a child process
-    (solvers.highs runs large models in one) hears the parent's Ctrl-C."""
+    """Mark this process, and every solve under way in it, as interrupted and run their stop hooks: what Ctrl-C
+    does, and how a solve running in a child process (solvers.highs_process) hears the parent's."""
     _flag.set()
     STOP[0] = 1
+    with _lock:
+        runs = list(_runs)
+    for r in runs:
+        r.flag.set()
     _fire()
 
 
@@ -96,21 +140,22 @@ def ignore_in_child() -> None:
 @contextlib.contextmanager
 def stop_hook(fn):
     """Register `fn` (no arguments) to be called from the watcher thread on Ctrl-C while the block runs."""
+    flag, hooks = _mine()
     with _lock:
-        _hooks.append(fn)
-    if _flag.is_set():
+        hooks.append(fn)
+    if flag.is_set():
         fn()
     try:
         yield
     finally:
         with _lock:
-            if fn in _hooks:
-                _hooks.remove(fn)
+            if fn in hooks:
+                hooks.remove(fn)
 
 
 def _fire():
     with _lock:
-        hooks = list(_hooks)
+        hooks = list(_hooks) + [fn for r in _runs for fn in r.hooks]
     for fn in hooks:
         try:
             fn()
@@ -137,9 +182,7 @@ def _watch(fd: int, stop: threading.Event):
                 data = b""
             for _ in range(data.count(bytes([signal.SIGINT]))):
                 count += 1
-                _flag.set()
-                STOP[0] = 1
-                _fire()
+                request()
                 if count >= 2:
                     deadline = time.monotonic()
                 elif deadline is None:
@@ -195,7 +238,11 @@ def guard():
 
 
 def clear() -> None:
-    """Forget a Ctrl-C request (after it has been handled)."""
+    """Forget a Ctrl-C request (after it has been handled): the current solve's, or the process's outside one."""
+    r = _current.get()
+    if r is not None:
+        r.flag.clear()
+        return
     _flag.clear()
     STOP[0] = 0
 

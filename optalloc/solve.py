@@ -62,13 +62,12 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     opts = _options(options, option_values)
     check_options(m, opts)
     import_backends([m])
-    interrupt.clear()
-    deadline = opts.deadline()  # the limit counts from here: model building included
-    with trace.recording(instance.sense, deadline.start) as progress:
-        outcome, elapsed = _run(instance, m, opts, deadline)
-    if not interrupt.requested():
-        return certify(instance, m, opts, outcome, elapsed, progress.points)
-    interrupt.clear()
+    with interrupt.run() as stop:  # this solve's own stop state: other solves' Ctrl-C handling is not its
+        deadline = opts.deadline()  # the limit counts from here: model building included
+        with trace.recording(instance.sense, deadline.start) as progress:
+            outcome, elapsed = _run(instance, m, opts, deadline)
+        if not stop.flag.is_set():
+            return certify(instance, m, opts, outcome, elapsed, progress.points)
     if outcome.status not in _FINAL:  # stopped by Ctrl-C, not by a proof: say so
         outcome.status = Status.INTERRUPTED
     raise interrupt.Interrupted(certify(instance, m, opts, outcome, elapsed, progress.points))

@@ -284,3 +284,32 @@ def test_method_parameters_are_checked_for_range():
     out = _cli("solve", str(ROOT / "instances/knapsack/demo.jsonl"), "-m", "knapsack.dp", "--option", "beam_width=-3")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip() == "optalloc: error: --option beam_width=-3: knapsack.dp needs at least 0"
+
+
+def test_each_solve_owns_its_stop_state():
+    """Ctrl-C reaches every solve under way; one solve clearing its flag (a new solve starting, or one that has
+    handled it) leaves the others' alone. Before, one process-wide flag was cleared by whichever solve started."""
+    from optalloc import interrupt
+
+    b_started, a_requested, b_cleared = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def other_solve():
+        with interrupt.run():
+            b_started.set()
+            a_requested.wait(5)
+            seen["reached"] = interrupt.requested()
+            interrupt.clear()
+            b_cleared.set()
+
+    t = threading.Thread(target=other_solve)
+    t.start()
+    b_started.wait(5)
+    with interrupt.run():
+        interrupt.request()  # what the Ctrl-C watcher does
+        a_requested.set()
+        b_cleared.wait(5)
+        assert interrupt.requested()
+    t.join()
+    assert seen == {"reached": True}
+    interrupt.clear()
