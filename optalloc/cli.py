@@ -62,12 +62,39 @@ def _regex(text: str) -> str:
     return text
 
 
-def _add_solve_options(p):
-    p.add_argument("--time-limit", type=_SECONDS, metavar="S", help="seconds per instance and method")
-    p.add_argument("--threads", type=_THREADS, default=1, metavar="N")
-    p.add_argument("--rel-gap", type=_GAP, default=0.0, metavar="G", help="relative gap tolerance (default 0: proven)")
-    p.add_argument("--abs-gap", type=_GAP, default=0.0, metavar="G")
-    p.add_argument("--seed", type=int, default=0, metavar="K")
+_METAVARS = {"time_limit": "S", "threads": "N", "rel_gap": "G", "abs_gap": "G", "seed": "K"}
+
+
+DEFAULT_GRID_LIMIT = 60.0  # compare and bench: a grid of solves gets a limit unless told otherwise
+
+
+def _time_limit_or_none(q):
+    """--time-limit S, or 'none' (no limit: each solve runs until it is proven)."""
+    def parse(text: str):
+        if text.strip().lower() in ("none", "inf"):
+            return None
+        return q.parse(text)
+
+    return parse
+
+
+def _add_declared(p, names=None, **defaults):
+    """The flags of the solve options (options.SOLVE_PARAMETERS; `names`: a few of them), help and ranges as
+    declared; `defaults` overrides a declared default (compare's and bench's time limit)."""
+    from optalloc.options import SOLVE_PARAMETERS
+
+    for q in SOLVE_PARAMETERS:
+        if names is not None and q.name not in names:
+            continue
+        default = defaults.get(q.name, q.default)
+        shown = "none" if default is None else f"{default:g}" if isinstance(default, float) else default
+        parse = _time_limit_or_none(q) if q.name == "time_limit" else q.parse
+        p.add_argument("--" + q.name.replace("_", "-"), type=_argument_type(parse), default=default,
+                       metavar=_METAVARS.get(q.name), help=f"{q.help} (default {shown})")
+
+
+def _add_solve_options(p, **defaults):
+    _add_declared(p, **defaults)
     p.add_argument("--verbose", action="store_true", help="show the backend's log on stderr")
     p.add_argument("--log-file", metavar="PATH", help="write the backend's log here")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -99,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
-    p.add_argument("--json", action="store_true")
-    _add_solve_options(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per instance and method")
+    _add_solve_options(p, time_limit=DEFAULT_GRID_LIMIT)
     _add_reader_options(p)
 
     p = sub.add_parser("validate", help="check a file against the instance format")
@@ -128,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             default = param.default
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
-            q.add_argument(f"--{param.name}", type=_argument_type(param.type), default=None,
+            q.add_argument(f"--{param.name}", type=_argument_type(param.parse), default=None,
                            choices=param.choices or None, help=f"{param.help} (default {shown})")
         if g.seeded:
             q.add_argument("--seed", type=int, default=0)
@@ -188,9 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="the public format of SUITE files (default: optalloc JSON, or what the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
-    p.add_argument("--time-limit", type=_SECONDS, metavar="S", help="seconds per run")
-    p.add_argument("--seed", type=int, default=0, metavar="K")
-    p.add_argument("--threads", type=_THREADS, default=1, metavar="N")
+    _add_declared(p, ("time_limit", "seed", "threads"), time_limit=DEFAULT_GRID_LIMIT)
     p.add_argument("--jobs", type=_bounded(int, 0, 1024, what="a number of worker processes from 0 to 1024"),
                    default=1, metavar="N", help="local worker processes (0: in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler instead")
@@ -283,7 +308,7 @@ def _add_reader_options(p):
         param, fmts = takers[0][1], [f for f, _ in takers]
         dest = "reader_" + name.replace("-", "_")
         kw = (dict(action="store_true") if param.flag else
-              dict(type=_argument_type(param.type), default=None, choices=param.choices or None,
+              dict(type=_argument_type(param.parse), default=None, choices=param.choices or None,
                    metavar=None if param.choices else name.upper().replace("-", "_")))
         described = "; ".join(f"{f}: {q.help}" + ("" if q.default is None else f" (default {q.default})")
                               for f, q in takers)
@@ -332,6 +357,7 @@ def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
     for inst in instances:
         for m in methods or [default_method(inst.problem)]:
             if not m.accepts(inst.problem):
+                emit.skipped.setdefault((m.name, inst.problem), []).append(inst.name)
                 continue
             started = time.perf_counter()
             try:
@@ -373,6 +399,11 @@ def cmd_compare(args) -> int:
     if not args.json:
         print()
         print(_summary(results, names))
+        limit = "none" if opts.time_limit is None else f"{opts.time_limit:g} s"
+        print(f"time limit: {limit} per instance and method (--time-limit)")
+    for (method, problem), insts in sorted(out.skipped.items()):
+        print(f"not run: {method} on {len(insts)} instance(s) of kind {problem} (it does not solve {problem})",
+              file=sys.stdout if not args.json else sys.stderr)
     return out.finish(results)
 
 
@@ -384,6 +415,7 @@ class _Collector:
         self.args = args
         self.done = []
         self.table = None
+        self.skipped: dict[tuple[str, str], list[str]] = {}  # (method, problem kind) -> instances it did not run on
         if args.output:
             from optalloc.files import check_output_target
 
@@ -464,21 +496,21 @@ class _StreamTable:
 def _summary(results, names) -> str:
     import math
 
-    head = ["method", "runs", "solved", "proven optimal", "mean gap", "max gap", "ref reproduced", "mean ref gap",
-            "total time s"]
+    head = ["method", "runs", "with solution", "solved", "proven optimal", "mean gap", "max gap", "ref reproduced",
+            "mean ref gap", "total time s"]
     rows = []
     for name in names:
         rs = [r for r in results if r.method == name]
         gaps = [r.gap for r in rs if r.gap is not None and math.isfinite(r.gap)]
         refs = [r.reference for r in rs if r.reference]
         ref_gaps = [x["gap"] for x in refs if x.get("gap") is not None]
-        rows.append([name, str(len(rs)), str(sum(r.has_solution for r in rs)),
+        rows.append([name, str(len(rs)), str(sum(r.has_solution for r in rs)), str(sum(r.solved() for r in rs)),
                      str(sum(str(r.status) == "optimal" for r in rs)),
                      _fmt_gap(sum(gaps) / len(gaps)) if gaps else "-", _fmt_gap(max(gaps)) if gaps else "-",
                      f"{sum(x['verdict'] == 'reproduced' for x in refs)}/{len(refs)}" if refs else "-",
                      _fmt_gap(sum(ref_gaps) / len(ref_gaps)) if ref_gaps else "-",
                      f"{sum(r.time for r in rs):.3f}"])
-    return _render(head, rows)
+    return _render(head, rows) + "\nsolved: proven optimal, or within 1e-4 (relative) of the instance's reference"
 
 
 def _render(head, rows) -> str:
@@ -530,7 +562,7 @@ def _describe(m, as_json: bool) -> int:
         options = f"the {m.backend} backend's own options (--option name=value, checked by the backend)"
     else:
         options = [{"name": p.name, "type": p.type.__name__, "default": p.default, "help": p.help, "lo": p.lo,
-                    "hi": p.hi} for p in m.parameters]
+                    "hi": p.hi, "accepted": p.accepted()} for p in m.parameters]
     doc = {"name": m.name, "kind": m.kind, "family": families, "backend": m.backend, "problems": list(m.problems),
            "available": m.available(), "description": m.description, "capabilities": capabilities,
            "skips_cases_tagged": list(m.excludes), "options": options}
@@ -551,9 +583,8 @@ def _describe(m, as_json: bool) -> int:
         width = max(len(o["name"]) for o in options)
         for o in options:
             default = "chosen by the method" if o["default"] is None else o["default"]
-            limits = "" if o["lo"] is None and o["hi"] is None else \
-                f" [{'' if o['lo'] is None else format(o['lo'], 'g')}, {'' if o['hi'] is None else format(o['hi'], 'g')}]"
-            print(f"    {o['name'].ljust(width)}  {o['type']:<5}  default {default}{limits}: {o['help']}")
+            accepted = f" ({o['accepted']})" if o["accepted"] else ""
+            print(f"    {o['name'].ljust(width)}  {o['type']:<5}  default {default}{accepted}: {o['help']}")
     return EXIT_OK
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from optalloc.errors import OptallocError
 from optalloc.once import Once
+from optalloc.parameters import Parameter
 
 ENTRY_POINT_GROUP = "optalloc.families"
 PLUGINS_VARIABLE = "OPTALLOC_PLUGINS"
@@ -33,20 +34,6 @@ class FamilyError(OptallocError):
 
 
 @dataclass(frozen=True)
-class Param:
-    """One command-line parameter of a generator or a reader: `--name`, parsed by `type` (which raises
-    ValueError with a message on a bad value), `default`, one line of help. A flag takes no value."""
-
-    name: str
-    type: Callable = str
-    default: Any = None
-    help: str = ""
-    choices: tuple = ()
-    flag: bool = False
-    keyword: str | None = None  # the generator's argument, when it is not `name`
-
-
-@dataclass(frozen=True)
 class Generator:
     """A seeded generator: `make(seed=..., **params)` returns an Instance or a list of them. With `seeded`,
     `--seed K --count C` makes the instances of seeds K..K+C-1."""
@@ -54,7 +41,7 @@ class Generator:
     name: str
     make: str  # "module:function"
     help: str
-    params: tuple[Param, ...] = ()
+    params: tuple[Parameter, ...] = ()
     seeded: bool = True
 
 
@@ -73,7 +60,7 @@ class Format:
     patterns: tuple[str, ...] = ()
     # the reader's keyword options, each a command-line flag of solve, compare, validate, convert and bench
     # (--sense for a GAP file whose name does not say min or max)
-    options: tuple[Param, ...] = ()
+    options: tuple[Parameter, ...] = ()
 
 
 @dataclass(frozen=True)

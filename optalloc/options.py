@@ -8,6 +8,7 @@ from typing import Any
 
 from optalloc import interrupt
 from optalloc.errors import OptionError
+from optalloc.parameters import Parameter
 
 
 @dataclass
@@ -36,6 +37,10 @@ class SolveOptions:
             raise OptionError(f"unknown option {name!r}; options are {', '.join(sorted(_FIELD_NAMES))}")
         if check is not None:
             value = check(name, value)
+        declared = _DECLARED.get(name)
+        why = declared.problem(value) if declared is not None else None
+        if why:
+            raise OptionError(f"{name}: must be {why}, got {value!r}")
         object.__setattr__(self, name, value)
 
     @classmethod
@@ -100,6 +105,20 @@ def _dict(name, v):
 _CHECKS = {"time_limit": _time_limit, "threads": _positive_int, "rel_gap": _gap, "abs_gap": _gap, "seed": _int,
            "verbose": _bool, "log_file": _opt_str, "backend_options": _dict}
 _FIELD_NAMES = {f.name for f in fields(SolveOptions)}
+
+# The options every method takes, declared once: the command line's flags (--time-limit, --threads, ...) and
+# their help come from here, and so do the checks above (their ranges are these).
+SOLVE_PARAMETERS = (
+    Parameter("time_limit", float, None, "seconds per instance and method, counted from the method's start (model "
+              "building included); none: no limit", lo=0, hi=1e9),
+    Parameter("threads", int, 1, "worker threads for the backends that use them (HiGHS, CP-SAT)", lo=1, hi=1024),
+    Parameter("rel_gap", float, 0.0, "stop when the proven relative gap is within this (0: proven optimal)", lo=0,
+              hi=1e9),
+    Parameter("abs_gap", float, 0.0, "stop when the proven absolute gap is within this (0: proven optimal)", lo=0,
+              hi=1e9),
+    Parameter("seed", int, 0, "seed of the randomised methods and backends: the same seed, the same answer"),
+)
+_DECLARED = {q.name: q for q in SOLVE_PARAMETERS}
 
 
 class LimitReached(Exception):

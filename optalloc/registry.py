@@ -10,30 +10,7 @@ from typing import Any, Callable
 
 from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
 from optalloc.once import Once
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One --option a method of optalloc's own takes: its type, its default (None: the method chooses, as the
-    help says) and one line of help."""
-
-    name: str
-    type: type
-    default: Any
-    help: str
-    lo: float | None = None  # the least value accepted (None: no limit); checked before the method runs
-    hi: float | None = None  # the largest value accepted
-
-    def check(self, value, method: str) -> None:
-        """A value outside [lo, hi] is bad input (exit 2), named with the range."""
-        from optalloc.errors import OptionError
-
-        if value is None or isinstance(value, bool):
-            return
-        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            rng = f"at least {self.lo:g}" if self.hi is None else (
-                f"at most {self.hi:g}" if self.lo is None else f"from {self.lo:g} to {self.hi:g}")
-            raise OptionError(f"--option {self.name}={value!r}: {method} needs {rng}")
+from optalloc.parameters import Parameter  # noqa: F401  (methods declare theirs with it)
 
 
 @dataclass(frozen=True)
@@ -75,11 +52,18 @@ class Method:
             if p is None:
                 takes = ", ".join(sorted(q.name for q in self.parameters)) or "none"
                 raise OptionError(f"--option {name}: {self.name} has no such option (it takes: {takes})")
-            accepted = (int, float) if p.type is float else (p.type,)  # a float parameter takes an integer too
-            if not isinstance(value, accepted) or (isinstance(value, bool) and p.type is not bool):
-                what = {int: "an integer", float: "a number", bool: "true or false"}.get(p.type, p.type.__name__)
-                raise OptionError(f"--option {name}={value!r}: {self.name} needs {what}")
-            p.check(value, self.name)
+            why = p.problem(value)
+            if why:
+                raise OptionError(f"--option {name}={value!r}: {self.name} needs {why}")
+
+    def arguments(self, values: dict) -> dict:
+        """The values a run gets: every declared parameter, as given in `values` or at its declared default (a
+        default of None, "the method chooses", is left out); a method without declarations gets `values`."""
+        if self.parameters is None:
+            return dict(values)
+        out = {p.name: p.default for p in self.parameters if p.default is not None}
+        out.update(values)
+        return out
 
     @property
     def family(self) -> str:

@@ -11,6 +11,9 @@ from optalloc.gap import better, gap, values_equal
 from optalloc.status import SolutionStatus, Status, status_of_stop
 
 
+SOLVED_TOLERANCE = 1e-4  # a run within this (relative) of its instance's reference counts as solved
+
+
 @dataclass
 class Outcome:
     """What a method hands back to the core before verification: its claim, in problem terms."""
@@ -97,6 +100,11 @@ class Result:
         """A feasible (or optimal) solution came back; an infeasible point does not count."""
         return self.solution is not None and self.solution_status in (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE)
 
+    def solved(self, tolerance: float = SOLVED_TOLERANCE) -> bool:
+        """Proven optimal, or within `tolerance` of the reference (counts_as_solved)."""
+        ref = self.reference or {}
+        return counts_as_solved(self.status, self.solution_status, ref.get("kind"), ref.get("gap"), tolerance)
+
     def require_solution(self) -> dict:
         if self.solution is None:
             raise NoSolutionError(f"{self.method} on {self.name} returned no solution (status {self.status})")
@@ -149,6 +157,19 @@ def _record_progress(b, objective) -> None:
     for at, obj, bnd in points:
         trace.record(None if obj is None else obj + shift,
                      None if bnd is None or not math.isfinite(bnd) else bnd + shift, at=at)
+
+
+def counts_as_solved(status: str, solution_status: str, reference_kind: str | None, reference_gap: float | None,
+                     tolerance: float = SOLVED_TOLERANCE) -> bool:
+    """The one meaning of "solved" in every table, report and profile: a feasible solution that is proven optimal,
+    or within `tolerance` (relative) of the instance's optimal or best-known reference value."""
+    if str(solution_status) not in ("optimal", "feasible"):
+        return False
+    if str(status) == "optimal":
+        return True
+    return (reference_kind in ("optimal", "best_known") and reference_gap is not None
+            and not (isinstance(reference_gap, float) and math.isnan(reference_gap))
+            and float(reference_gap) <= tolerance)
 
 
 def compare_reference(objective: float | None, bound: float | None, sense: str, reference) -> dict | None:

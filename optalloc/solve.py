@@ -61,6 +61,7 @@ def solve(instance: Instance, method: str | Method | None = None, options: Solve
     check_usable(m, instance.problem)
     opts = _options(options, option_values)
     check_options(m, opts)
+    opts.backend_options = m.arguments(opts.backend_options)  # the declared defaults are the ones a run gets
     import_backends([m])
     with interrupt.run() as stop:  # this solve's own stop state: other solves' Ctrl-C handling is not its
         deadline = opts.deadline()  # the limit counts from here: model building included

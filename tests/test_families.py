@@ -141,7 +141,7 @@ def test_methods_describe_lists_declared_parameters():
     p = _ok(_cli("methods", "--describe", "tardiness.iterated_dynasearch"))
     lines = p.stdout.splitlines()
     assert lines[0].startswith("tardiness.iterated_dynasearch (heuristic, tardiness family): iterated dynasearch")
-    assert "    max_kicks    int    default 5000: kicks before stopping" in lines
+    assert "    max_kicks    int    default 5000 (at least 0): kicks before stopping" in lines
     doc = json.loads(_ok(_cli("methods", "--describe", "knapsack.mip", "--json")).stdout)
     assert doc["capabilities"] == ["export as a linear model"] and doc["family"] == ["knapsack"]
     assert doc["options"].startswith("the highs backend's own options")

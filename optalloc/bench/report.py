@@ -29,7 +29,8 @@ from pathlib import Path
 from optalloc.files import OutputExistsError, atomic_write_bytes, atomic_write_text
 from optalloc.trace import primal_gap, primal_integral
 
-DEFAULT_TOLERANCE = 1e-4
+from optalloc.result import SOLVED_TOLERANCE as DEFAULT_TOLERANCE
+from optalloc.result import counts_as_solved
 
 TABLE_HEAD = ["suite", "method", "kind", "runs", "errors", "with solution", "infeasible points", "proven", "solved",
               "reproduced", "mean ref gap %", "max ref gap %", "mean gap %", "mean primal integral",
@@ -52,13 +53,9 @@ def failed(r: dict) -> bool:
 
 
 def solved(r: dict, tolerance: float = DEFAULT_TOLERANCE) -> bool:
-    """Proven optimal, or within `tolerance` of the reference value (see the module's docstring)."""
-    if not has_solution(r):
-        return False
-    if r["status"] == "optimal":
-        return True
-    return (r.get("reference_kind") in ("optimal", "best_known") and _ok(r.get("reference_gap"))
-            and float(r["reference_gap"]) <= tolerance)
+    """Proven optimal, or within `tolerance` of the reference value: optalloc.result.counts_as_solved on a row."""
+    return counts_as_solved(r["status"], r["solution_status"], r.get("reference_kind"),
+                            r.get("reference_gap") if _ok(r.get("reference_gap")) else None, tolerance)
 
 
 def _trace(r: dict) -> list | None:

@@ -20,6 +20,9 @@ def generate(name: str, *, seed: int = 0, count: int = 1, **params) -> list:
     kwargs = {}
     for p in g.params:
         value = params.get(p.name)
+        why = p.problem(value)
+        if why:
+            raise OptionError(f"generate {name}: --{p.name} must be {why}, got {value!r}")
         if value is None:
             value = p.default
         if value is not None:

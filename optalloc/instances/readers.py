@@ -46,7 +46,7 @@ def _format(fmt: str, flag: str, writing: bool = False):
 
 
 def reader_options() -> dict[str, list]:
-    """Every reader option some format declares: flag name -> [(format name, Param), ...]. One name means one
+    """Every reader option some format declares: flag name -> [(format name, Parameter), ...]. One name means one
     thing: two formats declaring it with another type or other choices is a FamilyError."""
     from optalloc.family import FamilyError, formats
 

@@ -1,7 +1,7 @@
 """A toy family declared outside optalloc, for the tests: pick at most k of n items, maximising the sum of
 their values. Loaded only through OPTALLOC_PLUGINS=optalloc_toy (tests/plugins on the path). Its problem
 kinds, methods and conformance cases sit in the usual modules (problems.py, methods.py, conformance.py)."""
-from optalloc.family import POSITIVE, Family, Format, Generator, Param
+from optalloc.family import POSITIVE, Family, Format, Generator, Parameter
 
 FAMILY = Family(
     name="toy",
@@ -9,5 +9,5 @@ FAMILY = Family(
     description="pick at most k items of largest total value",
     formats=(Format("toy-txt", ".formats:read", "'k' then one value per line", ("pick",), ".formats:write"),),
     generators=(Generator("toy-random", ".formats:random_pick", "seeded random values",
-                          params=(Param("n", POSITIVE, 8, "items"), Param("k", POSITIVE, 3, "items to pick"))),),
+                          params=(Parameter("n", POSITIVE, 8, "items"), Parameter("k", POSITIVE, 3, "items to pick"))),),
 )
