@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run    create .venv, install, solve the bundled suite with several methods, print the gap table
+#   make run    create .venv, install, solve the bundled demos with several methods, print the gap tables
 #   make test   the same install, then the test suite (under ten minutes)
 #   make docs   the documentation site, warnings as errors (CI runs it after the tests)
 # Opt-in long runs: make regression (every known 0-1 optimum in ../shared), make bench (peers, ratios).
@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 METHODS := knapsack.dp,knapsack.mip,knapsack.cpsat,knapsack.greedy,knapsack.lp_round
 BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bitalloc.ranking
 SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
+MATCHING_METHODS := assignment.lapjv,gap.mip,gap.lns,gap.regret,makespan.mip,makespan.lp_round,routing.mip,routing.lagrangian,bmatching.lp,bmatching.greedy,adwords.mip,adwords.msvv
 
 .PHONY: install run test docs regression regression-hard fuzz bench notebooks clean chromium check-suites
 
@@ -27,6 +28,11 @@ run: install
 	$(BIN)/optalloc compare instances/knapsack/demo.jsonl --methods $(METHODS) --time-limit 10
 	$(BIN)/optalloc compare instances/bitalloc/demo.jsonl --methods $(BIT_METHODS) --time-limit 30
 	$(BIN)/optalloc compare instances/tardiness/demo.jsonl --methods $(SMTT_METHODS) --time-limit 10
+	$(BIN)/optalloc compare instances/matching/demo.jsonl --methods $(MATCHING_METHODS) --time-limit 10
+	$(BIN)/optalloc compare instances/model/demo.jsonl --methods model.highs --time-limit 10
+	@echo
+	@echo "optalloc is installed in .venv: run 'source .venv/bin/activate' (then 'optalloc --help'),"
+	@echo "or call .venv/bin/optalloc. The README's quick start goes on from here."
 
 # The report test renders HTML in Debian's chromium; installing it is best effort (the test skips without it).
 chromium:

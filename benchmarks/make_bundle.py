@@ -1,6 +1,7 @@
 """Rebuild the bundled instance files from ../shared/data (and the seeded generators), and their manifest.
 
     python benchmarks/make_bundle.py           # needs ../shared/data beside the repository
+    python benchmarks/make_bundle.py --only matching models checkpoint   # those alone (no shared data needed)
 
 The bundle is small on purpose: it is what `make run`, the notebooks and the tests use. Every file's origin
 is recorded in instances/MANIFEST.json."""
@@ -79,7 +80,80 @@ def tardiness(suites: dict) -> None:
         "instances": len(demo)}
 
 
+def _agreed(inst, a: str, b: str, source: str):
+    """Attach the reference two independent exact methods agree on (or fail loudly)."""
+    ra, rb = solve(inst, a, time_limit=120), solve(inst, b, time_limit=120)
+    assert str(ra.status) == str(rb.status) == "optimal" and abs(ra.objective - rb.objective) <= 1e-9 * max(
+        1.0, abs(ra.objective)), (inst.name, ra, rb)
+    inst.reference = Reference(ra.objective, "optimal", source)
+    return inst
+
+
+def matching(suites: dict) -> None:
+    """A small instance of every matching kind from the seeded generators, each optimum proven by two methods."""
+    from optalloc.families.matching import generators as mg
+
+    insts = [
+        _agreed(mg.assignment(12, seed=1), "assignment.lapjv", "assignment.lp", "optalloc: lapjv and the LP agree"),
+        _agreed(mg.gap(4, 24, "C", seed=1), "gap.mip", "gap.cpsat", "optalloc: HiGHS and CP-SAT agree"),
+        _agreed(mg.gap(5, 30, "D", seed=2), "gap.mip", "gap.cpsat", "optalloc: HiGHS and CP-SAT agree"),
+        _agreed(mg.makespan(3, 15, seed=1), "makespan.mip", "makespan.cpsat", "optalloc: HiGHS and CP-SAT agree"),
+        _agreed(mg.routing(40, 4, seed=1), "routing.mip", "routing.mip", "optalloc: HiGHS (an LP-tight MIP)"),
+        _agreed(mg.bmatching(5, 20, seed=1), "bmatching.lp", "bmatching.lp", "optalloc: HiGHS (its LP is integral)"),
+        _agreed(mg.adwords(4, 20, seed=1), "adwords.mip", "adwords.mip", "optalloc: HiGHS"),
+    ]
+    (HERE / "matching").mkdir(exist_ok=True)
+    save(insts, HERE / "matching/demo.jsonl", overwrite=True)
+    suites["matching-demo"] = {
+        "files": ["matching/demo.jsonl"], "reader": "optalloc", "problems": sorted({i.problem for i in insts}),
+        "reference_kind": "optimal",
+        "provenance": "optalloc's seeded generators (assignment, GAP types C and D, makespan, routing, b-matching, "
+                      "AdWords; seeds 1-2), optima proven by two exact methods agreeing where two exist",
+        "instances": len(insts)}
+
+
+def models(suites: dict) -> None:
+    """Two small models of one's own as a user writes them: an LP file read by HiGHS, solved by model.highs."""
+    from optalloc import load
+
+    out = HERE / "model"
+    insts = [inst for f in sorted(out.glob("*.lp")) for inst in load(f)]
+    for inst in insts:
+        _agreed(inst, "model.highs", "model.highs", "optalloc: HiGHS, certified against the model's rows")
+    save(insts, out / "demo.jsonl", overwrite=True)
+    suites["model-demo"] = {
+        "files": ["model/demo.jsonl"], "reader": "optalloc", "problems": ["linear_model"],
+        "reference_kind": "optimal", "provenance": "instances/model/*.lp, written by hand; optima from HiGHS",
+        "instances": len(insts)}
+
+
+def checkpoint(suites: dict) -> None:
+    """A tiny Llama-shaped checkpoint (2 layers, hidden 64, F16, seeded Student-t weights) for the quantize
+    examples: small enough to bundle, shaped like what users have (q/k/v/o and gate/up/down per layer)."""
+    import numpy as np
+
+    from optalloc.families.bitalloc.safetensors import write
+
+    rng = np.random.default_rng(0)
+    h, f = 64, 128
+    shapes = {"self_attn.q_proj": (h, h), "self_attn.k_proj": (h, h), "self_attn.v_proj": (h, h),
+              "self_attn.o_proj": (h, h), "mlp.gate_proj": (f, h), "mlp.up_proj": (f, h), "mlp.down_proj": (h, f)}
+    tensors = {"model.embed_tokens.weight": (rng.standard_normal((256, h)) * 0.02).astype(np.float16)}
+    for layer in range(2):
+        for name, shape in shapes.items():
+            w = rng.standard_t(4, shape) * rng.lognormal(-3.5, 0.4)
+            tensors[f"model.layers.{layer}.{name}.weight"] = w.astype(np.float16)
+    tensors["lm_head.weight"] = (rng.standard_normal((256, h)) * 0.02).astype(np.float16)
+    write(HERE / "bitalloc/tiny-llama.safetensors", tensors, overwrite=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--only"]:  # rebuild some demos and keep the rest of the manifest as it is
+        manifest = json.loads((HERE / "MANIFEST.json").read_text())
+        for name in sys.argv[2:]:
+            {"matching": matching, "models": models, "checkpoint": checkpoint}[name](manifest["suites"])
+        (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        return
     if sys.argv[1:] == ["tardiness"]:  # rebuild only the tardiness part of the bundle
         manifest = json.loads((HERE / "MANIFEST.json").read_text())
         tardiness(manifest["suites"])

@@ -94,6 +94,9 @@ def write_all() -> None:
         "are generated from those declarations.\n\n```{toctree}\n:maxdepth: 1\n\n"
         + "".join(f"families/{f.name}\n" for f in fams) + "```\n")
     (OUT / "cli.md").write_text(cli_page())
+    from optalloc.problems.docs import kinds_page
+
+    (OUT / "kinds.md").write_text(kinds_page())
     nb_out = OUT / "notebooks"
     nb_out.mkdir()
     notebooks = sorted((HERE.parent / "notebooks").glob("*.ipynb"))

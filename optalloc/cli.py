@@ -401,9 +401,16 @@ def cmd_compare(args) -> int:
         print(_summary(results, names))
         limit = "none" if opts.time_limit is None else f"{opts.time_limit:g} s"
         print(f"time limit: {limit} per instance and method (--time-limit)")
+    by_method: dict[str, dict[str, int]] = {}
     for (method, problem), insts in sorted(out.skipped.items()):
-        print(f"not run: {method} on {len(insts)} instance(s) of kind {problem} (it does not solve {problem})",
-              file=sys.stdout if not args.json else sys.stderr)
+        by_method.setdefault(method, {})[problem] = len(insts)
+    where = sys.stdout if not args.json else sys.stderr
+    if len(by_method) > 4:  # a file of many kinds with each kind's methods: one line, not one per method
+        print(f"not run: {sum(sum(k.values()) for k in by_method.values())} method/instance pairs whose kind the "
+              f"method does not solve ({len(by_method)} methods each ran on its own kinds only)", file=where)
+    for method, kinds in by_method.items() if len(by_method) <= 4 else ():
+        print(f"not run: {method} on {sum(kinds.values())} instance(s) of kinds it does not solve "
+              f"({', '.join(kinds)})", file=where)  # the pairs a grid skips are said, not hidden
     return out.finish(results)
 
 

@@ -29,6 +29,11 @@ class Problem:
     sense: ClassVar[str]  # "max" or "min"
     description: ClassVar[str] = ""
     fields: ClassVar[set[str]] = set()  # the data fields the kind accepts; any other is an error
+    # What a user reads (the instance-format page, the README's table): each field's shape, units and meaning,
+    # a minimal valid `data` example (tests validate it), and the shape of a solution
+    field_docs: ClassVar[dict[str, str]] = {}
+    example: ClassVar[dict | None] = None
+    solution_doc: ClassVar[str] = ""
 
     def parse(self, data: Any, where: str = "data") -> Any:
         """Validate a JSON-like mapping and return the typed data; raise InstanceError naming the field."""

@@ -69,9 +69,11 @@ def finite_number(v: Any, where: str, *, nonneg: bool = False) -> float:
     return v
 
 
-def array_of(value: Any, where: str, *, kind: str, nonempty: bool = True, length: int | None = None) -> np.ndarray:
+def array_of(value: Any, where: str, *, kind: str, nonempty: bool = True, length: int | None = None,
+             per: str = "item") -> np.ndarray:
     """A list of numbers as a numpy array. kind: 'int' (non-negative integers), 'num' (finite), 'nonneg'
-    (non-negative finite). Numbers that are all integral come back as int64 so sums stay exact."""
+    (non-negative finite). Numbers that are all integral come back as int64 so sums stay exact. `length` and
+    `per` (what each entry stands for, in the problem kind's own terms) shape the error for a list too short."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, list):
@@ -79,7 +81,7 @@ def array_of(value: Any, where: str, *, kind: str, nonempty: bool = True, length
     if nonempty and not value:
         raise InstanceError(where, "must not be empty")
     if length is not None and len(value) != length:
-        raise InstanceError(where, f"must have {length} entries (one per item), has {len(value)}")
+        raise InstanceError(where, f"must have {length} entries (one per {per}), has {len(value)}")
     for i, v in enumerate(value):
         if kind == "int":
             nonneg_int(v, f"{where}[{i}]")

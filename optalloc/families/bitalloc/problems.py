@@ -107,6 +107,18 @@ class BitAllocData:
 class BitAllocation(Problem):
     """bit allocation: min sum of quantization error, element-weighted average bits <= budget"""
 
+    field_docs = {"sizes": "one integer > 0 per group: its weights (elements)",
+                  "budget": "average bits per element, overhead included",
+                  "overhead_bits": "optional: bits per group for its scale and zero point (default 0)",
+                  "ties": "optional: groups of group indices given the same bits",
+                  "names": "optional: one name per group",
+                  "sensitivity": "model mode: one number > 0 per group; error = sensitivity x 2^(-2 bits)",
+                  "b_min": "model mode: fewest bits (default 2)", "b_max": "model mode: most bits (default 8, <= 16)",
+                  "grid": "model mode: 'bits' (integers, default) or 'levels'",
+                  "options": "table mode, instead of sensitivity: {bits, error, size}, each one list per group"}
+    example = {"sizes": [64, 64, 256], "budget": 3, "sensitivity": [1.0, 4.0, 2.5], "b_min": 2, "b_max": 8}
+    solution_doc = '{"bits": [bits per group]} (levels: {"levels": [...]}; table mode: {"option": [...]})'
+
     def parse_fields(self, d: dict, where: str) -> BitAllocData:
         sizes = v.array_of(v.field_of(d, "sizes", where), f"{where}.sizes", kind="int")
         bad = np.flatnonzero(sizes <= 0)
@@ -125,7 +137,7 @@ class BitAllocation(Problem):
             raise InstanceError(where, "must give either sensitivity (model mode) or options (table mode), not "
                                        + ("both" if has_model else "neither"))
         if has_model:
-            sens = np.asarray(v.array_of(d["sensitivity"], f"{where}.sensitivity", kind="num", length=k),
+            sens = np.asarray(v.array_of(d["sensitivity"], f"{where}.sensitivity", kind="num", length=k, per="group"),
                               dtype=np.float64)
             bad = np.flatnonzero(sens <= 0)
             if len(bad):
@@ -175,8 +187,8 @@ class BitAllocation(Problem):
         bits, err, size, starts = [], [], [], [0]
         for j in range(k):
             b = v.array_of(cols["bits"][j], f"{where}.bits[{j}]", kind="nonneg")
-            e = v.array_of(cols["error"][j], f"{where}.error[{j}]", kind="nonneg", length=len(b))
-            s = v.array_of(cols["size"][j], f"{where}.size[{j}]", kind="int", length=len(b))
+            e = v.array_of(cols["error"][j], f"{where}.error[{j}]", kind="nonneg", length=len(b), per="option")
+            s = v.array_of(cols["size"][j], f"{where}.size[{j}]", kind="int", length=len(b), per="option")
             bits.append(b.astype(np.float64))
             err.append(e.astype(np.float64))
             size.append(s)

@@ -119,6 +119,11 @@ def _greedy_prefix(values: np.ndarray, weights: np.ndarray, capacities: np.ndarr
 class Knapsack(Problem):
     """0-1 knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x binary"""
 
+    field_docs = {"values": "n numbers >= 0, one per item", "weights": "n integers >= 0, one per item",
+                  "capacity": "an integer >= 0"}
+    example = {"values": [6, 10, 12], "weights": [1, 2, 3], "capacity": 5}
+    solution_doc = '{"items": [indices of the chosen items]}'
+
     def parse_fields(self, d: dict, where: str) -> KnapsackData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
         weights = v.array_of(v.field_of(d, "weights", where), f"{where}.weights", kind="int", length=len(values))
@@ -150,6 +155,11 @@ class Knapsack(Problem):
 @register_problem("bounded_knapsack", "max", fields=("values", "weights", "bounds", "capacity"))
 class BoundedKnapsack(Problem):
     """bounded knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x_j in 0..bounds_j"""
+
+    field_docs = {"values": "n numbers >= 0, one per item type", "weights": "n integers >= 0",
+                  "bounds": "n integers >= 0: copies available of each type", "capacity": "an integer >= 0"}
+    example = {"values": [6, 10, 12], "weights": [1, 2, 3], "bounds": [2, 1, 3], "capacity": 7}
+    solution_doc = '{"counts": [copies taken of each type]}'
 
     def parse_fields(self, d: dict, where: str) -> BoundedKnapsackData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
@@ -200,6 +210,13 @@ class MultipleChoiceKnapsack(Problem):
     """multiple-choice knapsack: one option per class, sum of weights <= capacity; optional ties force classes to
     the same option index"""
 
+    field_docs = {"values": "one list per class: the value of each option (>= 0)",
+                  "weights": "one list per class, as long as its values: integers >= 0",
+                  "capacity": "an integer >= 0",
+                  "ties": "optional: groups of class indices that must choose the same option index"}
+    example = {"values": [[0, 5, 8], [0, 4, 9]], "weights": [[0, 2, 4], [0, 2, 4]], "capacity": 6}
+    solution_doc = '{"choice": [the option index chosen in each class]}'
+
     def parse_fields(self, d: dict, where: str) -> MCKPData:
         vals = v.field_of(d, "values", where)
         wts = v.field_of(d, "weights", where)
@@ -210,7 +227,7 @@ class MultipleChoiceKnapsack(Problem):
         vs, ws, starts = [], [], [0]
         for i, (cv, cw) in enumerate(zip(vals, wts)):
             a = v.array_of(cv, f"{where}.values[{i}]", kind="nonneg")
-            b = v.array_of(cw, f"{where}.weights[{i}]", kind="int", length=len(a))
+            b = v.array_of(cw, f"{where}.weights[{i}]", kind="int", length=len(a), per="option of the class")
             vs.append(a)
             ws.append(b)
             starts.append(starts[-1] + len(a))
@@ -272,13 +289,20 @@ class MultipleChoiceKnapsack(Problem):
 class MultidimensionalKnapsack(Problem):
     """multidimensional knapsack: max sum v_j x_j, W x <= capacities (one row per budget), x binary"""
 
+    field_docs = {"values": "n numbers >= 0, one per item",
+                  "weights": "one row per budget, each n numbers >= 0 (budgets x items)",
+                  "capacities": "one number >= 0 per budget"}
+    example = {"values": [6, 10, 12], "weights": [[1, 2, 3], [3, 1, 2]], "capacities": [5, 4]}
+    solution_doc = '{"items": [indices of the chosen items]}'
+
     def parse_fields(self, d: dict, where: str) -> MKPData:
         values = v.array_of(v.field_of(d, "values", where), f"{where}.values", kind="nonneg")
         rows = v.field_of(d, "weights", where)
         if not isinstance(rows, list) or not rows:
             raise InstanceError(f"{where}.weights", "must be a non-empty list of rows, one per budget")
         weights = [v.array_of(r, f"{where}.weights[{i}]", kind="nonneg", length=len(values)) for i, r in enumerate(rows)]
-        caps = v.array_of(v.field_of(d, "capacities", where), f"{where}.capacities", kind="nonneg", length=len(rows))
+        caps = v.array_of(v.field_of(d, "capacities", where), f"{where}.capacities", kind="nonneg", length=len(rows),
+                           per="budget: weights have one row per budget")
         W = np.vstack(weights)
         if W.dtype.kind == "f" and all(w.dtype.kind in "iu" for w in weights):
             W = W.astype(np.int64)

@@ -109,6 +109,12 @@ class AssignmentData:
 class Assignment(Problem):
     """linear assignment: min(m, n) pairs, each row and column at most once; forbidden pairs as null"""
 
+    field_docs = {"costs": "rows x columns numbers; null marks a forbidden pair (dense form)",
+                  "arcs": "[[row, column, cost], ...] with shape (sparse form, instead of costs)",
+                  "shape": "[rows, columns], with arcs", "sense": "'min' (default) or 'max'"}
+    example = {"costs": [[4, 1, 3], [2, 0, 5], [3, 2, 2]]}
+    solution_doc = '{"assignment": [the column of each row, or -1]}'
+
     def parse_fields(self, d: dict, where: str) -> AssignmentData:
         if ("costs" in d) == ("arcs" in d):
             raise InstanceError(where, "must give either costs (dense matrix) or arcs with shape (sparse)")
@@ -197,12 +203,19 @@ class GAPData:
 class GeneralizedAssignment(Problem):
     """generalized assignment: each job to one agent, agent loads within capacities"""
 
+    field_docs = {"costs": "agents x jobs: one row per agent, one column per job",
+                  "weights": "agents x jobs, >= 0: the capacity a job uses on an agent",
+                  "capacities": "one number >= 0 per agent", "sense": "'min' (default) or 'max'"}
+    example = {"costs": [[3, 5, 4], [4, 2, 6]], "weights": [[2, 3, 2], [3, 2, 3]], "capacities": [4, 5]}
+    solution_doc = '{"agent": [the agent of each job]}'
+
     def parse_fields(self, d: dict, where: str) -> GAPData:
         C = _matrix(v.field_of(d, "costs", where), f"{where}.costs", allow_null=False)
         A = _matrix(v.field_of(d, "weights", where), f"{where}.weights", allow_null=False, nonneg=True,
                     rows=C.shape[0], cols=C.shape[1])
         caps = v.array_of(v.field_of(d, "capacities", where), f"{where}.capacities", kind="nonneg",
-                          length=C.shape[0])
+                          length=C.shape[0], per="agent: costs and weights have one row per agent and one column "
+                                                 "per job")
         for arr, name in ((C, "costs"), (A, "weights")):
             v.magnitude_within(arr, f"{where}.{name}")
         v.magnitude_within(caps, f"{where}.capacities", EXACT_TOTAL)  # a capacity is a sum of weights
@@ -251,6 +264,10 @@ class MakespanData:
 @register_problem("makespan", "min", fields=("times",))
 class Makespan(Problem):
     """load balancing on unrelated machines (R||Cmax): each job to one machine, minimise the largest load"""
+
+    field_docs = {"times": "machines x jobs processing times >= 0; null: the job cannot run there"}
+    example = {"times": [[3, 5, 4, 2], [4, 2, 6, 3]]}
+    solution_doc = '{"machine": [the machine of each job]}'
 
     def parse_fields(self, d: dict, where: str) -> MakespanData:
         T = _matrix(v.field_of(d, "times", where), f"{where}.times", allow_null=True)
@@ -304,11 +321,18 @@ class RoutingData:
 class Routing(Problem):
     """LLM routing: each query to one model, model capacities, total cost <= budget, maximise quality"""
 
+    field_docs = {"quality": "queries x models: the quality of each answer", "cost": "queries x models, >= 0",
+                  "capacity": "one integer per model: queries it can take", "budget": "total cost allowed"}
+    example = {"quality": [[0.9, 0.6], [0.8, 0.7], [0.95, 0.5]], "cost": [[3, 1], [3, 1], [3, 1]],
+               "capacity": [2, 3], "budget": 6}
+    solution_doc = '{"model": [the model of each query]}'
+
     def parse_fields(self, d: dict, where: str) -> RoutingData:
         Q = _matrix(v.field_of(d, "quality", where), f"{where}.quality", allow_null=False)
         C = _matrix(v.field_of(d, "cost", where), f"{where}.cost", allow_null=False, nonneg=True, rows=Q.shape[0],
                     cols=Q.shape[1])
-        cap = v.array_of(v.field_of(d, "capacity", where), f"{where}.capacity", kind="int", length=Q.shape[1])
+        cap = v.array_of(v.field_of(d, "capacity", where), f"{where}.capacity", kind="int", length=Q.shape[1],
+                           per="model: quality and cost have one row per query and one column per model")
         budget = float(v.finite_number(v.field_of(d, "budget", where), f"{where}.budget", nonneg=True))
         for arr, name in ((Q, "quality"), (C, "cost")):
             v.magnitude_within(arr, f"{where}.{name}")
@@ -355,11 +379,19 @@ class BMatchingData:
 class BMatching(Problem):
     """bipartite b-matching: edges chosen at most once, degrees within capacities, maximise weight"""
 
+    field_docs = {"weights": "rows x columns edge weights; null: no edge",
+                  "row_capacity": "optional, one integer per row: edges it may take (default 1)",
+                  "col_capacity": "optional, one integer per column (default 1)"}
+    example = {"weights": [[4, 1, None], [2, 3, 5]], "row_capacity": [1, 2], "col_capacity": [1, 1, 1]}
+    solution_doc = '{"edges": [[row, column], ...]}'
+
     def parse_fields(self, d: dict, where: str) -> BMatchingData:
         W = _matrix(v.field_of(d, "weights", where), f"{where}.weights", allow_null=True)
         m, n = W.shape
-        rc = v.array_of(d.get("row_capacity", [1] * m), f"{where}.row_capacity", kind="int", length=m)
-        cc = v.array_of(d.get("col_capacity", [1] * n), f"{where}.col_capacity", kind="int", length=n)
+        rc = v.array_of(d.get("row_capacity", [1] * m), f"{where}.row_capacity", kind="int", length=m,
+                            per="row of weights")
+        cc = v.array_of(d.get("col_capacity", [1] * n), f"{where}.col_capacity", kind="int", length=n,
+                            per="column of weights")
         v.magnitude_within(W, f"{where}.weights")
         v.total_within(rc, f"{where}.row_capacity")
         v.total_within(cc, f"{where}.col_capacity")
@@ -407,12 +439,17 @@ class Adwords(Problem):
     """budgeted allocation (AdWords): each query to at most one advertiser, who pays its bid up to what is left
     of its budget; queries arrive in column order"""
 
+    field_docs = {"bids": "advertisers x queries bids >= 0; null: no bid", "budgets": "one number >= 0 per advertiser"}
+    example = {"bids": [[1, 2, None, 1], [2, 1, 1, None]], "budgets": [3, 2]}
+    solution_doc = '{"advertiser": [the advertiser of each query, or -1]}'
+
     def parse_fields(self, d: dict, where: str) -> AdwordsData:
         Bd = _matrix(v.field_of(d, "bids", where), f"{where}.bids", allow_null=True)
         if (np.nan_to_num(Bd) < 0).any():
             i, j = np.argwhere(np.nan_to_num(Bd) < 0)[0]
             raise InstanceError(f"{where}.bids[{i}][{j}]", "must be a non-negative bid or null", Bd[i, j])
-        budgets = v.array_of(v.field_of(d, "budgets", where), f"{where}.budgets", kind="nonneg", length=Bd.shape[0])
+        budgets = v.array_of(v.field_of(d, "budgets", where), f"{where}.budgets", kind="nonneg", length=Bd.shape[0],
+                             per="advertiser: bids have one row per advertiser and one column per query")
         v.magnitude_within(Bd, f"{where}.bids")
         v.magnitude_within(budgets, f"{where}.budgets", EXACT_TOTAL)
         return AdwordsData(Bd, budgets.astype(np.float64))

@@ -61,6 +61,17 @@ class LinearModelKind(Problem):
     semi-continuous columns, `semi`: 0 or within the column's bounds; and a convex quadratic part, `Q`: the
     objective is c x + x'Qx / 2 + offset, Q given by its lower triangle)"""
 
+    field_docs = {"sense": "'min' or 'max'", "c": "n objective coefficients, one per column",
+                  "A": "{shape: [m, n], rows: [...], cols: [...], vals: [...]}: the rows' entries",
+                  "row_lo": "m numbers or null (no lower bound)", "row_hi": "m numbers or null",
+                  "col_lo": "n numbers or null (default: no lower bound)", "col_hi": "n numbers or null",
+                  "integer": "optional: n true/false", "semi": "optional: n true/false (0, or within the bounds)",
+                  "Q": "optional: the objective's quadratic part x'Qx/2, lower triangle in the form of A",
+                  "offset": "optional: the objective's constant", "col_names": "optional", "row_names": "optional"}
+    example = {"sense": "max", "c": [1, 2], "A": {"shape": [1, 2], "rows": [0, 0], "cols": [0, 1], "vals": [1, 1]},
+               "row_lo": [None], "row_hi": [4], "col_lo": [0, 0], "col_hi": [3, 3], "integer": [True, True]}
+    solution_doc = '{"x": [a value per column]}'
+
     def parse_fields(self, d: dict, where: str) -> LinearModel:
         sense = v.field_of(d, "sense", where)
         if sense not in ("min", "max"):

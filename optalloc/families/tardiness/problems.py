@@ -68,12 +68,17 @@ def _int_array(raw, where, *, positive: bool, n: int | None) -> np.ndarray:
 class Tardiness(Problem):
     """single machine, total (weighted) tardiness: order n jobs to minimise Σ w_j max(0, C_j - d_j)"""
 
+    field_docs = {"processing_times": "n integers > 0, one per job", "due_dates": "n integers, one per job",
+                  "weights": "optional: n numbers >= 0 (none: total tardiness, unweighted)"}
+    example = {"processing_times": [3, 2, 4, 1], "due_dates": [4, 3, 6, 2], "weights": [1, 2, 1, 3]}
+    solution_doc = '{"sequence": [the jobs in processing order]}'
+
     def parse_fields(self, d: dict, where: str) -> TardinessData:
         p = _int_array(v.field_of(d, "processing_times", where), f"{where}.processing_times", positive=True, n=None)
         due = _int_array(v.field_of(d, "due_dates", where), f"{where}.due_dates", positive=False, n=len(p))
         horizon = v.total_within(p, f"{where}.processing_times", limit=MAX_HORIZON)
         if "weights" in d:
-            w = v.array_of(d["weights"], f"{where}.weights", kind="nonneg", length=len(p))
+            w = v.array_of(d["weights"], f"{where}.weights", kind="nonneg", length=len(p), per="job")
             weighted = True
         else:
             w, weighted = np.ones(len(p), dtype=np.int64), False
