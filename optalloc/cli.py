@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,23 @@ EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line and exit 2, like every other bad input
         # prog is "optalloc", "optalloc solve" or "optalloc generate gap": the help of what was typed
-        self.exit(EXIT_BAD_INPUT, f"optalloc: error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"optalloc: error: {message}{self._did_you_mean(message)} "
+                                  f"(see '{self.prog} --help')\n")
+
+    def _did_you_mean(self, message: str) -> str:
+        """For an unknown flag, the flags of this command it is closest to (edit distance)."""
+        import difflib
+
+        m = re.match(r"unrecognized arguments: (.*)", message)
+        if not m:
+            return ""
+        flags = [s for a in self._actions for s in a.option_strings if s.startswith("--")]
+        for word in m.group(1).split():
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=")[0], flags, n=2, cutoff=0.7)
+                if close:
+                    return f"; did you mean {' or '.join(close)}?"
+        return ""
 
 
 def _bounded(kind, lo=None, hi=None, lo_open=False, what=""):
@@ -110,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "3 internal error.")
     ap.add_argument("--version", action="version", version=_version())
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    ap.commands = sub.choices  # command name -> its parser (main() lets it report a flag it does not know)
 
     p = sub.add_parser("solve", help="solve every instance of a file with one method")
     p.add_argument("file", help="an instance file, or - for standard input")
@@ -122,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reader_options(p)
 
     p = sub.add_parser("compare", help="solve with several methods and print one gap table")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", help="instance files (optalloc JSON or JSON Lines, or a public format)")
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
@@ -131,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reader_options(p)
 
     p = sub.add_parser("validate", help="check a file against the instance format")
-    p.add_argument("file")
+    p.add_argument("file", help="an instance file (optalloc JSON or JSON Lines, or a public format)")
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
     _add_reader_options(p)
@@ -139,16 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("convert", help="convert a public format to optalloc JSONL, or back")
     p.add_argument("--from", dest="src_format", help="public format to read: " + ", ".join(_formats()))
     p.add_argument("--to", dest="dst_format", help="public format to write from an optalloc file")
-    p.add_argument("input")
-    p.add_argument("output")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("input", help="the file to read")
+    p.add_argument("output", help="the file to write (optalloc JSON Lines, or the --to format)")
+    p.add_argument("--force", action="store_true", help="overwrite the output if it exists")
     _add_reader_options(p)
 
     p = sub.add_parser("generate", help="seeded instance generators (each family declares its own)")
     gens = p.add_subparsers(dest="generator", metavar="GENERATOR", required=True)
     for g in _generators():
         q = gens.add_parser(g.name, help=g.help, description=g.help)
-        q.add_argument("output")
+        q.add_argument("output", help="the JSON Lines file to write")
         for param in g.params:
             if param.flag:
                 q.add_argument(f"--{param.name}", action="store_true", help=param.help)
@@ -158,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument(f"--{param.name}", type=_argument_type(param.parse), default=None,
                            choices=param.choices or None, help=f"{param.help} (default {shown})")
         if g.seeded:
-            q.add_argument("--seed", type=int, default=0)
+            q.add_argument("--seed", type=int, default=0, help="seed of the first instance (default 0)")
             q.add_argument("--count", type=_POSITIVE, default=1, help="instances (seeds seed..seed+count-1)")
-        q.add_argument("--force", action="store_true")
+        q.add_argument("--force", action="store_true", help="overwrite the output if it exists")
 
     p = sub.add_parser("quantize", help="allocate bits to the weights of a safetensors file, quantize them and "
                                         "measure the error against uniform bits at the same budget")
@@ -173,9 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allocate integer bits per module from the bit-widths this tool takes (gptqmodel and "
                         "autoround 2, 3, 4, 8; llm-compressor 4, 8), q/k/v and gate/up tied as vLLM fuses them, "
                         "and write --config in its schema")
-    p.add_argument("--group-size", type=_POSITIVE, default=128)
-    p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2)
-    p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8)
+    p.add_argument("--group-size", type=_POSITIVE, default=128, help="weights per group (default 128)")
+    p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2, help="fewest bits (default 2)")
+    p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8, help="most bits (default 8)")
     p.add_argument("--overhead-bits", type=float, default=0.0, help="bits per group for scale and zero point")
     p.add_argument("--include", type=_regex, metavar="REGEX",
                    help="modules to quantize, a regex searched in the module name as the checkpoint spells it "
@@ -193,19 +211,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="other methods to measure at the same budget")
     p.add_argument("--config", metavar="FILE", help="write the per-module bits of --method as JSON")
     p.add_argument("--instance", metavar="FILE", help="also save the allocation instance (JSONL)")
-    p.add_argument("--time-limit", type=_SECONDS)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--time-limit", type=_SECONDS, help="seconds for the allocation (default: none)")
+    p.add_argument("--json", action="store_true", help="the comparison as one JSON object")
+    p.add_argument("--force", action="store_true", help="overwrite --config and --instance if they exist")
 
     p = sub.add_parser("methods", help="list the registered methods and whether they are available")
     p.add_argument("--problem", help="only methods for this problem kind")
     p.add_argument("--describe", metavar="METHOD", type=_method_name,
                    help="one method in full: its family, capabilities and --option parameters")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--wide", action="store_true", help="one line per method, however long (default: fit 100 columns)")
+    p.add_argument("--json", action="store_true", help="one JSON object per method")
 
     p = sub.add_parser("suites", help="list the benchmark suites of the manifest")
     p.add_argument("--manifest", metavar="FILE", help="default: instances/MANIFEST.json")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object per suite")
 
     p = sub.add_parser("bench", help="run suites x methods (local pool or Dask), append rows, optionally check",
                        epilog="exit codes: 0 every run ended without error (and --check found no regression); 1 a run "
@@ -229,26 +248,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="FILE", help="with --check: an earlier results file to compare against")
     p.add_argument("--tolerance", type=_GAP, default=1e-3, metavar="G",
                    help="with --baseline: allowed rise of a heuristic's mean gap (absolute; default 0.001)")
-    p.add_argument("--manifest", metavar="FILE")
+    p.add_argument("--manifest", metavar="FILE", help="the suites manifest (default: the bundled instances/MANIFEST.json)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     _add_reader_options(p)
 
     p = sub.add_parser("report", help="gap tables, performance profiles, plots and an HTML page of a run")
     p.add_argument("run", help="results parquet (or its journal .jsonl)")
-    p.add_argument("-o", "--out", required=True, metavar="DIR")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="the folder to write the report into")
     p.add_argument("--check", action="store_true", help="include the regression check in the page")
     p.add_argument("--tolerance", type=_GAP, default=1e-4, metavar="G",
                    help="a run within G (relative) of the instance's reference counts as solved, as does a proven "
                         "optimum (default 1e-4)")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--force", action="store_true", help="overwrite the report's files if they exist")
 
     p = sub.add_parser("export", help="write the LP/MIP a method solves as .mps or .lp")
-    p.add_argument("file")
+    p.add_argument("file", help="an instance file; the first instance (or --instance) is exported")
     p.add_argument("model_file", help="output path ending in .mps or .lp")
-    p.add_argument("--method", "-m", default="knapsack.mip")
+    p.add_argument("--method", "-m", default="knapsack.mip", help="the method whose model is written (default knapsack.mip)")
     p.add_argument("--instance", help="name of the instance when the file holds several (default: the first)")
     p.add_argument("--relax", action="store_true", help="write the LP relaxation")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--force", action="store_true", help="overwrite the model file if it exists")
     return ap
 
 
@@ -634,10 +653,23 @@ def cmd_methods(args) -> int:
     rows = [[m.name, m.kind, m.backend, "yes" if m.available() else f"no (needs {', '.join(m.missing())})",
              ", ".join(m.problems), m.description] for m in ms]
     head = ["method", "kind", "backend", "available", "problems", "description"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    if args.wide:
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+        print("  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+        for r in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        return EXIT_OK
+    # 100 columns: the method, its kind, backend and problems on one line, its description wrapped below
+    import textwrap
+
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head[:3])]
+    print("  ".join(h.ljust(w) for h, w in zip(head[:3], widths)) + "  problems (available unless said)")
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+        left = "  ".join(c.ljust(w) for c, w in zip(r[:3], widths))
+        problems = r[4] + ("" if r[3] == "yes" else f"; {r[3]}")
+        print(textwrap.fill(problems, 100, initial_indent=left + "  ", subsequent_indent=" " * (len(left) + 2)))
+        print(textwrap.fill(r[5], 100, initial_indent="    ", subsequent_indent="    "))
+    print("\n'optalloc methods --describe METHOD' shows one in full; --wide, one line per method")
     return EXIT_OK
 
 
@@ -866,7 +898,9 @@ def main(argv=None) -> int:
     except OptallocError as e:
         print(f"optalloc: error: {e}", file=sys.stderr)
         return e.exit_code
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser, which knows its flags (and the one a typo meant)
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return COMMANDS[args.command](args)
     except OptallocError as e:

@@ -30,9 +30,21 @@ class UnknownMethodError(OptallocError, KeyError):
     """A method name nobody registered; the message lists the close names."""
 
     def __init__(self, name: str, known: list[str]):
+        import difflib
+
         self.name = name
-        close = [k for k in known if name.split(".")[-1] in k] or known
-        super().__init__(f"unknown method {name!r}; known methods: {', '.join(close)} (run 'optalloc methods')")
+        # the names a typo most likely meant (edit distance on the method's part within its family, then on the
+        # whole name for a misspelt family), else the family's methods
+        family, _, part = name.partition(".")
+        mine = {k.partition(".")[2]: k for k in known if k.partition(".")[0] == family}
+        close = [mine[c] for c in difflib.get_close_matches(part, list(mine), n=3, cutoff=0.6)] or \
+            difflib.get_close_matches(name, known, n=3, cutoff=0.85)
+        if close:
+            hint = f"did you mean {' or '.join(close)}?"
+        else:
+            family = [k for k in known if k.split(".")[0] == name.split(".")[0]]
+            hint = f"{name.split('.')[0]} has {', '.join(family)}" if family else "none is close to it"
+        super().__init__(f"unknown method {name!r}; {hint} (run 'optalloc methods' for all {len(known)})")
 
     def __str__(self):  # KeyError would quote the message
         return self.args[0]

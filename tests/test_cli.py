@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,50 @@ def test_validate_convert_generate_export_methods(tmp_path, capsys, shared_data)
 def test_generate_bad_type_is_exit_2(tmp_path, capsys):
     assert main(["generate", "pisinger", str(tmp_path / "x.jsonl"), "--type", "7"]) == 2
     assert "type must be one of" in capsys.readouterr().err
+
+
+def test_every_flag_and_argument_has_help():
+    import argparse
+
+    from optalloc.cli import build_parser
+
+    missing = []
+
+    def walk(parser, name):
+        for a in parser._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for n, sub in a.choices.items():
+                    walk(sub, f"{name} {n}")
+            elif not a.help and "-h" not in a.option_strings:
+                missing.append(f"{name} {a.option_strings or a.dest}")
+
+    walk(build_parser(), "optalloc")
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["solve", "instances/knapsack/demo.jsonl", "--timelimit", "3"],
+     "optalloc: error: unrecognized arguments: --timelimit 3; did you mean --time-limit? (see 'optalloc solve --help')"),
+    (["solve", "instances/knapsack/demo.jsonl", "-m", "knapsack.dpp"],
+     "optalloc: error: unknown method 'knapsack.dpp'; did you mean knapsack.dp? (run 'optalloc methods' for all"),
+    (["solve", "instances/knapsack/demo.jsonl", "-m", "knapsak.dp"],
+     "optalloc: error: unknown method 'knapsak.dp'; did you mean knapsack.dp?"),
+])
+def test_a_typo_gets_the_name_it_meant(argv, said, capsys):
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(Path(__file__).resolve().parents[1])
+    try:
+        code = main(argv)  # bad input: exit 2, from the parser (SystemExit) or from the command
+    except SystemExit as e:
+        code = e.code
+    finally:
+        os.chdir(cwd)
+    assert code == 2 and capsys.readouterr().err.startswith(said)
+
+
+def test_methods_fits_100_columns(capsys):
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert max(map(len, out)) <= 100 and len(out) > 49

@@ -7,7 +7,7 @@ tardiness.mip_ordering        exact: linear-ordering MIP on HiGHS
 tardiness.pyomo               exact: the positional Pyomo model on HiGHS
 tardiness.cpsat               exact: CP-SAT, intervals on a NoOverlap machine
 tardiness.<rule>              heuristics: edd, spt, wspt, mdd, wmdd, atc, covert, eddc, mddc
-tardiness.local_search        heuristic: best rule_run, then dynasearch descent (swaps and insertions)
+tardiness.local_search        heuristic: best dispatching rule, then dynasearch descent (swaps and insertions)
 tardiness.iterated_dynasearch heuristic: iterated dynasearch with random-swap kicks (seeded)
 
 Every heuristic reports a lower bound: the Lagrangian time-indexed bound with a work budget that keeps it
@@ -41,7 +41,7 @@ register(Method("tardiness.cpsat", P_, "exact", "ortools-cpsat", run_cpsat,
                 "OR-Tools CP-SAT: interval variables on one NoOverlap machine", requires=("ortools",),
                 distribution="ortools", cp_model=cp_model_of))
 _RULE_TEXT = {
-    "edd": "earliest due date", "spt": "shortest processing time", "wspt": "weighted SPT (Smith's ratio rule_run)",
+    "edd": "earliest due date", "spt": "shortest processing time", "wspt": "weighted SPT (Smith's ratio rule)",
     "mdd": "modified due date (Baker & Bertrand)", "wmdd": "weighted modified due date (Kanet & Li)",
     "atc": "apparent tardiness cost, best look-ahead k of 0.5-4 (or backend option k)",
     "covert": "cost over time, k = 2 (or backend option k)",
