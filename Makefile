@@ -17,7 +17,7 @@ MATCHING_METHODS := assignment.lapjv,gap.mip,gap.lns,gap.regret,makespan.mip,mak
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e ".[test]"   # no setuptools banners
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(BIN)/python -m optalloc.warmup   # compile the numba kernels once, so no solve pays for it in its time limit
 	touch $(STAMP)
@@ -47,7 +47,7 @@ test: install chromium
 # executed with their plots. Any warning fails the build.
 DOCS_STAMP := $(VENV)/.docs-stamp
 $(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e ".[docs]"
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e ".[docs]"
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
