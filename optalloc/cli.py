@@ -380,7 +380,8 @@ def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
                 continue
             started = time.perf_counter()
             try:
-                r = solve(inst, m, opts)
+                with _StatusLine(inst.name, m.name):
+                    r = solve(inst, m, opts)
             except Interrupted as e:
                 # Ctrl-C: the interrupted run's answer is a row too; no further instance starts
                 if e.result is not None:
@@ -495,6 +496,54 @@ def _fmt_num(x) -> str:
 
 def _fmt_gap(g) -> str:
     return "-" if g is None else f"{100 * g:.4f}%"
+
+
+class _StatusLine:
+    """On a terminal, while one solve runs longer than a second: a line on stderr with the instance, the method,
+    the seconds elapsed and, when the method reports them, its incumbent and bound so far (optalloc.trace);
+    erased before the result's row is printed. Nothing when stderr is not a terminal."""
+
+    DELAY, EVERY = 1.0, 0.5
+
+    def __init__(self, instance: str, method: str):
+        self.what = f"{instance} / {method}"
+        self.thread = None
+
+    def __enter__(self):
+        import threading
+
+        if sys.stderr.isatty():
+            self.stop = threading.Event()
+            self.start = time.perf_counter()
+            self.shown = False
+            self.thread = threading.Thread(target=self._show, daemon=True, name="optalloc-status")
+            self.thread.start()
+        return self
+
+    def _show(self):
+        from optalloc import trace
+
+        if self.stop.wait(self.DELAY):
+            return
+        while True:
+            seen = trace.newest()
+            so_far = "" if seen is None else "".join(
+                f", {label} {_fmt_num(v)}" for label, v in zip(("incumbent", "bound"), seen) if v is not None)
+            line = f"  solving {self.what}: {time.perf_counter() - self.start:.0f} s{so_far}  (Ctrl-C keeps the best)"
+            sys.stderr.write("\r" + line[:160].ljust(80))
+            sys.stderr.flush()
+            self.shown = True
+            if self.stop.wait(self.EVERY):
+                return
+
+    def __exit__(self, *exc):
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+            if self.shown:
+                sys.stderr.write("\r" + " " * 160 + "\r")
+                sys.stderr.flush()
+        return False
 
 
 class _StreamTable:

@@ -24,6 +24,7 @@ import time
 
 _active: contextvars.ContextVar["Recorder | None"] = contextvars.ContextVar("optalloc_trace", default=None)
 _lock = threading.Lock()  # HiGHS and CP-SAT report from their own threads
+_live: list = []  # the recorders of the runs under way, newest last: what a status line shows (display only)
 
 
 class Recorder:
@@ -74,10 +75,22 @@ def recording(sense: str, start: float):
     """Record the points of one run (solve's job); nested runs (a method calling solve) keep their own."""
     rec = Recorder(sense, start)
     token = _active.set(rec)
+    with _lock:
+        _live.append(rec)
     try:
         yield rec
     finally:
         _active.reset(token)
+        with _lock:
+            _live.remove(rec)
+
+
+def newest() -> tuple[float | None, float | None] | None:
+    """(incumbent, bound) of the newest run under way in this process, or None: for a status line on a terminal,
+    never for a result (the certified values are the Result's)."""
+    with _lock:
+        rec = _live[-1] if _live else None
+        return None if rec is None else (rec.objective, rec.bound)
 
 
 def check(points, objective, bound, sense: str, tolerance: float) -> str | None:

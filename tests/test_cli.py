@@ -161,3 +161,35 @@ def test_methods_fits_100_columns(capsys):
     assert main(["methods"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert max(map(len, out)) <= 100 and len(out) > 49
+
+
+def test_a_terminal_sees_a_status_line_while_a_solve_runs(tmp_path):
+    """On a terminal, a solve running over a second shows instance, method, seconds and the incumbent and bound
+    so far on stderr; the line is erased before the result's row."""
+    import os
+    import pty
+    import select
+
+    from optalloc.families.knapsack.generators import pisinger
+    from optalloc.instances import save
+
+    f = tmp_path / "hard.jsonl"
+    save([pisinger(16, 10_000, 10**6, 50)], f)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: optalloc on the terminal's side
+        os.execv(sys.executable, [sys.executable, "-m", "optalloc", "solve", str(f), "-m", "knapsack.dp",
+                                  "--time-limit", "2.5"])
+    out = b""
+    while True:
+        try:
+            ready, _, _ = select.select([fd], [], [], 60)
+            data = os.read(fd, 4096) if ready else b""
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    os.waitpid(pid, 0)
+    text = out.decode(errors="replace")
+    assert "solving knapPI_16_10000_1000000_50 / knapsack.dp: 1 s, incumbent" in text and ", bound " in text
+    assert "knapPI_16_10000_1000000_50  knapsack.dp" in text  # the row itself, after the erased line

@@ -423,16 +423,21 @@ class Progress:
         if not self.enabled:
             return
         now = time.perf_counter()
+        elapsed = now - self.start
+        left = self.total - self.done
+        # the time left, from the pace so far (rows finish in parallel: the pace already counts the workers)
+        eta = f"about {elapsed / self.done * left:.0f} s left" if left else "done"
+        last = f"{row.get('instance')} / {row.get('method')}: {row.get('status')}"
         if self.tty:
             width = 30
             fill = int(width * self.done / max(1, self.total))
-            self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total}  "
-                              f"failures {self.failures}  elapsed {now - self.start:.1f} s")
+            self.stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {self.done}/{self.total}  failures "
+                              f"{self.failures}  {elapsed:.0f} s, {eta}  last: {last}"[:150].ljust(100))
             self.stream.flush()
         elif now - self.last >= 2.0 or self.done == self.total:
             self.last = now
-            print(f"optalloc bench: {self.done}/{self.total} done, {self.failures} failures, "
-                  f"{now - self.start:.1f} s", file=self.stream, flush=True)
+            print(f"optalloc bench: {self.done}/{self.total} done, {self.failures} failures, {elapsed:.1f} s, {eta}; "
+                  f"last: {last}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.enabled and self.tty:
