@@ -115,8 +115,9 @@ fig, ax = plt.subplots(1, 2, figsize=(11, 3.5))
 avg = [bits[m["first_group"]:m["first_group"] + m["groups"]].mean() for m in mods]
 ax[0].bar(range(len(mods)), avg)
 ax[0].axhline(3.0, color="k", lw=0.8)
-ax[0].set(xticks=range(len(mods)), xticklabels=[m["name"].split(".")[-2][:5] for m in mods],
-          ylabel="average bits", title="bits per matrix (budget 3)")
+labels = [f'L{m["name"].split(".")[1]} {m["name"].split(".")[-2]}' for m in mods]   # layer and matrix, whole
+ax[0].set_xticks(range(len(mods)), labels, rotation=45, ha="right", fontsize=8)
+ax[0].set(ylabel="average bits", title="bits per matrix (budget 3)")
 loss = inst.data.sensitivity * np.exp2(-2.0 * bits)
 ax[1].semilogy(np.sort(loss)[::-1])
 ax[1].set(xlabel="group (sorted)", ylabel="predicted loss", title="loss per group: near equal where unclipped")

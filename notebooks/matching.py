@@ -113,9 +113,13 @@ sim.pivot(index="arrivals", columns="algorithm", values="ratio").round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))
-for alg, part in sim.groupby("algorithm"):
-    ax.errorbar(part.arrivals, part.ratio, yerr=[part.ratio - part.lo, part.hi - part.ratio], marker="o",
-                capsize=3, label=alg)
+algorithms = sorted(sim.algorithm.unique())
+for k, (alg, part) in enumerate(sim.groupby("algorithm")):
+    # where algorithms coincide their points would hide one another: each is moved a few percent along the
+    # (log) axis and has its own marker, so every series in the legend is visible
+    shift = 1.04 ** (k - (len(algorithms) - 1) / 2)
+    ax.errorbar(part.arrivals * shift, part.ratio, yerr=[part.ratio - part.lo, part.hi - part.ratio],
+                marker="osD^v"[k % 5], capsize=3, label=alg)
 ax.axhline(0.611, color="grey", ls=":", label="0.611 (worst case, vanishing p)")
 ax.set(xscale="log", xlabel="online arrivals", ylabel="successes / matching LP",
        title="empirical ratio, 95 % CI")

@@ -30,8 +30,12 @@ def gantt(data, sequence, ax=None, title: str | None = None):
     late = t["tardiness"].to_numpy() > 0
     colours = np.where(late, "#d62728", "#2ca02c")
     ax.barh(0, t["end"] - t["start"], left=t["start"], color=colours, edgecolor="white", height=0.6)
+    span = float(t["end"].max() - t["start"].min()) or 1.0
+    width_px = ax.figure.get_size_inches()[0] * ax.figure.dpi * 0.8  # about the axes' width in pixels
     for row, is_late in zip(t.itertuples(), late):
-        if len(t) <= 60:
+        # a job's number only where it fits (about 7 px a digit at fontsize 7): short jobs stay unlabelled
+        # rather than printing over their neighbours; schedule_table(data, sequence) lists every job
+        if (row.end - row.start) / span * width_px >= 7 * len(str(row.job)) + 4:
             ax.text((row.start + row.end) / 2, 0, str(row.job), ha="center", va="center", fontsize=7, color="white")
         if is_late:
             ax.plot([row.due, row.end], [0.38, 0.38], color="#d62728", lw=1)
@@ -77,8 +81,10 @@ def gap_plot(rows: pd.DataFrame, ax=None):
         _, ax = plt.subplots(figsize=(10, 3.5))
     for method, g in t.groupby("method"):
         g = g.sort_values(["tf", "rdd"])
-        ax.plot(g["class"], g["mean_gap_pct"].clip(lower=1e-3), marker="o", label=method)
-    ax.set_yscale("log")
+        ax.plot(g["class"], g["mean_gap_pct"], marker="o", label=method)
+    # symlog: a zero gap (a rule optimal on every instance of a class) is drawn at 0, not lifted to a made-up 1e-3
+    ax.set_yscale("symlog", linthresh=0.01)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("class TF/RDD")
     ax.set_ylabel("mean gap % (opt > 0)")
     ax.tick_params(axis="x", rotation=60)
