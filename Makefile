@@ -53,6 +53,7 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)
 	rm -rf docs/_build docs/generated
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	$(BIN)/python docs/check_pages.py   # every page in headless Chromium: nothing clipped or past the window
 	@echo "docs: docs/_build/html/index.html"
 
 regression: install

@@ -28,5 +28,6 @@ html_theme = "alabaster"
 html_theme_options = {"page_width": "95%", "body_max_width": "none", "sidebar_width": "220px"}
 html_static_path = ["_static"]
 html_css_files = ["optalloc.css"]
+html_js_files = ["overflow-check.js"]  # active only with ?check-overflow (docs/check_pages.py)
 html_title = "optalloc"
 suppress_warnings = ["myst.header"]  # README sections start at level 2 when included

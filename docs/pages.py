@@ -71,12 +71,26 @@ def cli_page() -> str:
            "input (one line on stderr naming the file and the field or line), 3 internal error, 130 "
            "interrupted (Ctrl-C: what finished is kept).\n",
            "```text\n" + parser.format_help() + "```\n"]
+    examples = _readme_examples()
     for action in parser._actions:  # the sub-commands, in the order the parser declares them
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 out.append(f"## `optalloc {name}`\n")
+                mine = [x for x in examples if x.split()[:2] == ["optalloc", name] or f"| optalloc {name} " in x]
+                if mine:  # the README's examples of this command (a test runs every one of them as written)
+                    out.append("Examples:\n\n```bash\n" + "\n".join(mine) + "\n```\n")
                 out.append("```text\n" + sub.format_help() + "```\n")
     return "\n".join(out)
+
+
+def _readme_examples() -> list[str]:
+    """The command lines of the README's bash blocks (without their comments)."""
+    import re
+
+    text = (HERE.parent / "README.md").read_text()
+    lines = [x.split("  #")[0].rstrip() for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+             for x in block.splitlines()]
+    return [x for x in lines if "optalloc " in x and not x.lstrip().startswith("#")]
 
 
 def write_all() -> None:
