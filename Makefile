@@ -15,9 +15,10 @@ MATCHING_METHODS := assignment.lapjv,gap.mip,gap.lns,gap.regret,makespan.mip,mak
 .PHONY: install run test docs regression regression-hard fuzz bench notebooks clean chromium check-suites
 
 $(STAMP): pyproject.toml
+	@echo "make: creating .venv and installing optalloc with its dependencies from PyPI (1-2 minutes)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e ".[test]"   # no setuptools banners
+	$(BIN)/python -m pip install -qq --upgrade pip
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -qq -e ".[test]"   # errors only, no banners
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(BIN)/python -m optalloc.warmup   # compile the numba kernels once, so no solve pays for it in its time limit
 	touch $(STAMP)
@@ -47,7 +48,7 @@ test: install chromium
 # executed with their plots. Any warning fails the build.
 DOCS_STAMP := $(VENV)/.docs-stamp
 $(DOCS_STAMP): $(STAMP)
-	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -q -e ".[docs]"
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install -qq -e ".[docs]"
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)

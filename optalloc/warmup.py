@@ -27,9 +27,12 @@ def main() -> int:
     from optalloc.family import families, resolve
 
     t0 = time.perf_counter()
+    print("optalloc: compiling the numba kernels once (about a minute; later solves load them in milliseconds)",
+          file=sys.stderr, flush=True)
     _conformance()
     for fam in families().values():
         if fam.warmup:
+            print(f"optalloc: {fam.name} kernels ({time.perf_counter() - t0:.0f} s so far)", file=sys.stderr, flush=True)
             resolve(fam.warmup)()
     print(f"optalloc: compiled kernels cached ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     return 0

@@ -112,3 +112,13 @@ def test_provenance_names_each_version_once():
             _row(optalloc_version="0.1.0", backend="numba", backend_version="0.60", host="h", machine="x",
                  python="3.11")]
     assert provenance(rows) == ["optalloc 0.1.0", "backends: highs 1.16.0, numba 0.60", "machine h: x, Python 3.11"]
+
+
+def test_a_profile_counts_the_instances_a_method_did_not_run_as_unsolved():
+    """The share is over the suite's instances: a method that cannot take an instance (another kind) has not
+    solved it (knapsack.dp's profile reached 1.0 on a suite whose MKP instances it cannot take)."""
+    a = _row(key="a", position="f#0", method="m.x", kind="exact", status="optimal", solution_status="optimal",
+             objective=100.0, reference_gap=0.0, time=1.0)
+    b = _row(key="b", position="f#1", method="m.y", kind="exact", status="optimal", solution_status="optimal",
+             objective=100.0, reference_gap=0.0, time=1.0)
+    assert performance_ratios([a, b]) == {"m.x": [1.0, math.inf], "m.y": [math.inf, 1.0]}

@@ -155,7 +155,10 @@ def to_markdown(head, rows) -> str:
 
 
 def performance_ratios(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -> dict[str, list[float]]:
-    """method -> r_ps over every instance of `rows` any method ran (pass one suite's rows)."""
+    """method -> r_ps over every instance of `rows` any method ran (pass one suite's rows). A method that did not
+    run on an instance (it does not solve that kind) has not solved it: its ratio there is inf, so each method's
+    profile is a share of the suite's instances, not of its own runs (knapsack.dp showed 1.0 on a suite whose MKP
+    instances it cannot take)."""
     by_inst: dict[tuple[str, str], dict[str, dict]] = {}
     for r in rows:
         by_inst.setdefault((r["suite"], r["position"]), {})[r["method"]] = r
@@ -167,6 +170,7 @@ def performance_ratios(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE) -
         for m in methods:
             r = runs.get(m)
             if r is None:
+                ratios[m].append(math.inf)
                 continue
             ratios[m].append(max(float(r["time"]), 1e-6) / best if best and solved(r, tolerance) else math.inf)
     return ratios

@@ -237,6 +237,19 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     was started with (by an earlier run, or by Pyomo's own HiGHS): in a process of optalloc's own the scheduler is
     reset, elsewhere the run moves to a helper process; either way extra["message"] says so."""
     out = _run_once(model, options, deadline, duals)
+    # HiGHS ends some MIPs (semi-continuous columns, say) with a solve error whose own remedy is a smaller
+    # mip_feasibility_tolerance (HiGHS's 3015.mps at its default 1e-6): take it, twice at most, while time is left,
+    # unless the user set that option; the answer is certified at the tolerance it was found with
+    tolerance = 1e-6
+    while (out.status == Status.ERROR and "smaller mip_feasibility_tolerance" in out.extra.get("message", "")
+           and "mip_feasibility_tolerance" not in options.backend_options and tolerance > 1e-8
+           and deadline.remaining() > 0):
+        tolerance /= 10
+        retry = SolveOptions.from_dict({**options.to_dict(), "backend_options": {
+            **options.backend_options, "mip_feasibility_tolerance": tolerance}})
+        out = _run_once(model, retry, deadline, duals)
+        out.extra["message"] = (f"HiGHS asked for a smaller mip_feasibility_tolerance: run again with {tolerance:g}"
+                                + (f"; {out.extra['message']}" if out.extra.get("message") else ""))
     if out.raw_status != SCHEDULER_REFUSED:
         return out
     if OWN_PROCESS[0]:
