@@ -1,7 +1,7 @@
 """Rebuild the bundled instance files from ../shared/data (and the seeded generators), and their manifest.
 
     python benchmarks/make_bundle.py           # needs ../shared/data beside the repository
-    python benchmarks/make_bundle.py --only matching models checkpoint   # those alone (no shared data needed)
+    python benchmarks/make_bundle.py --only matching models checkpoint allocate   # those alone (no shared data)
 
 The bundle is small on purpose: it is what `make run`, the notebooks and the tests use. Every file's origin
 is recorded in instances/MANIFEST.json."""
@@ -147,11 +147,29 @@ def checkpoint(suites: dict) -> None:
     write(HERE / "bitalloc/tiny-llama.safetensors", tensors, overwrite=True)
 
 
+def allocate_demo(suites: dict) -> None:
+    """A table for `optalloc allocate`: 24 attention heads (4 layers x 6), cache sizes of 1-8 blocks of 64 tokens,
+    and the attention mass each size keeps (a saturating curve per head, steeper for local heads; seeded)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = ["unit,level,cost,value"]
+    for layer in range(4):
+        for head in range(6):
+            rate = rng.lognormal(-0.5, 0.8)  # how fast the head's kept attention saturates with its cache
+            for blocks in range(1, 9):
+                kept = 1 - np.exp(-rate * blocks)
+                lines.append(f"L{layer}.H{head},{blocks},{blocks},{kept:.6f}")
+    (HERE / "allocate").mkdir(exist_ok=True)
+    (HERE / "allocate/kv_heads.csv").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--only"]:  # rebuild some demos and keep the rest of the manifest as it is
         manifest = json.loads((HERE / "MANIFEST.json").read_text())
         for name in sys.argv[2:]:
-            {"matching": matching, "models": models, "checkpoint": checkpoint}[name](manifest["suites"])
+            {"matching": matching, "models": models, "checkpoint": checkpoint,
+             "allocate": allocate_demo}[name](manifest["suites"])
         (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
         return
     if sys.argv[1:] == ["tardiness"]:  # rebuild only the tardiness part of the bundle

@@ -32,6 +32,16 @@ def solve_model(model, method=None, options=None, **option_values) -> Result:
     # found by name, like every family: the package root sits below the families in the import contract
     return importlib.import_module("optalloc.families.model.api").solve_model(model, method, options, **option_values)
 
-__all__ = ["Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
+def allocate(table, budget, **options):
+    """Choose one level per unit within a budget (KV cache per head, samples per stage, examples per query, bits
+    per module): `table` has a row per (unit, level) with its cost and value; returns an Allocation with the
+    certified Result and the chosen levels. See optalloc.allocation.allocate for every option."""
+    import importlib
+
+    # found by name: the front door sits above the families in the import contract, like the command line
+    return importlib.import_module("optalloc.allocation").allocate(table, budget, **options)
+
+
+__all__ = ["allocate", "Instance", "InstanceError", "MethodUnavailableError", "OptallocError", "OptionError", "Reference", "Result",
            "SolutionStatus", "SolveOptions", "Status", "UnknownMethodError", "UnsupportedProblemError",
            "VerificationError", "all_methods", "get_method", "load", "make_instance", "save", "solve", "solve_model"]

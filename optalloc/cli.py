@@ -95,6 +95,12 @@ def _time_limit_or_none(q):
     return parse
 
 
+def _time_limit_parser():
+    from optalloc.options import SOLVE_PARAMETERS
+
+    return _time_limit_or_none(next(q for q in SOLVE_PARAMETERS if q.name == "time_limit"))
+
+
 def _add_declared(p, names=None, **defaults):
     """The flags of the solve options (options.SOLVE_PARAMETERS; `names`: a few of them), help and ranges as
     declared; `defaults` overrides a declared default (compare's and bench's time limit)."""
@@ -221,6 +227,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one method in full: its family, capabilities and --option parameters")
     p.add_argument("--wide", action="store_true", help="one line per method, however long (default: fit 100 columns)")
     p.add_argument("--json", action="store_true", help="one JSON object per method")
+
+    p = sub.add_parser("allocate", help="one level per unit within a budget, from a CSV table of (unit, level, cost, "
+                                        "value) rows")
+    p.add_argument("table", help="a CSV file with a header row")
+    p.add_argument("--budget", type=float, action="append", required=True, metavar="B",
+                   help="the budget (repeat it, with --cost, for several budgets)")
+    p.add_argument("--unit", default="unit", metavar="COLUMN", help="the unit's column (default unit)")
+    p.add_argument("--level", default="level", metavar="COLUMN", help="the level's column (default level)")
+    p.add_argument("--cost", action="append", metavar="COLUMN",
+                   help="a cost column, one per --budget (default cost)")
+    p.add_argument("--value", default="value", metavar="COLUMN", help="the value's column (default value)")
+    p.add_argument("--min", dest="sense", action="store_const", const="min", default="max",
+                   help="minimise the total value (default: maximise)")
+    p.add_argument("--method", "-m", type=_method_name, help="force a method (default: chosen, and said)")
+    p.add_argument("--time-limit", type=_argument_type(_time_limit_parser()), default=60.0, metavar="S",
+                   help="seconds for the whole solve (default 60; none: no limit)")
+    p.add_argument("--output", metavar="FILE", help="also write the chosen rows as CSV")
+    p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    p.add_argument("--json", action="store_true", help="the answer as one JSON object")
 
     p = sub.add_parser("suites", help="list the benchmark suites of the manifest")
     p.add_argument("--manifest", metavar="FILE", help="default: instances/MANIFEST.json")
@@ -917,6 +942,57 @@ def _bench_options(args) -> dict:
     return {k: v for k, v in opts.to_dict().items() if k in ("time_limit", "threads", "seed")}
 
 
+def cmd_allocate(args) -> int:
+    """optalloc allocate: one level per unit of a CSV table within the budget(s); `args` as parsed."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from optalloc.allocation import allocate
+    from optalloc.errors import FormatError
+    from optalloc.files import atomic_write_text, check_output_target
+
+    if args.output:
+        check_output_target(args.output, overwrite=args.force)  # before solving: no work is lost
+    path = Path(args.table)
+    if not path.is_file():
+        raise FormatError("file", "cannot be read (no such file, or not a file)", source=str(path))
+    try:
+        df = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise FormatError("file", f"is not a CSV table ({str(e).splitlines()[0]})", source=str(path)) from None
+    costs = args.cost or ["cost"]
+    plan = allocate(df, args.budget if len(args.budget) > 1 else args.budget[0], unit=args.unit, level=args.level,
+                    cost=costs if len(costs) > 1 else costs[0], value=args.value, sense=args.sense,
+                    method=args.method, time_limit=args.time_limit, name=path.stem)
+    r = plan.result
+    if args.json:
+        print(json.dumps({"status": str(r.status), "value": plan.value, "bound": _plain(r.bound), "gap": _plain(r.gap),
+                          "budget_used": plan.budget_used, "marginal_value": plan.marginal_value,
+                          "method": plan.method, "why": plan.why,
+                          "table": None if plan.table is None else plan.table.to_dict("records")}, default=_plain))
+    else:
+        print(f"{path.name}: {r.status}, value {_fmt_num(plan.value)}, gap {_fmt_gap(r.gap)}; budget used "
+              f"{', '.join(_fmt_num(u) for u in plan.budget_used) or '-'} of {', '.join(_fmt_num(b) for b in args.budget)}; "
+              f"marginal value {', '.join(_fmt_num(m) for m in plan.marginal_value)}")
+        print(f"method {plan.method}: {plan.why}")
+        if plan.table is not None:
+            print(plan.table.to_string(index=False, max_rows=40))
+    if args.output and plan.table is not None:
+        atomic_write_text(args.output, plan.table.to_csv(index=False), overwrite=args.force)
+    return EXIT_OK if r.has_solution or str(r.status) == "infeasible" else EXIT_NO_SOLUTION
+
+
+def _plain(x):
+    """A number JSON can carry (numpy's as Python's; NaN and infinities as null)."""
+    import math
+
+    if x is None:
+        return None
+    x = x.item() if hasattr(x, "item") else x
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
 def cmd_report(args) -> int:
     """optalloc report: tables, figures and an HTML page of a bench run; `args` as parsed."""
     from optalloc.bench import check, read_rows, write_report
@@ -930,7 +1006,7 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
+COMMANDS = {"allocate": cmd_allocate, "quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
             "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export, "suites": cmd_suites,
             "bench": cmd_bench, "report": cmd_report}
 

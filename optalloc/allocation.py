@@ -1,0 +1,238 @@
+"""One front door for budget splits: units, a few levels per unit, a cost and a value per level, one budget (or
+several), and the level to choose for each unit.
+
+KV cache across attention heads, samples across the stages of a pipeline, in-context examples across queries,
+bits across modules: each is this shape, a multiple-choice knapsack. `allocate` states it from the user's table,
+picks the method, and returns the certified answer with a table of the chosen levels:
+
+    plan = optalloc.allocate(df, budget=4096)        # df: columns unit, level, cost, value
+    plan.table                                        # the chosen level of each unit, its cost and value
+    plan.result                                       # the certified Result (status, objective, bound, gap)
+    plan.marginal_value                               # value of one more unit of budget (the LP multiplier)
+
+The method: one budget with integer costs goes to the greedy along the units' hulls, which is exact when it
+meets its LP bound (the certificate then says optimal, gap 0; a concave curve per unit with unit steps always
+does), and to the exact multiple-choice DP (knapsack.dp) otherwise. Several budgets, or costs that are not
+integers, go to the MIP on HiGHS (model.highs), certified against its rows."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optalloc.errors import InstanceError, OptionError
+
+
+@dataclass
+class Allocation:
+    """What `allocate` returns: the certified `result`, the chosen `table` (one row per unit: unit, level, the
+    cost in each budget, value), the total `value`, the `budget_used` per budget, the `marginal_value` of each
+    budget (the LP multiplier: value per unit of budget at the margin), the `method` that solved it and `why`."""
+
+    result: Any
+    table: Any
+    value: float | None
+    budget_used: list[float]
+    marginal_value: list[float | None]
+    method: str
+    why: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status(self):
+        return self.result.status
+
+    @property
+    def gap(self):
+        return self.result.gap
+
+
+def _frame(table, unit: str, level: str, costs: list[str], value: str):
+    """The table as a DataFrame with the named columns, checked (one-line errors naming the column)."""
+    import pandas as pd
+
+    df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+    for col in (unit, level, *costs, value):
+        if col not in df.columns:
+            raise OptionError(f"allocate: the table has no column {col!r} (it has {', '.join(map(str, df.columns))})")
+    if df.empty:
+        raise InstanceError("table", "must have at least one row")
+    for col in (*costs, value):
+        x = pd.to_numeric(df[col], errors="coerce")
+        bad = np.flatnonzero(~np.isfinite(x.to_numpy(dtype=float)))
+        if len(bad):
+            raise InstanceError(f"table[{int(bad[0])}].{col}", "must be a finite number", df[col].iloc[bad[0]])
+    dup = df.duplicated([unit, level])
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InstanceError(f"table[{i}]", f"repeats unit {df[unit].iloc[i]!r} at level {df[level].iloc[i]!r}")
+    return df
+
+
+def _bounds(df, unit: str, level: str, low, high):
+    """The rows within each unit's [min_level, max_level] (a number for every unit, or a mapping unit -> level; a
+    unit the mapping leaves out has no limit)."""
+    lv = np.asarray(df[level], dtype=float)
+    keep = np.ones(len(df), dtype=bool)
+    for limit, outside in ((low, np.less), (high, np.greater)):
+        if limit is None:
+            continue
+        bound = (df[unit].map(limit).to_numpy(dtype=float) if isinstance(limit, dict)
+                 else np.full(len(df), float(limit)))
+        keep &= ~outside(lv, bound)  # NaN (no limit for that unit) compares False: kept
+    out = df[keep]
+    gone = [u for u in dict.fromkeys(df[unit]) if u not in set(out[unit])]
+    if gone:
+        raise InstanceError("min_level/max_level", f"leave unit {gone[0]!r} no level to choose")
+    return out
+
+
+def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: str | list[str] = "cost",
+             value: str = "value", min_level=None, max_level=None, sense: str = "max",
+             time_limit: float | None = 60.0, method: str | None = None, name: str = "allocation") -> Allocation:
+    """Choose one level per unit so that the costs stay within `budget` and the total value is largest (`sense`
+    "min": smallest).
+
+    `table`: a pandas DataFrame (or a mapping of columns) with a row per (unit, level): its `cost` (a column name,
+    or a list of names, one per budget) and its `value`. `budget`: a number, or one per cost column.
+    `min_level` / `max_level`: the least / largest level allowed, for every unit (a number) or per unit (a
+    mapping). `method`: force one ("knapsack.dp", "knapsack.greedy", "model.highs"); by default it is chosen as
+    the module's docstring says. `time_limit`: seconds for the whole solve.
+
+    Returns an Allocation; its `result` is certified like every optalloc answer (a status other than optimal says
+    why the method stopped, and the bound and gap hold)."""
+    import pandas as pd
+
+    from optalloc import make_instance, solve
+
+    costs = [cost] if isinstance(cost, str) else list(cost)
+    budgets = [budget] if np.isscalar(budget) else list(budget)
+    if len(budgets) != len(costs):
+        raise OptionError(f"allocate: {len(budgets)} budget(s) for {len(costs)} cost column(s): give one per column")
+    for b in budgets:
+        if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)) or not math.isfinite(b):
+            raise OptionError(f"allocate: budget must be a finite number, got {b!r}")
+    if sense not in ("max", "min"):
+        raise OptionError(f"allocate: sense must be 'max' or 'min', got {sense!r}")
+    df = _bounds(_frame(table, unit, level, costs, value), unit, level, min_level, max_level)
+    order = {u: i for i, u in enumerate(dict.fromkeys(df[unit]))}  # units in the table's order, levels ascending
+    df = (df.assign(_unit_order=df[unit].map(order)).sort_values(["_unit_order", level], kind="stable")
+          .drop(columns="_unit_order").reset_index(drop=True))
+    units = list(dict.fromkeys(df[unit]))
+    groups = [g for _, g in df.groupby(unit, sort=False)]
+    sign = 1.0 if sense == "max" else -1.0
+    integral = all(np.all(np.asarray(df[c], dtype=float) == np.round(np.asarray(df[c], dtype=float))) for c in costs) \
+        and all(float(b) == math.floor(float(b)) for b in budgets)
+    if method is None:
+        method = "knapsack.greedy" if len(costs) == 1 and integral else "model.highs"
+    if method.startswith("knapsack.") and not (len(costs) == 1 and integral):
+        raise OptionError(f"allocate: {method} takes one budget and integer costs; use model.highs")
+    if method.startswith("knapsack."):
+        plan = _by_mckp(df, groups, units, unit, level, costs[0], value, budgets[0], sign, method, time_limit, name,
+                        make_instance, solve)
+    else:
+        plan = _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method, time_limit, name, solve)
+    plan.table = pd.DataFrame(plan.table, columns=[unit, level, *costs, value]) if plan.table is not None else None
+    return plan
+
+
+def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, time_limit, name, make_instance,
+             solve) -> Allocation:
+    """One budget, integer costs: the multiple-choice knapsack. Each unit's values and costs are moved by a
+    constant (its least value, its least cost) so that they are the kind's non-negative numbers; exactly one level
+    per unit is chosen, so the moves change the totals by known constants and nothing else."""
+    from optalloc.engines.mckp import lp_relaxation
+
+    vals, wts, v0, w0 = [], [], 0.0, 0
+    for g in groups:
+        v = sign * np.asarray(g[value], dtype=float)
+        w = np.asarray(g[cost], dtype=float).astype(np.int64)
+        v0 += float(v.min())
+        w0 += int(w.min())
+        vals.append((v - v.min()).tolist())
+        wts.append((w - w.min()).tolist())
+    room = int(budget) - w0
+    if room < 0:  # proven by the sum of the cheapest levels: no choice fits
+        return Allocation(_infeasible(name, method), None, None, [], [None], method,
+                          f"the cheapest level of every unit already costs {w0} > budget {budget}")
+    inst = make_instance("mckp", name, {"values": vals, "weights": wts, "capacity": room},
+                         meta={"allocate": {"units": [str(u) for u in units], "value_shift": v0, "cost_shift": w0}})
+    r = solve(inst, method, time_limit=time_limit)
+    why = "one budget, integer costs: the greedy along the units' hulls"
+    if method == "knapsack.greedy" and str(r.status) != "optimal":
+        # the greedy did not meet its LP bound: the exact DP, in the time left
+        left = None if time_limit is None else max(0.0, time_limit - r.time)
+        r = solve(inst, "knapsack.dp", time_limit=left)
+        method, why = "knapsack.dp", why + " did not meet its LP bound, so the exact multiple-choice DP"
+    elif method == "knapsack.greedy":
+        why += ", proven optimal: it meets its LP bound"
+    starts = np.cumsum([0] + [len(v) for v in vals])
+    lp = lp_relaxation(np.concatenate([np.asarray(v, float) for v in vals]),
+                       np.concatenate([np.asarray(w, np.int64) for w in wts]), starts, room)
+    marginal = None if lp is None else sign * float(lp["lam"])
+    rows = None
+    value_total = None
+    if r.solution is not None:
+        choice = np.asarray(r.solution["choice"], dtype=np.int64)
+        rows = [list(g.iloc[int(c)][[unit, level, cost, value]]) for g, c in zip(groups, choice)]
+        value_total = float(sum(float(x[3]) for x in rows))
+    used = [float(sum(float(x[2]) for x in rows))] if rows is not None else []
+    return Allocation(r, rows, value_total, used, [marginal], method, why,
+                      extra={"value_shift": sign * v0, "cost_shift": w0})
+
+
+def _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method, time_limit, name, solve) -> Allocation:
+    """Several budgets, or costs that are not integers: a binary column per (unit, level), one row per unit
+    (exactly one level) and one per budget, solved as a model of one's own (certified against its rows)."""
+    import scipy.sparse as sp
+
+    from optalloc import make_instance
+    from optalloc.models.linear import LinearModel
+    from optalloc.options import Deadline, SolveOptions
+    from optalloc.solvers.highs import solve_linear
+
+    n, k = len(df), len(groups)
+    unit_of = np.repeat(np.arange(k), [len(g) for g in groups])
+    rows_u = sp.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(k, n))
+    rows_b = sp.csr_matrix(np.vstack([np.asarray(df[c], dtype=float) for c in costs]))
+    A = sp.vstack([rows_u, rows_b]).tocsr()
+    lo = np.concatenate([np.ones(k), np.full(len(costs), -np.inf)])
+    hi = np.concatenate([np.ones(k), np.asarray(budgets, dtype=float)])
+    c = np.asarray(df[value], dtype=float)
+    lm = LinearModel("max" if sign > 0 else "min", c, A, lo, hi, np.zeros(n), np.ones(n), np.ones(n, dtype=bool),
+                     [f"x_{i}" for i in range(n)], [f"one_{i}" for i in range(k)] + [f"budget_{b}" for b in range(len(costs))])
+    inst = make_instance("linear_model", name, {**_dump(lm)})
+    r = solve(inst, method, time_limit=time_limit)
+    duals = solve_linear(lm.relaxed(), SolveOptions(), Deadline(time_limit), duals=True)
+    marginal = [None] * len(costs)
+    if duals.extra.get("row_duals") is not None:
+        marginal = [float(x) for x in duals.extra["row_duals"][k:]]
+    rows = value_total = None
+    used: list[float] = []
+    if r.solution is not None:
+        x = np.asarray(r.solution["x"]) > 0.5
+        chosen = df[x]
+        rows = chosen[[unit, level, *costs, value]].values.tolist()
+        value_total = float(chosen[value].sum())
+        used = [float(chosen[cc].sum()) for cc in costs]
+    why = ("several budgets" if len(costs) > 1 else "costs that are not integers") + ": the MIP on HiGHS"
+    return Allocation(r, rows, value_total, used, marginal, method, why)
+
+
+def _dump(lm) -> dict:
+    from optalloc.problems import get_problem
+
+    return get_problem("linear_model").dump(lm)
+
+
+def _infeasible(name, method):
+    """The Result of an allocation no choice can afford (certified like any: status infeasible, no solution)."""
+    from optalloc.result import Result
+    from optalloc.status import SolutionStatus, Status
+
+    return Result(name=name, problem="mckp", sense="max", method=method, kind="exact", status=Status.INFEASIBLE,
+                  solution_status=SolutionStatus.NONE, objective=None, bound=None, gap=None, time=0.0,
+                  backend="optalloc", backend_version="", options={}, solution=None, reference=None,
+                  raw_status="infeasible", message="the cheapest level of every unit exceeds the budget", extra={})
