@@ -35,7 +35,8 @@ def solve_model(model, method=None, options=None, **option_values) -> Result:
 def allocate(table, budget, **options):
     """Choose one level per unit within a budget (KV cache per head, samples per stage, examples per query, bits
     per module): `table` has a row per (unit, level) with its cost and value; returns an Allocation with the
-    certified Result and the chosen levels. See optalloc.allocation.allocate for every option."""
+    certified Result and the chosen levels. `options` are optalloc.allocation.allocate's keyword arguments (unit,
+    level, cost, value, min_level, max_level, sense, time_limit, method, name)."""
     import importlib
 
     # found by name: the front door sits above the families in the import contract, like the command line
