@@ -114,4 +114,4 @@ def test_reader_options_are_flags(tmp_path):
     assert refused("bench", "wt40", "--sense", "min", "--methods", "tardiness.edd") == (
         "optalloc: error: --sense: reader options apply to files given as suites; suite 'wt40' takes its reader's "
         "options from the manifest")
-    assert "invalid choice" in refused("solve", renamed, "--from", "orlib-gap", "--sense", "maximum")
+    assert "--sense: must be one of min, max, got 'maximum'" in refused("solve", renamed, "--from", "orlib-gap", "--sense", "maximum")
