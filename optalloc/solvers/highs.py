@@ -237,6 +237,20 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     was started with (by an earlier run, or by Pyomo's own HiGHS): in a process of optalloc's own the scheduler is
     reset, elsewhere the run moves to a helper process; either way extra["message"] says so."""
     out = _run_once(model, options, deadline, duals)
+    note = None
+    if out.raw_status == SCHEDULER_REFUSED:
+        if not OWN_PROCESS[0]:
+            from optalloc.solvers.highs_process import run_in_helper
+
+            out = run_in_helper(model, options, deadline, duals)  # a fresh process: it retries on its own
+            return _noted(out, f"HiGHS in this process already runs another thread count than threads="
+                               f"{options.threads} (an earlier HiGHS run here, Pyomo's for one, started it); solved "
+                               f"in a helper process instead")
+        import highspy
+
+        highspy.Highs.resetThreadScheduler(True)
+        out = _run_once(model, options, deadline, duals)
+        note = "HiGHS's thread scheduler was reset for this run's thread count"
     # HiGHS ends some MIPs (semi-continuous columns, say) with a solve error whose own remedy is a smaller
     # mip_feasibility_tolerance (HiGHS's 3015.mps at its default 1e-6): take it, twice at most, while time is left,
     # unless the user set that option; the answer is certified at the tolerance it was found with
@@ -247,24 +261,15 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         tolerance /= 10
         retry = SolveOptions.from_dict({**options.to_dict(), "backend_options": {
             **options.backend_options, "mip_feasibility_tolerance": tolerance}})
-        out = _run_once(model, retry, deadline, duals)
-        out.extra["message"] = (f"HiGHS asked for a smaller mip_feasibility_tolerance: run again with {tolerance:g}"
-                                + (f"; {out.extra['message']}" if out.extra.get("message") else ""))
-    if out.raw_status != SCHEDULER_REFUSED:
-        return out
-    if OWN_PROCESS[0]:
-        import highspy
+        out = _noted(_run_once(model, retry, deadline, duals),
+                     f"HiGHS asked for a smaller mip_feasibility_tolerance: run again with {tolerance:g}")
+    return _noted(out, note) if note else out
 
-        highspy.Highs.resetThreadScheduler(True)
-        out = _run_once(model, options, deadline, duals)
-        note = "HiGHS's thread scheduler was reset for this run's thread count"
-    else:
-        from optalloc.solvers.highs_process import run_in_helper
 
-        out = run_in_helper(model, options, deadline, duals)
-        note = (f"HiGHS in this process already runs another thread count than threads={options.threads} (an "
-                f"earlier HiGHS run here, Pyomo's for one, started it); solved in a helper process instead")
-    out.extra["message"] = note
+def _noted(out: LinearOutcome, note: str) -> LinearOutcome:
+    """`out` with `note` first in its message (what optalloc did about HiGHS, before what HiGHS said)."""
+    said = out.extra.get("message")
+    out.extra["message"] = note + (f"; {said}" if said else "")
     return out
 
 
