@@ -824,6 +824,17 @@ def cmd_quantize(args) -> int:
         texts = encoder.sentences(args.calibration or encoder.CALIBRATION)
     ckpt = open_checkpoint(args.weights)
     mats = ckpt.linear_weights(args.include, args.exclude)
+    # the modules of the checkpoint left in full precision, beyond those the tools skip by themselves
+    skipped = [x for x in ckpt.linear_modules() if x not in mats and not DEFAULT_SKIP.search(x)]
+    if tool:
+        from optalloc.families.bitalloc.targets import whole_groups
+
+        kept, left_out = whole_groups(list(mats), skipped)
+        moved = [m for m in mats if m not in kept]
+        if moved:  # vLLM refuses a fused layer whose parts are quantized differently: the group goes out whole
+            print(f"optalloc: --exclude splits a fused layer; left out with it: {', '.join(moved)}", file=sys.stderr)
+            mats = {m: mats[m] for m in kept}
+            skipped = left_out
     energy = None if texts is None else encoder.input_energy(args.weights, texts)
     inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
                           group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
@@ -850,10 +861,13 @@ def cmd_quantize(args) -> int:
             got = measure(mats, inst, bits)
             row.update(measured=got["measured"], relative_error=got["relative"])
             if m.name == args.method and args.config:
-                if tool:  # the modules of the checkpoint left in full precision, beyond those the tools skip
-                    skipped = [x for x in ckpt.linear_modules() if x not in mats and not DEFAULT_SKIP.search(x)]
+                if tool:
                     per_module = {mod["name"]: int(bits[mod["first_group"]]) for mod in inst.meta["modules"]}
                     text = config_text(tool.name, per_module, args.group_size, skipped)
+                    if tool.name == "gptqmodel":
+                        from optalloc.families.bitalloc.targets import vllm_base_bits
+
+                        print(f"optalloc: vLLM's kernel rule: {vllm_base_bits(per_module)[1]}", file=sys.stderr)
                 else:
                     text = json.dumps(export_config(inst, bits), indent=1) + "\n"
                 atomic_write_text(args.config, text, overwrite=args.force)

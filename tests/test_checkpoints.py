@@ -329,3 +329,87 @@ def test_minilm_activation_aware_beats_uniform():
     for budget in (3, 4):
         cos = {r["allocation"]: r["cosine"] for r in rows if r["budget"] == budget}
         assert cos["optimal, activation-aware"] > cos["uniform"]
+
+
+# vLLM's layers for a decoder block, by architecture: the fused layer a checkpoint's modules load into (vLLM's
+# packed_modules_mapping; Phi-3 checkpoints hold qkv_proj and gate_up_proj already fused)
+_ARCH = {
+    "llama": {"self_attn.q_proj": "self_attn.qkv_proj", "self_attn.k_proj": "self_attn.qkv_proj",
+              "self_attn.v_proj": "self_attn.qkv_proj", "self_attn.o_proj": "self_attn.o_proj",
+              "mlp.gate_proj": "mlp.gate_up_proj", "mlp.up_proj": "mlp.gate_up_proj", "mlp.down_proj": "mlp.down_proj"},
+    "phi3": {"self_attn.qkv_proj": "self_attn.qkv_proj", "self_attn.o_proj": "self_attn.o_proj",
+             "mlp.gate_up_proj": "mlp.gate_up_proj", "mlp.down_proj": "mlp.down_proj"},
+}
+_ARCH["qwen2"] = _ARCH["mistral"] = _ARCH["llama"]  # the same module names and fused layers
+
+
+def _arch_checkpoint(d, arch: str, layers: int = 3, hidden: int = 128, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    shapes = {"llama": {"self_attn.q_proj": (hidden, hidden), "self_attn.k_proj": (hidden // 2, hidden),
+                        "self_attn.v_proj": (hidden // 2, hidden), "self_attn.o_proj": (hidden, hidden),
+                        "mlp.gate_proj": (2 * hidden, hidden), "mlp.up_proj": (2 * hidden, hidden),
+                        "mlp.down_proj": (hidden, 2 * hidden)},
+              "phi3": {"self_attn.qkv_proj": (2 * hidden, hidden), "self_attn.o_proj": (hidden, hidden),
+                       "mlp.gate_up_proj": (4 * hidden, hidden), "mlp.down_proj": (hidden, 2 * hidden)}}
+    shapes["qwen2"] = shapes["mistral"] = shapes["llama"]
+    tensors = {"model.embed_tokens.weight": _bf16(rng.standard_normal((128, hidden)) * 0.02)}
+    for i in range(layers):
+        for k, (o, n) in enumerate(shapes[arch].items()):
+            w = rng.standard_t(3, size=n) * 2.0 ** rng.integers(-4, 3) / 16
+            tensors[f"model.layers.{i}.{o}.weight"] = _bf16(np.clip(w, -8, 8))
+    d.mkdir()
+    _write(d / "model.safetensors", tensors)
+    return [f"model.layers.{i}.{o}" for i in range(layers) for o in shapes[arch]]
+
+
+def _vllm_layers(modules, arch):
+    """vLLM's layer name -> the checkpoint modules it loads (a fused layer holds several)."""
+    out: dict[str, list[str]] = {}
+    for m in modules:
+        prefix, layer_part = m.split(".self_attn.") if ".self_attn." in m else m.split(".mlp.")
+        part = ("self_attn." if ".self_attn." in m else "mlp.") + layer_part
+        out.setdefault(f"{prefix}.{_ARCH[arch][part]}", []).append(m)
+    return out
+
+
+@pytest.mark.parametrize("arch", ["llama", "qwen2", "mistral", "phi3"])
+@pytest.mark.parametrize("budget,group_size", [(3, 64), (4, 128), (4.5, 64)])
+@pytest.mark.parametrize("exclude", [None, "layers\\.1\\.self_attn\\.k_proj|layers\\.2\\.mlp\\.down_proj"])
+def test_gptqmodel_rules_resolve_as_vllm_builds_its_layers(tmp_path, arch, budget, group_size, exclude):
+    """Every layer vLLM builds (fused qkv_proj, gate_up_proj included) resolves, by its first-match rule, to the
+    bits optalloc gave each of its parts, and every override is one the kernel vLLM picks from the base bits
+    takes (Marlin, for a base of 4 or 8, takes only 4 and 8). An --exclude that splits a fused layer leaves it out
+    whole, and says so."""
+    modules = _arch_checkpoint(tmp_path / "m", arch)
+    out = tmp_path / "quantize_config.json"
+    args = ["--budget", str(budget), "--target", "gptqmodel", "--group-size", str(group_size), "--config", out,
+            "--b-min", "2"]
+    p = _quantize(tmp_path / "m", *args, *(["--exclude", exclude] if exclude else []))
+    assert p.returncode == 0, p.stderr
+    cfg = json.loads(out.read_text())
+    excluded = set()
+    if exclude:
+        import re
+
+        excluded = {m for m in modules if re.search(exclude, m)}
+        # the fused layers the exclusion split go out whole
+        for layer, parts in _vllm_layers(modules, arch).items():
+            if excluded & set(parts):
+                excluded |= set(parts)
+        if arch != "phi3":
+            assert "--exclude splits a fused layer; left out with it:" in p.stderr
+    unquantized_parts = {}
+    mismatches = []
+    for layer, parts in _vllm_layers(modules, arch).items():
+        o = _first_match(cfg["dynamic"], layer)
+        got = None if o is False else (o or {}).get("bits", cfg["bits"])
+        part_bits = {None if _first_match(cfg["dynamic"], m) is False else
+                     (_first_match(cfg["dynamic"], m) or {}).get("bits", cfg["bits"]) for m in parts}
+        if len(part_bits) != 1 or got != part_bits.pop():
+            mismatches.append((layer, got))
+        if set(parts) & excluded:
+            unquantized_parts[layer] = got
+        if got is not None and cfg["bits"] in (4, 8):
+            assert got in (4, 8), f"{layer}: {got} bits under a Marlin base of {cfg['bits']}"
+    assert not mismatches
+    assert all(v is None for v in unquantized_parts.values())

@@ -1,10 +1,11 @@
 """Configs the quantization tools load: one integer bit-width per module, from the bit-widths and group sizes
 each tool's kernels take, written in the schema its documentation states.
 
-  gptqmodel       quantize_config.json with GPTQModel's `dynamic` overrides: the most common bit-width is the
-                  base "bits"; each other module gets a positive override {"+:^name$": {"bits": b}} and each
-                  module left in full precision a negative one {"-:^name$": {}}. vLLM applies the first pattern
-                  that re.match-es a module's name, so every pattern is anchored to one module.
+  gptqmodel       quantize_config.json with GPTQModel's `dynamic` overrides: the base "bits" chosen so that vLLM's
+                  kernel takes every override (vllm_base_bits); each other module gets a positive override
+                  {"+:^name$": {"bits": b}} and each module left in full precision a negative one {"-:^name$": {}}.
+                  vLLM applies the first pattern that re.match-es a layer's name, and it names a fused layer
+                  (qkv_proj, gate_up_proj) where GPTQModel names its parts: a fused group's one pattern matches both.
   autoround       the arguments of AutoRound(model, tokenizer, bits=..., group_size=..., sym=..., layer_config=...):
                   layer_config maps each module to {"bits", "group_size", "data_type": "int", "sym"}; a module
                   left in full precision gets bits 16, which AutoRound leaves unquantized.
@@ -23,8 +24,12 @@ from dataclasses import dataclass
 
 from optalloc.errors import OptionError
 
-# modules that vLLM loads as one fused layer, by the last part of their names
+# modules that vLLM loads as one fused layer, by the last part of their names, and the fused layer's name (vLLM's
+# packed_modules_mapping: Llama, Qwen2, Mistral, Gemma build qkv_proj and gate_up_proj; BERT's self-attention
+# query/key/value become qkv_proj; Phi-3 checkpoints already hold qkv_proj and gate_up_proj, fused)
 FUSED = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"), ("query", "key", "value"))
+FUSED_NAME = {("q_proj", "k_proj", "v_proj"): "qkv_proj", ("gate_proj", "up_proj"): "gate_up_proj",
+              ("query", "key", "value"): "qkv_proj"}
 
 
 @dataclass(frozen=True)
@@ -75,12 +80,72 @@ def _exact(name: str) -> str:
     return "^" + re.escape(name) + "$"
 
 
+def fused_group_of(module: str) -> tuple[str, tuple[str, ...]] | None:
+    """(parent, the fused group's part names) of a module vLLM fuses, or None."""
+    parent, _, last = module.rpartition(".")
+    return next(((parent, g) for g in FUSED if last in g), None)
+
+
+def _patterns(modules) -> list[tuple[str, list[str]]]:
+    """One anchored pattern per module, except that the modules of one fused layer share one pattern matching
+    each part's name (what GPTQModel quantizes) and the fused layer's name (what vLLM builds and matches the
+    rules against): (pattern, modules it stands for)."""
+    out, groups = [], {}
+    for m in modules:
+        g = fused_group_of(m)
+        if g is None:
+            out.append((_exact(m), [m]))
+        else:
+            groups.setdefault(g, []).append(m)
+    for (parent, parts), members in groups.items():
+        names = [*parts, FUSED_NAME[parts]]
+        out.append(("^" + re.escape(parent) + r"\.(?:" + "|".join(names) + ")$", members))
+    return out
+
+
+# vLLM picks its GPTQ kernel from the base bits: 4 or 8 take the Marlin kernel, which refuses an override to
+# 2 or 3 bits at load ("Unsupported quantization config"); 2 or 3 take the GPTQ kernel, which takes 2, 3, 4 and 8
+# in every layer (vLLM 0.8 to 0.11, gptq.py / gptq_marlin.py)
+MARLIN_BITS = (4, 8)
+
+
+def vllm_base_bits(bits: dict[str, int]) -> tuple[int, str]:
+    """The base bit-width that makes every module's override one vLLM's chosen kernel takes, and the rule said
+    in words."""
+    used = sorted(set(bits.values()))
+    if all(b in MARLIN_BITS for b in used):
+        base = Counter(bits.values()).most_common(1)[0][0]
+        return base, f"every module has {' or '.join(map(str, used))} bits: base {base}, vLLM's Marlin kernel"
+    base = min(b for b in used if b not in MARLIN_BITS)
+    return base, (f"modules with {', '.join(str(b) for b in used if b not in MARLIN_BITS)} bits: base {base}, so that "
+                  f"vLLM takes its GPTQ kernel (2, 3, 4 and 8 bits per layer); with a base of 4 or 8 its Marlin "
+                  f"kernel would refuse the 2- and 3-bit overrides")
+
+
 def gptqmodel_config(bits: dict[str, int], group_size: int, skipped=()) -> dict:
-    base = Counter(bits.values()).most_common(1)[0][0]
-    dynamic = {f"+:{_exact(m)}": {"bits": b} for m, b in bits.items() if b != base}
-    dynamic.update({f"-:{_exact(m)}": {} for m in skipped})
+    """GPTQModel's quantize_config.json: base bits chosen for vLLM's kernels (vllm_base_bits), one `+:` override
+    per module (or fused group) of other bits and one `-:` entry per module (or fused group) left out, each
+    matching the names GPTQModel and vLLM give it (_patterns)."""
+    base, _ = vllm_base_bits(bits)
+    dynamic = {}
+    for pattern, members in _patterns(skipped):
+        dynamic[f"-:{pattern}"] = {}
+    for pattern, members in _patterns(bits):
+        widths = {bits[m] for m in members}
+        if len(widths) != 1:
+            raise ValueError(f"the fused modules {members} got different bits {sorted(widths)}: they must be tied")
+        if widths != {base}:
+            dynamic[f"+:{pattern}"] = {"bits": widths.pop()}
     return {"bits": base, "group_size": group_size, "desc_act": False, "sym": True, "lm_head": "lm_head" in bits,
             "quant_method": "gptq", "checkpoint_format": "gptq", "dynamic": dynamic}
+
+
+def whole_groups(kept: list[str], left_out: list[str]) -> tuple[list[str], list[str]]:
+    """An exclusion that splits a fused layer leaves it out whole (vLLM refuses a fused module whose parts differ):
+    (kept, left out) with every such group moved to left out."""
+    out_groups = {fused_group_of(m) for m in left_out} - {None}
+    moved = [m for m in kept if fused_group_of(m) in out_groups]
+    return [m for m in kept if m not in moved], [*left_out, *moved]
 
 
 def autoround_config(bits: dict[str, int], group_size: int, skipped=()) -> dict:
