@@ -188,3 +188,35 @@ def test_sigint_stops_lawlers_decomposition(tmp_path):
     row = json.loads(out.read_text())
     assert row["status"] == "interrupted"
     assert row["objective"] is None or row["bound"] <= row["objective"]
+
+
+def _orphaned_helpers() -> list[str]:
+    """HiGHS helper processes whose parent is gone (re-parented to init)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines()
+    return [x for x in out if "optalloc.solvers.highs_process" in x and x.split()[1] == "1"]
+
+
+def test_sigint_stops_bench_with_two_workers_running_mips(tmp_path):
+    """Ctrl-C in `bench --jobs 2` while both workers run HiGHS MIPs (in helper processes: a bench worker is
+    daemonic and may not fork): exit 130 within a second, the finished rows kept, and no helper left behind."""
+    f = _hard_file(tmp_path)
+    before = len(_orphaned_helpers())
+    p = subprocess.Popen([sys.executable, "-m", "optalloc", "bench", str(f), "--methods", "knapsack.mip", "--jobs", "2",
+                          "--time-limit", "60", "--output", str(tmp_path / "r.parquet"), "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    journal = tmp_path / "r.parquet.journal.jsonl"
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline and not (journal.exists() and journal.read_text().count("\n") >= 1):
+        time.sleep(0.1)  # the quick instance's row: both workers now hold the hard ones
+    time.sleep(2.0)
+    sent = time.perf_counter()
+    os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    p.wait(timeout=30)
+    took = time.perf_counter() - sent
+    assert p.returncode == 130, p.stderr.read()
+    assert took <= 1.0 + 0.5, f"bench took {took:.2f} s to stop"
+    time.sleep(1.0)
+    assert len(_orphaned_helpers()) <= before
+    rows = [json.loads(x) for x in journal.read_text().splitlines() if x.strip()]
+    assert rows and rows[0]["instance"] == "quick" and rows[0]["status"] == "optimal"
