@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import optalloc  # noqa: E402
-from optalloc.families.bitalloc.exact import solve_model  # noqa: E402
+from optalloc.families.bitalloc.exact import solve_bit_model  # noqa: E402
 
 
 def opt30b_like(seed=0):
@@ -55,11 +55,11 @@ def minilm_instance():
 
 def main() -> None:
     c, n = opt30b_like()
-    solve_model(c[:1000], n[:1000], 2, 8, 3.0 * n[:1000].sum())  # compile/load kernels outside the timing
+    solve_bit_model(c[:1000], n[:1000], 2, 8, 3.0 * n[:1000].sum())  # compile/load kernels outside the timing
     print(f"1. OPT-30B-like, {len(c):,} column groups, budget 3 bits, bits 2..8")
     for rep in range(3):
         t = time.perf_counter()
-        r = solve_model(c, n, 2, 8, 3.0 * float(n.sum()))
+        r = solve_bit_model(c, n, 2, 8, 3.0 * float(n.sum()))
         took = time.perf_counter() - t
         print(f"   exact integer allocation: {took:.3f} s ({r.stopped}, core {r.stats.get('core_groups', 0)} groups)")
     inst = optalloc.make_instance("bitalloc", "opt30b-like", {"sizes": n.tolist(), "sensitivity": c.tolist(),

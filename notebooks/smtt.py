@@ -92,7 +92,8 @@ pd.DataFrame(cmp).round(3)
 # limit; the primal integral (the area under that curve) puts it in one number, lower is better.
 
 # %%
-from optalloc.trace import primal_gap, primal_integral
+from optalloc.gap import primal_gap
+from optalloc.trace import primal_integral
 
 inst = wt40[12]
 z_star = inst.reference.value

@@ -6,7 +6,7 @@
     >>> (str(res.status), res.objective, res.solution)
     ('optimal', 22, {'items': [1, 2]})
 """
-__version__ = "0.1.0"
+from optalloc.version import __version__  # noqa: E402,F401
 
 from optalloc.errors import (InstanceError, MethodUnavailableError, OptallocError, OptionError, UnknownMethodError,  # noqa: E402
                      UnsupportedProblemError, VerificationError)

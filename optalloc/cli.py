@@ -652,7 +652,7 @@ def cmd_convert(args) -> int:
 
 
 def _describe(m, as_json: bool) -> int:
-    from optalloc.family import family_of
+    from optalloc.problems import family_of
 
     families = sorted({family_of(p).name for p in m.problems})
     capabilities = [name for name, on in (("export as a linear model", m.linear_model is not None),
@@ -765,8 +765,11 @@ def cmd_export(args) -> int:
     if builder is None and m.cp_model is not None:
         return _export_cp(m, inst, args)
     if builder is None:
-        raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export a MIP method such as "
-                                      f"{m.family}.mip")
+        from optalloc.registry import methods_for
+
+        exportable = [x.name for x in methods_for(inst.problem) if x.linear_model is not None or x.cp_model is not None]
+        raise UnsupportedProblemError(f"method {m.name} does not solve an LP/MIP; export one that does: "
+                                      f"{', '.join(exportable) or 'none solves ' + inst.problem}")
     lm = builder(inst)
     if args.relax:
         lm = lm.relaxed()

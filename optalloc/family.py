@@ -175,13 +175,6 @@ def reset() -> None:
     _FOUND.reset()
 
 
-def family_of(problem: str) -> Family:
-    """The Family that declares the problem kind `problem`."""
-    from optalloc.problems import get_problem
-
-    return families()[get_problem(problem).family]
-
-
 def formats() -> dict[str, Format]:
     """Every file format the families declare, by name."""
     return {f.name: f for fam in families().values() for f in fam.formats}

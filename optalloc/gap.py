@@ -1,4 +1,6 @@
-"""The one definition of an optimality gap, used by every method, report and check."""
+"""The gaps, each defined once: the optimality gap (`gap`: an answer against its own proven bound), used by every
+method, report and check; and the primal gap (`primal_gap`: an incumbent against a reference value), which the
+anytime traces and the reports' gap-over-time curves and primal integrals use."""
 from __future__ import annotations
 
 import math
@@ -67,3 +69,15 @@ def within_tolerance(objective: float | None, bound: float | None, sense: str, r
     if g is None:
         return False
     return g == 0.0 or g <= rel_gap or abs((bound or 0) - (objective or 0)) <= abs_gap
+
+
+def primal_gap(z: float | None, reference: float) -> float:
+    """The primal gap of incumbent `z` against `reference` z*: abs(z - z*) / max(abs(z), abs(z*)), 1 without an
+    incumbent or when the signs differ, 0 when they are equal (both 0 included)."""
+    if z is None:
+        return 1.0
+    if z == reference:
+        return 0.0
+    if z * reference < 0:
+        return 1.0
+    return min(1.0, abs(z - reference) / max(abs(z), abs(reference)))

@@ -37,26 +37,6 @@ def preload(family: str | None = None) -> int:
     return loaded
 
 
-def warm(instance, method: str) -> None:
-    """Solve for the compilation's sake (python -m optalloc.warmup); a method that does not take the
-    instance is passed over: the other methods compile that code."""
-    from optalloc import solve
-    from optalloc.errors import UnsupportedProblemError
-
-    try:
-        solve(instance, method, time_limit=20)
-    except UnsupportedProblemError:
-        pass
-
-
-def bundled(relative: str) -> list:
-    """The instances of a bundled suite file (instances/<relative>) in a source checkout; none elsewhere."""
-    from optalloc.instances import load
-
-    path = Path(__file__).resolve().parents[1] / "instances" / relative
-    return load(path) if path.is_file() else []
-
-
 def _load_cached(dispatcher) -> int:
     """Load the dispatcher's cached overloads for this source and this machine. numba's cache index is not a
     public API: anything unexpected loads nothing, and the kernel loads on its first call as before."""

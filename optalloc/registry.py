@@ -67,7 +67,11 @@ class Method:
 
     @property
     def family(self) -> str:
-        return self.name.split(".", 1)[0]
+        """The family that declares the problem kinds the method solves (a method is named `prefix.method`, the
+        prefix being that family's name or one of its problem kinds: `knapsack.dp`, `gap.mip`)."""
+        from optalloc.problems import family_of
+
+        return family_of(self.problems[0]).name
 
     def available(self) -> bool:
         return all(importlib.util.find_spec(m) is not None for m in self.requires)
@@ -80,7 +84,7 @@ class Method:
         try:
             return importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
-            from optalloc import __version__
+            from optalloc.version import __version__
 
             return __version__ if dist == "optalloc" else "unknown"
 

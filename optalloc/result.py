@@ -127,6 +127,11 @@ class Result:
     def to_json(self, full: bool = False) -> str:
         return json.dumps(self.to_dict(full), allow_nan=False, default=_json_default)
 
+    def to_row(self) -> dict:
+        """The Result as a row of the one results table (bench's parquet, its journal, the report's input): the
+        columns that come from the answer. bench adds where it ran (suite, position, machine, ...)."""
+        return row_of(self.to_dict(full=True))
+
     def summary(self) -> str:
         lines = [f"{self.name} [{self.problem}] by {self.method} ({self.kind}, {self.backend} {self.backend_version})",
                  f"  status            {self.status}",
@@ -244,3 +249,28 @@ def _fmt_gap(g) -> str:
     if math.isinf(g):
         return "inf"
     return f"{100 * g:.4f} %"
+
+
+# The columns of a results row that come from a Result (bench's ROW_COLUMNS holds these and where it ran).
+RESULT_COLUMNS = ("instance", "problem", "sense", "method", "kind", "options", "status", "solution_status",
+                  "objective", "bound", "gap", "reference_value", "reference_kind", "reference_verdict",
+                  "reference_gap", "time", "trace", "failure", "backend", "backend_version")
+
+
+def row_of(d: dict) -> dict:
+    """A results row from a Result's full dict (Result.to_dict(full=True), as `solve --output` writes each line):
+    one mapping from an answer to the table that bench, its journal and the report share."""
+    ref = d.get("reference") or {}
+
+    def num(x):
+        return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
+
+    return {"instance": d.get("name"), "problem": d.get("problem"), "sense": d.get("sense"), "method": d.get("method"),
+            "kind": d.get("kind"), "options": json.dumps(d.get("options") or {}, sort_keys=True, default=str),
+            "status": str(d.get("status")), "solution_status": str(d.get("solution_status")),
+            "objective": num(d.get("objective")), "bound": num(d.get("bound")), "gap": num(d.get("gap")),
+            "reference_value": num(ref.get("value")), "reference_kind": ref.get("kind"),
+            "reference_verdict": ref.get("verdict"), "reference_gap": num(ref.get("gap")),
+            "time": num(d.get("time")), "trace": None if d.get("trace") is None else json.dumps(d["trace"]),
+            "failure": d.get("message") if str(d.get("status")) == "error" else None,
+            "backend": d.get("backend"), "backend_version": d.get("backend_version")}

@@ -11,7 +11,7 @@ import traceback
 
 from optalloc import interrupt, kernels, logs, trace
 from optalloc.errors import OptallocError, OptionError, VerificationError
-from optalloc.family import family_of
+from optalloc.problems import family_of
 from optalloc.gap import bound_crosses, gap, values_equal, within_noise, within_tolerance
 from optalloc.instances.format import Instance
 from optalloc.options import LimitReached, SolveOptions

@@ -22,6 +22,8 @@ import math
 import threading
 import time
 
+from optalloc.gap import primal_gap
+
 _active: contextvars.ContextVar["Recorder | None"] = contextvars.ContextVar("optalloc_trace", default=None)
 _lock = threading.Lock()  # HiGHS and CP-SAT report from their own threads
 _live: list = []  # the recorders of the runs under way, newest last: what a status line shows (display only)
@@ -118,18 +120,6 @@ def finish(points, elapsed: float, objective, bound, sense: str) -> list[list]:
         rec.add(obj, bnd, at=t)
     rec.add(objective, bound, at=max(elapsed, rec.points[-1][0] if rec.points else 0.0))
     return [[round(t, 6), o, b] for t, o, b in rec.points]
-
-
-def primal_gap(z: float | None, reference: float) -> float:
-    """The primal gap of incumbent `z` against `reference` z*: abs(z - z*) / max(abs(z), abs(z*)), 1 without an
-    incumbent or when the signs differ, 0 when they are equal (both 0 included)."""
-    if z is None:
-        return 1.0
-    if z == reference:
-        return 0.0
-    if z * reference < 0:
-        return 1.0
-    return min(1.0, abs(z - reference) / max(abs(z), abs(reference)))
 
 
 def primal_integral(trace, reference: float, horizon: float) -> float | None:

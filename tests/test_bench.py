@@ -185,3 +185,28 @@ def test_report_files_and_chromium_render(tmp_path):
                     f"--user-data-dir={tmp_path / 'chrome2'}", f"--screenshot={shot}", "--window-size=1200,1600", page],
                    capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_reads_what_solve_output_writes(tmp_path):
+    """One row schema (Result.to_row): `optalloc compare --output` lines are rows the report reads, the file
+    being the suite; the solved counts are the same as bench's on the same runs."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "runs.jsonl"
+    p = subprocess.run([sys.executable, "-m", "optalloc", "compare", str(root / "instances/knapsack/demo.jsonl"),
+                        "--methods", "knapsack.dp,knapsack.greedy", "--time-limit", "10", "--output", str(out)],
+                       capture_output=True, text=True, cwd=root, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rows = read_rows(out)
+    assert len(rows) == 27 and {r["suite"] for r in rows} == {"runs"}
+    from optalloc.bench.report import gap_table
+
+    table = {r[1]: r for r in gap_table(rows)}
+    assert table["knapsack.dp"][3:9] == ["12", "0", "12", "0", "12", "12"]  # runs, errors, with solution, ..., solved
+    assert table["knapsack.greedy"][8] == "2"
+    rep = subprocess.run([sys.executable, "-m", "optalloc", "report", str(out), "-o", str(tmp_path / "rep")],
+                         capture_output=True, text=True, cwd=root, timeout=300)
+    assert rep.returncode == 0, rep.stderr
+    assert "| runs | knapsack.dp | exact | 12 | 0 | 12 |" in (tmp_path / "rep" / "gaps.md").read_text()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import optalloc
 from optalloc.cli import main
-from optalloc.families.bitalloc.exact import continuous_bound, solve_model
+from optalloc.families.bitalloc.exact import continuous_bound, solve_bit_model
 from optalloc.families.bitalloc import safetensors
 
 
@@ -38,7 +38,7 @@ def test_exact_integer_allocation_matches_brute_force(case):
     c, n, bmin, span, frac = np.array(case[0]), np.array(case[1]), case[2], case[3], case[4]
     bmax = bmin + span
     R = float(np.floor((n * bmin).sum() + frac * (n * (bmax - bmin)).sum()))
-    r = solve_model(c, n, bmin, bmax, R)
+    r = solve_bit_model(c, n, bmin, bmax, R)
     opt = brute(c, n, bmin, bmax, R)
     assert r.optimal and r.loss == pytest.approx(opt, rel=1e-9)
     assert (n * r.bits).sum() <= R and r.bound <= r.loss * (1 + 1e-12)

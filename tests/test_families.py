@@ -162,3 +162,17 @@ def test_a_family_published_under_the_entry_point_group_is_found(tmp_path):
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr
     assert sorted(json.loads(x)["name"] for x in p.stdout.splitlines()) == ["toy.first", "toy.sort"]
+
+
+def test_every_method_follows_the_naming_rule():
+    """A method is named prefix.method, the prefix being its family's name or one of the problem kinds it solves;
+    Method.family is the family that declares those kinds (it once came from the prefix: wrong for gap.mip)."""
+    from optalloc.problems import family_of, get_problem
+    from optalloc.registry import all_methods
+
+    for m in all_methods():
+        prefix = m.name.split(".", 1)[0]
+        fams = {family_of(p).name for p in m.problems}
+        assert len(fams) == 1, (m.name, fams)
+        assert m.family in fams
+        assert prefix == m.family or (prefix in m.problems and get_problem(prefix).family == m.family), m.name

@@ -3,7 +3,7 @@ import pytest
 
 import optalloc
 from optalloc.conformance import cases
-from optalloc.family import family_of
+from optalloc.problems import family_of
 from optalloc.families.knapsack import models as km
 from optalloc.models.linear import from_pyomo
 

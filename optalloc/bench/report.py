@@ -27,7 +27,8 @@ import os
 from pathlib import Path
 
 from optalloc.files import OutputExistsError, atomic_write_bytes, atomic_write_text
-from optalloc.trace import primal_gap, primal_integral
+from optalloc.gap import primal_gap
+from optalloc.trace import primal_integral
 
 from optalloc.result import SOLVED_TOLERANCE as DEFAULT_TOLERANCE
 from optalloc.result import counts_as_solved

@@ -187,11 +187,9 @@ def run_task(task: Task) -> dict:
     except Exception as e:  # noqa: BLE001  (a crash of one run is a row, not the end of the suite)
         row.update(status="error", solution_status="none", failure=f"crash: {type(e).__name__}: {e}")
     else:
-        rr = r.reference or {}
-        row.update(status=str(r.status), solution_status=str(r.solution_status), objective=_f(r.objective),
-                   bound=_f(r.bound), gap=_f(r.gap), reference_verdict=rr.get("verdict"),
-                   trace=json.dumps(r.trace) if r.trace is not None else None,
-                   reference_gap=_f(rr.get("gap")), failure=r.message if str(r.status) == "error" else None)
+        answer = r.to_row()  # the one mapping from a Result to a row (report reads solve --output through it too)
+        answer.update(options=row["options"], instance=inst.name)  # the task's options, as its key was made
+        row.update(answer)
     row["time"] = time.perf_counter() - started
     return _finished(row)
 
@@ -347,9 +345,11 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     path = Path(path)
     if path.suffix == ".jsonl":
         rows = _read_journal(path)
+        if rows and all(isinstance(r, dict) and "name" in r and "status" in r and "key" not in r for r in rows):
+            return [_solve_output_row(r, path, i) for i, r in enumerate(rows)]  # what `solve --output` writes
         if rows and not all(isinstance(r, dict) and "key" in r and "suite" in r for r in rows):
-            raise BenchError(f"{path}: not a bench results file (its rows have no suite and key; 'optalloc solve "
-                             f"--output' writes results, 'optalloc bench' writes what report reads)")
+            raise BenchError(f"{path}: neither bench's results nor 'optalloc solve --output' lines (a row has no "
+                             f"suite and key, or no name and status)")
         return rows
     j = journal_path(path)
     rows = []
@@ -364,6 +364,16 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
     if not rows and not path.is_file() and not j.is_file():
         raise BenchError(f"{path}: not found")
     return rows
+
+
+def _solve_output_row(d: dict, path: Path, i: int) -> dict:
+    """A line of `optalloc solve/compare --output` (a Result's full dict) as a results row: the file is its suite."""
+    from optalloc.result import row_of
+
+    row = dict.fromkeys(ROW_COLUMNS)
+    row.update(row_of(d))
+    row.update(key=f"{path.stem}/{i}/{d.get('method')}", suite=path.stem, position=f"{path.name}#{i}")
+    return row
 
 
 def _read_journal(path: Path) -> list[dict]:

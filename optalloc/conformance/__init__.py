@@ -114,3 +114,25 @@ def run_conformance(method: str) -> int:
     if fails:
         raise ConformanceError("\n".join(fails))
     return len(todo)
+
+
+def warm(instance, method: str) -> None:
+    """Solve for the compilation's sake (python -m optalloc.warmup); a method that does not take the
+    instance is passed over: the other methods compile that code."""
+    from optalloc.errors import UnsupportedProblemError
+    from optalloc.solve import solve
+
+    try:
+        solve(instance, method, time_limit=20)
+    except UnsupportedProblemError:
+        pass
+
+
+def bundled(relative: str) -> list:
+    """The instances of a bundled suite file (instances/<relative>) in a source checkout; none elsewhere."""
+    from optalloc.instances import load
+
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "instances" / relative
+    return load(path) if path.is_file() else []

@@ -7,7 +7,7 @@ def for_problem(problem: str):
     """The formulation module of a problem kind (it has mip(instance) and arrays(instance))."""
     import importlib
 
-    from optalloc.family import family_of
+    from optalloc.problems import family_of
 
     fam = family_of(problem)
     if fam.formulations is None:

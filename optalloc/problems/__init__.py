@@ -4,6 +4,6 @@ Every problem kind is a `Problem` registered under its name (the `problem` field
 module its family declares (Family.problems), imported the first time a kind is looked up."""
 from __future__ import annotations
 
-from optalloc.problems.base import Evaluation, Problem, get_problem, problem_names, register_problem
+from optalloc.problems.base import Evaluation, Problem, family_of, get_problem, problem_names, register_problem
 
-__all__ = ["Evaluation", "Problem", "get_problem", "problem_names", "register_problem"]
+__all__ = ["Evaluation", "Problem", "family_of", "get_problem", "problem_names", "register_problem"]

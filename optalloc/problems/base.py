@@ -119,3 +119,10 @@ def problem_names() -> list[str]:
     """Every registered problem kind's name, sorted."""
     _load()
     return sorted(_PROBLEMS)
+
+
+def family_of(problem: str):
+    """The Family (optalloc.family) that declares the problem kind `problem`."""
+    from optalloc.family import families
+
+    return families()[get_problem(problem).family]

@@ -29,7 +29,7 @@ def cases() -> list[Case]:
 
 def warmup() -> None:
     """Compile what the conformance cases do not reach: the bundled demo suite's sizes."""
-    from optalloc.kernels import bundled, warm
+    from optalloc.conformance import bundled, warm
 
     for inst in bundled("bitalloc/demo.jsonl"):
         for m in ("bitalloc.greedy", "bitalloc.mckp"):

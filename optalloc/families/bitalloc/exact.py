@@ -158,7 +158,7 @@ def _water_level(beta, n, R, bmin, bmax):
     return min(max(theta, lo), hi)
 
 
-def solve_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float | None = None) -> AllocSolution:
+def solve_bit_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float | None = None) -> AllocSolution:
     """The exact integer allocation of BAQ's model: group g of `n`[g] weights and sensitivity `c`[g] gets b in
     [`bmin`, `bmax`] bits at loss c 2^(-2b), the element-weighted average at most `R` bits; stops at
     `time_limit` seconds."""

@@ -39,7 +39,7 @@ def run_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     """A run function (registry.Method.run): solves `instance` with the exact marginal-analysis allocation of BAQ's
     convex model under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and
     returns the claim as an Outcome, which solve certifies."""
-    from optalloc.families.bitalloc.exact import solve_model
+    from optalloc.families.bitalloc.exact import solve_bit_model
     from optalloc.families.bitalloc.models import expand, merged_model
 
     d = instance.data
@@ -47,7 +47,7 @@ def run_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
         raise UnsupportedProblemError("bitalloc.greedy solves model mode on the integer bits grid; use "
                                       "bitalloc.mckp for option tables and bitalloc.mip for the level grid")
     c, n, members = merged_model(d) if d.ties else (d.sensitivity, d.sizes, None)
-    r = solve_model(c, n, d.b_min, d.b_max, d.capacity_bits,
+    r = solve_bit_model(c, n, d.b_min, d.b_max, d.capacity_bits,
                     time_limit=None if deadline.limit is None else deadline.remaining())
     if r.bits is None:
         return _report(instance, _infeasible())

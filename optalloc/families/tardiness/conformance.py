@@ -28,7 +28,7 @@ def warmup() -> None:
     import numpy as np
 
     from optalloc.families.tardiness import exact as X
-    from optalloc.kernels import warm
+    from optalloc.conformance import warm
     from optalloc.families.tardiness.generators import potts_vw
     from optalloc.options import Deadline
 
