@@ -148,8 +148,14 @@ def test_option_for_a_method_that_takes_none(tmp_path):
     assert p.stdout == ""
 
 
-def test_report_on_a_solve_output_is_bad_input(tmp_path):
+def test_report_reads_a_solve_output_and_refuses_other_json_lines(tmp_path):
+    """One row schema: what `solve --output` writes is a results file the report reads (it was bad input); JSON
+    Lines of anything else still are, in one line."""
     kp = tmp_path / "kp.json"
     kp.write_text(json.dumps(KP))
     assert _run("solve", kp, "--output", tmp_path / "r.jsonl").returncode == 0
-    _one_line_exit_2(_run("report", tmp_path / "r.jsonl", "-o", tmp_path / "rep"), "not a bench results file")
+    p = _run("report", tmp_path / "r.jsonl", "-o", tmp_path / "rep")
+    assert p.returncode == 0 and p.stderr == "" and (tmp_path / "rep" / "gaps.md").is_file()
+    (tmp_path / "other.jsonl").write_text('{"a": 1}\n')
+    _one_line_exit_2(_run("report", tmp_path / "other.jsonl", "-o", tmp_path / "rep2"),
+                     "neither bench's results nor 'optalloc solve --output' lines")

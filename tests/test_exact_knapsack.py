@@ -310,7 +310,9 @@ def test_time_limit_holds_where_the_state_log_is_gigabytes(shared_data):
     t = time.perf_counter()
     r = optalloc.solve(inst, "knapsack.dp", time_limit=3.0)
     took = time.perf_counter() - t
-    assert took <= 3.1, (took, r.extra.get("seconds"))
+    # the documented guarantee is the limit + 1 s; 0.5 s covers a busy machine (alone this takes <= 3.1 s; once,
+    # after 600 tests in one process, 3.42 s)
+    assert took <= 3.5, (took, r.extra.get("seconds"))
     assert str(r.status) == "time_limit" and r.objective <= optimum <= r.bound
 
 

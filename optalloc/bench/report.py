@@ -243,7 +243,8 @@ def profile_png(rows: list[dict], tolerance: float = DEFAULT_TOLERANCE, title: s
     ax.set_ylabel("share of instances solved within τ")
     ax.set_title(f"{title}performance profile\nsolved = proven optimal, or within {tolerance:g} of the reference",
                  fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="lower right")
     data = _figure_png(fig)
     plt.close(fig)
     return data
@@ -293,7 +294,8 @@ def _gap_axes_png(plt, fig, ax, top: float, ylabel: str, title: str) -> bytes:
     ax.set_xlabel("time (s)")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
+    if ax.get_legend_handles_labels()[0]:  # a suite with no reference and no trace draws nothing to name
+        ax.legend(fontsize=7)
     data = _figure_png(fig)
     plt.close(fig)
     return data
