@@ -6,6 +6,7 @@ Exit codes: 0 every instance solved (a solution came back); 1 no solution, or a 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import re
 import sys
@@ -58,7 +59,6 @@ def _argument_type(check):
 
 _SECONDS = _bounded(float, 0, 1e9, what="a number of seconds from 0 to 1e9")
 _GAP = _bounded(float, 0, 1e9, what="a non-negative number")
-_THREADS = _bounded(int, 1, 1024, what="a whole number of threads from 1 to 1024")
 _POSITIVE = _bounded(int, 1, 10**9, what="a whole number from 1 to 10^9")
 _SHARE = _bounded(float, 0, 1, lo_open=True, what="a share in (0, 1]")
 
@@ -401,7 +401,7 @@ def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
     for inst in instances:
         for m in methods or [default_method(inst.problem)]:
             if not m.accepts(inst.problem):
-                emit.skipped.setdefault((m.name, inst.problem), []).append(inst.name)
+                emit.skipped[m.name][inst.problem] += 1
                 continue
             started = time.perf_counter()
             try:
@@ -446,16 +446,15 @@ def cmd_compare(args) -> int:
         print(_summary(results, names))
         limit = "none" if opts.time_limit is None else f"{opts.time_limit:g} s"
         print(f"time limit: {limit} per instance and method (--time-limit)")
-    by_method: dict[str, dict[str, int]] = {}
-    for (method, problem), insts in sorted(out.skipped.items()):
-        by_method.setdefault(method, {})[problem] = len(insts)
     where = sys.stdout if not args.json else sys.stderr
-    if len(by_method) > 4:  # a file of many kinds with each kind's methods: one line, not one per method
-        print(f"not run: {sum(sum(k.values()) for k in by_method.values())} method/instance pairs whose kind the "
-              f"method does not solve ({len(by_method)} methods each ran on its own kinds only)", file=where)
-    for method, kinds in by_method.items() if len(by_method) <= 4 else ():
-        print(f"not run: {method} on {sum(kinds.values())} instance(s) of kinds it does not solve "
-              f"({', '.join(kinds)})", file=where)  # the pairs a grid skips are said, not hidden
+    skipped = {m: kinds for m, kinds in sorted(out.skipped.items())}  # the pairs a grid skips are said, not hidden
+    if len(skipped) > 4:  # a file of many kinds with each kind's methods: one line, not one per method
+        print(f"not run: {sum(sum(k.values()) for k in skipped.values())} method/instance pairs whose kind the "
+              f"method does not solve ({len(skipped)} methods each ran on its own kinds only)", file=where)
+    else:
+        for method, kinds in skipped.items():
+            print(f"not run: {method} on {sum(kinds.values())} instance(s) of kinds it does not solve "
+                  f"({', '.join(sorted(kinds))})", file=where)
     return out.finish(results)
 
 
@@ -467,7 +466,8 @@ class _Collector:
         self.args = args
         self.done = []
         self.table = None
-        self.skipped: dict[tuple[str, str], list[str]] = {}  # (method, problem kind) -> instances it did not run on
+        # method -> problem kind -> instances of that kind it did not run on (it does not solve the kind)
+        self.skipped: collections.defaultdict = collections.defaultdict(collections.Counter)
         if args.output:
             from optalloc.files import check_output_target
 
@@ -984,10 +984,11 @@ def cmd_allocate(args) -> int:
                     method=args.method, time_limit=args.time_limit, name=path.stem)
     r = plan.result
     if args.json:
-        print(json.dumps({"status": str(r.status), "value": plan.value, "bound": _plain(r.bound), "gap": _plain(r.gap),
+        said = r.to_dict()  # the Result's own JSON numbers (infinities and NaN as null)
+        print(json.dumps({"status": said["status"], "value": plan.value, "bound": said["bound"], "gap": said["gap"],
                           "budget_used": plan.budget_used, "marginal_value": plan.marginal_value,
                           "method": plan.method, "why": plan.why,
-                          "table": None if plan.table is None else plan.table.to_dict("records")}, default=_plain))
+                          "table": None if plan.table is None else plan.table.to_dict("records")}))
     else:
         print(f"{path.name}: {r.status}, value {_fmt_num(plan.value)}, gap {_fmt_gap(r.gap)}; budget used "
               f"{', '.join(_fmt_num(u) for u in plan.budget_used) or '-'} of {', '.join(_fmt_num(b) for b in args.budget)}; "
@@ -998,16 +999,6 @@ def cmd_allocate(args) -> int:
     if args.output and plan.table is not None:
         atomic_write_text(args.output, plan.table.to_csv(index=False), overwrite=args.force)
     return EXIT_OK if r.has_solution or str(r.status) == "infeasible" else EXIT_NO_SOLUTION
-
-
-def _plain(x):
-    """A number JSON can carry (numpy's as Python's; NaN and infinities as null)."""
-    import math
-
-    if x is None:
-        return None
-    x = x.item() if hasattr(x, "item") else x
-    return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
 def cmd_report(args) -> int:

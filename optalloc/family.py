@@ -19,7 +19,7 @@ import importlib.metadata
 import os
 import pkgutil
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from optalloc.errors import OptallocError
 from optalloc.once import Once

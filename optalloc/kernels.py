@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import threading
-from pathlib import Path
 
 _done: set[str] = set()
 _lock = threading.RLock()  # a module is marked done once its kernels are loaded, not before

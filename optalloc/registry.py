@@ -6,7 +6,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
 from optalloc.once import Once

@@ -251,12 +251,6 @@ def _fmt_gap(g) -> str:
     return f"{100 * g:.4f} %"
 
 
-# The columns of a results row that come from a Result (bench's ROW_COLUMNS holds these and where it ran).
-RESULT_COLUMNS = ("instance", "problem", "sense", "method", "kind", "options", "status", "solution_status",
-                  "objective", "bound", "gap", "reference_value", "reference_kind", "reference_verdict",
-                  "reference_gap", "time", "trace", "failure", "backend", "backend_version")
-
-
 def row_of(d: dict) -> dict:
     """A results row from a Result's full dict (Result.to_dict(full=True), as `solve --output` writes each line):
     one mapping from an answer to the table that bench, its journal and the report share."""

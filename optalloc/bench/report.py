@@ -55,8 +55,8 @@ def failed(r: dict) -> bool:
 
 def solved(r: dict, tolerance: float = DEFAULT_TOLERANCE) -> bool:
     """Proven optimal, or within `tolerance` of the reference value: optalloc.result.counts_as_solved on a row."""
-    return counts_as_solved(r["status"], r["solution_status"], r.get("reference_kind"),
-                            r.get("reference_gap") if _ok(r.get("reference_gap")) else None, tolerance)
+    return counts_as_solved(r["status"], r["solution_status"], r.get("reference_kind"), r.get("reference_gap"),
+                            tolerance)
 
 
 def _trace(r: dict) -> list | None:

@@ -194,13 +194,6 @@ def run_task(task: Task) -> dict:
     return _finished(row)
 
 
-def _f(x):
-    if x is None:
-        return None
-    x = float(x)
-    return x if x == x and abs(x) != float("inf") else None
-
-
 def timeout_row(task: Task, limit: float, waited: float) -> dict:
     """The row of a run whose worker was killed after its time limit plus the grace period."""
     from optalloc.registry import get_method

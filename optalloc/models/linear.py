@@ -59,6 +59,13 @@ class LazyNames(Sequence):
 SECONDS_PER_NONZERO = 1.5e-7
 
 
+def symmetric_from_lower(low) -> sp.csr_matrix:
+    """The symmetric Q whose lower triangle (diagonal included) is `low`: Q = L + L' - diag(L). HiGHS and the
+    instance format both keep one triangle of the objective's Hessian; LinearModel keeps the whole matrix."""
+    low = sp.csr_matrix(low)
+    return (low + low.T - sp.diags(low.diagonal())).tocsr()
+
+
 def check_build(deadline, nonzeros: float, what: str = "building the model") -> None:
     """Raise LimitReached when `deadline` (None: no limit) cannot cover a build of `nonzeros` entries."""
     if deadline is not None:

@@ -76,6 +76,7 @@ def new_highs():
     global _banner_done
     import highspy
 
+    h = None
     if not _banner_done:
         with _BANNER_LOCK:
             if not _banner_done:
@@ -89,10 +90,9 @@ def new_highs():
                     os.dup2(saved, 1)
                     os.close(saved)
                     os.close(null)
-                h.setOptionValue("output_flag", False)
                 _banner_done = True
-                return h
-    h = highspy.Highs()
+    if h is None:
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
 
@@ -300,8 +300,6 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
     for key, value in options.backend_options.items():  # native options last, so they win
         _set_option(h, key, value)
     if getattr(model, "start", None) is not None and model.discrete:
-        import highspy
-
         start = highspy.HighsSolution()
         start.col_value = np.asarray(model.start, dtype=float).tolist()
         h.setSolution(start)  # HiGHS checks it; an infeasible start is ignored, never trusted
@@ -319,9 +317,12 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
     finally:
         log.close()
     raw = h.getModelStatus()
+    def lines(*words) -> str:  # what HiGHS said, the lines holding any of `words`
+        return " ".join(m.strip() for m in said if any(w in m for w in words))
+
     if ran == highspy.HighsStatus.kError and raw == highspy.HighsModelStatus.kNotset:
         # HiGHS refused to start: an error with its own reason, never an "unknown" with none
-        reason = " ".join(m.strip() for m in said if "ERROR" in m) or "HiGHS returned an error before solving"
+        reason = lines("ERROR") or "HiGHS returned an error before solving"
         if "scheduler has already been initialized" in reason:
             return LinearOutcome(Status.ERROR, None, None, None, SCHEDULER_REFUSED, {"message": reason})
         return LinearOutcome(Status.ERROR, None, None, None, "kError", {"message": reason})
@@ -349,7 +350,7 @@ def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> 
             status = Status.GAP_LIMIT
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
     if status == Status.ERROR:  # HiGHS's own words for why it failed
-        reason = " ".join(m.strip() for m in said if "ERROR" in m or "WARNING" in m)
+        reason = lines("ERROR", "WARNING")
         extra["message"] = f"HiGHS: {str(raw).split('.')[-1]}" + (f": {reason}"[:400] if reason else "")
     if duals and not is_mip and has_x:
         extra["row_duals"] = np.asarray(h.getSolution().row_dual, dtype=float)

@@ -66,7 +66,7 @@ def run_in_helper(model, options, deadline, duals: bool):
     return out
 
 
-def _ended(deadline):
+def _ended():
     """The outcome of a child ended because HiGHS did not stop by itself."""
     from optalloc.solvers.highs import LinearOutcome
 
@@ -120,7 +120,7 @@ def _run_forked(model, options, deadline, duals: bool):
                     stopped_at = time.perf_counter()
                 if _overdue(deadline, stopped_at):
                     child.kill()
-                    return _ended(deadline)
+                    return _ended()
     finally:
         os.close(stop_w)
         recv.close()
@@ -291,7 +291,7 @@ def _run_in_helper(model, options, deadline, duals: bool):
                 except OSError:
                     pass
             if _overdue(deadline, stopped_at):
-                return _ended(deadline)
+                return _ended()
     finally:
         if answered:
             _give_back(h)

@@ -40,7 +40,7 @@ def cases() -> list[Case]:
 def warmup() -> None:
     """Compile what the conformance cases do not reach: the DP's core phases and the bundled demo suite."""
     from optalloc.families.knapsack.generators import pisinger
-    from optalloc.conformance import bundled, warm
+    from optalloc.conformance import warm
 
     warm(pisinger(3, 200, 1000, 5), "knapsack.dp")
     # a one-operation first slice, no Lagrangian-order phase (it would settle the instance first) and no wait:

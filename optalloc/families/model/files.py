@@ -9,11 +9,16 @@ import scipy.sparse as sp
 
 from optalloc.errors import FormatError
 from optalloc.instances.format import Instance
-from optalloc.models.linear import LinearModel
+from optalloc.models.linear import LinearModel, symmetric_from_lower
 
 
 def read_linear_model(path) -> LinearModel:
-    """The model in an .mps or .lp file, read by HiGHS (the reference reader for both formats) and taken as HiGHS
+    """The model in an .mps or .lp file (see _read)."""
+    return _read(path)[0]
+
+
+def _read(path) -> tuple[LinearModel, list[str]]:
+    """The model in an .mps or .lp file and the warnings HiGHS gave reading it, read by HiGHS (the reference reader for both formats) and taken as HiGHS
     reads it, or refused with the true reason (FormatError, exit 2):
       - a file HiGHS cannot read: HiGHS's own error lines;
       - a file HiGHS reads with warnings (tiny entries dropped, duplicates ignored): read, each warning on stderr
@@ -23,6 +28,8 @@ def read_linear_model(path) -> LinearModel:
       - semi-continuous and semi-integer columns (0, or within their bounds) and a quadratic objective are read as
         such (read as integers, or without the quadratic part, they once gave false optima); whether HiGHS can
         solve what was read (a convex QP on continuous columns) is the solve's to say."""
+    import highspy
+
     from optalloc.solvers.highs import new_highs
 
     path = Path(path)
@@ -35,8 +42,6 @@ def read_linear_model(path) -> LinearModel:
     h.setOptionValue("output_flag", True)  # HiGHS's messages come to the callback, never to the console
     h.setOptionValue("log_to_console", False)
     h.cbLogging.subscribe(lambda e: said.append(" ".join(e.message.split())))
-    import highspy
-
     status = h.readModel(str(path))
     kind = path.suffix[1:].upper()
     if status == highspy.HighsStatus.kError:
@@ -72,7 +77,7 @@ def read_linear_model(path) -> LinearModel:
                               f"has quadratic coefficient {float(coo.data[k])!r}; coefficients must be finite numbers",
                               source=str(path))
         if np.any(L.data != 0):
-            Q = (L + L.T - sp.diags(L.diagonal())).tocsr()
+            Q = symmetric_from_lower(L)
     types = [int(t) for t in lp.integrality_] if len(lp.integrality_) else [0] * n
     known = {0, 1, 2, 3}  # continuous, integer, semi-continuous, semi-integer: what HiGHS reads
     odd = [j for j, t in enumerate(types) if t not in known]
@@ -106,16 +111,15 @@ def read_linear_model(path) -> LinearModel:
     model = LinearModel(sense, c, A, np.asarray(lp.row_lower_, dtype=float), np.asarray(lp.row_upper_, dtype=float),
                         np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float), integer,
                         col_names, row_names, float(lp.offset_), semi=semi if semi.any() else None, Q=Q)
-    model.reader_warnings = warnings
-    return model
+    return model, warnings
 
 
 def read_model(path) -> list[Instance]:
     """An .mps or .lp file as one instance of the problem kind linear_model, named after the file."""
-    lm = read_linear_model(path)
+    lm, warnings = _read(path)
     meta = {"source": str(path)}
-    if getattr(lm, "reader_warnings", None):
-        meta["reader_warnings"] = lm.reader_warnings
+    if warnings:
+        meta["reader_warnings"] = warnings
     return [Instance("linear_model", Path(path).stem, lm, None, meta)]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc.errors import InstanceError
-from optalloc.models.linear import INF, LinearModel
+from optalloc.models.linear import INF, LinearModel, symmetric_from_lower
 from optalloc.problems import validate as v
 from optalloc.problems.base import Evaluation, Problem, register_problem
 
@@ -114,8 +114,7 @@ class LinearModelKind(Problem):
             if np.any(low.row < low.col):
                 raise InstanceError(f"{where}.Q", "must list the lower triangle only (row >= column): the objective "
                                     "is c x + x'Qx / 2 with Q symmetric")
-            low = sp.csr_matrix((low.data, (low.row, low.col)), shape=(n, n))
-            Q = (low + low.T - sp.diags(low.diagonal())).tocsr()
+            Q = symmetric_from_lower(low)
         return LinearModel(sense, c, matrix, _bounds(d.get("row_lo"), f"{where}.row_lo", m, -INF),
                            _bounds(d.get("row_hi"), f"{where}.row_hi", m, INF),
                            _bounds(d.get("col_lo"), f"{where}.col_lo", n, -INF),
