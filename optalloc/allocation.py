@@ -17,6 +17,7 @@ integers, go to the MIP on HiGHS (model.highs), certified against its rows."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,16 +29,20 @@ from optalloc.errors import InstanceError, OptionError
 @dataclass
 class Allocation:
     """What `allocate` returns: the certified `result`, the chosen `table` (one row per unit: unit, level, the
-    cost in each budget, value), the total `value`, the `budget_used` per budget, the `marginal_value` of each
-    budget (the LP multiplier: value per unit of budget at the margin), the `method` that solved it and `why`."""
+    cost in each budget, value), the total `value` and the proven `bound` in the table's own terms, the
+    `budget_used` per budget, the `marginal_value` of each budget (the LP multiplier: value per unit of budget at
+    the margin), the `method` that solved it and `why`. The result speaks in its model's terms: the multiple-choice
+    knapsack's values are the table's moved by a constant per unit (extra["value_shift"])."""
 
     result: Any
     table: Any
     value: float | None
+    bound: float | None
     budget_used: list[float]
     marginal_value: list[float | None]
     method: str
     why: str
+    sense: str = "max"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -45,8 +50,11 @@ class Allocation:
         return self.result.status
 
     @property
-    def gap(self):
-        return self.result.gap
+    def gap(self) -> float | None:
+        """The certified gap between `value` and `bound` (optalloc.gap.gap, in the table's terms)."""
+        from optalloc.gap import gap
+
+        return gap(self.value, self.bound, self.sense)
 
 
 def _frame(table, unit: str, level: str, costs: list[str], value: str):
@@ -83,7 +91,8 @@ def _bounds(df, unit: str, level: str, low, high):
                  else np.full(len(df), float(limit)))
         keep &= ~outside(lv, bound)  # NaN (no limit for that unit) compares False: kept
     out = df[keep]
-    gone = [u for u in dict.fromkeys(df[unit]) if u not in set(out[unit])]
+    kept = set(out[unit])
+    gone = [u for u in dict.fromkeys(df[unit]) if u not in kept]
     if gone:
         raise InstanceError("min_level/max_level", f"leave unit {gone[0]!r} no level to choose")
     return out
@@ -105,7 +114,10 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
     why the method stopped, and the bound and gap hold)."""
     import pandas as pd
 
-    from optalloc import make_instance, solve
+    started = time.perf_counter()  # the limit covers the whole call: reading the table and building the model too
+
+    def left() -> float | None:
+        return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - started))
 
     costs = [cost] if isinstance(cost, str) else list(cost)
     budgets = [budget] if np.isscalar(budget) else list(budget)
@@ -120,30 +132,31 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
     order = {u: i for i, u in enumerate(dict.fromkeys(df[unit]))}  # units in the table's order, levels ascending
     df = (df.assign(_unit_order=df[unit].map(order)).sort_values(["_unit_order", level], kind="stable")
           .drop(columns="_unit_order").reset_index(drop=True))
-    units = list(dict.fromkeys(df[unit]))
+    units = list(order)
     groups = [g for _, g in df.groupby(unit, sort=False)]
     sign = 1.0 if sense == "max" else -1.0
-    integral = all(np.all(np.asarray(df[c], dtype=float) == np.round(np.asarray(df[c], dtype=float))) for c in costs) \
+    integral = all(np.array_equal(x, np.round(x)) for x in (np.asarray(df[c], dtype=float) for c in costs)) \
         and all(float(b) == math.floor(float(b)) for b in budgets)
     if method is None:
         method = "knapsack.greedy" if len(costs) == 1 and integral else "model.highs"
     if method.startswith("knapsack.") and not (len(costs) == 1 and integral):
         raise OptionError(f"allocate: {method} takes one budget and integer costs; use model.highs")
     if method.startswith("knapsack."):
-        plan = _by_mckp(df, groups, units, unit, level, costs[0], value, budgets[0], sign, method, time_limit, name,
-                        make_instance, solve)
+        plan = _by_mckp(df, groups, units, unit, level, costs[0], value, budgets[0], sign, method, left(), name)
     else:
-        plan = _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method, time_limit, name, solve)
+        plan = _by_mip(df, groups, unit, level, costs, value, budgets, sign, method, left(), name)
+    plan.sense = sense
     plan.table = pd.DataFrame(plan.table, columns=[unit, level, *costs, value]) if plan.table is not None else None
     return plan
 
 
-def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, time_limit, name, make_instance,
-             solve) -> Allocation:
+def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, time_limit, name) -> Allocation:
     """One budget, integer costs: the multiple-choice knapsack. Each unit's values and costs are moved by a
     constant (its least value, its least cost) so that they are the kind's non-negative numbers; exactly one level
     per unit is chosen, so the moves change the totals by known constants and nothing else."""
     from optalloc.engines.mckp import lp_relaxation
+    from optalloc.instances import make_instance
+    from optalloc.solve import solve
 
     vals, wts, v0, w0 = [], [], 0.0, 0
     for g in groups:
@@ -155,7 +168,7 @@ def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, 
         wts.append((w - w.min()).tolist())
     room = int(budget) - w0
     if room < 0:  # proven by the sum of the cheapest levels: no choice fits
-        return Allocation(_infeasible(name, method), None, None, [], [None], method,
+        return Allocation(_infeasible(name, method), None, None, None, [], [None], method,
                           f"the cheapest level of every unit already costs {w0} > budget {budget}")
     inst = make_instance("mckp", name, {"values": vals, "weights": wts, "capacity": room},
                          meta={"allocate": {"units": [str(u) for u in units], "value_shift": v0, "cost_shift": w0}})
@@ -175,22 +188,25 @@ def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, 
     rows = None
     value_total = None
     if r.solution is not None:
-        choice = np.asarray(r.solution["choice"], dtype=np.int64)
-        rows = [list(g.iloc[int(c)][[unit, level, cost, value]]) for g, c in zip(groups, choice)]
-        value_total = float(sum(float(x[3]) for x in rows))
-    used = [float(sum(float(x[2]) for x in rows))] if rows is not None else []
-    return Allocation(r, rows, value_total, used, [marginal], method, why,
+        first = np.cumsum([0] + [len(g) for g in groups])[:-1]  # df holds each unit's rows together, in order
+        chosen = df.iloc[first + np.asarray(r.solution["choice"], dtype=np.int64)]
+        rows = chosen[[unit, level, cost, value]].values.tolist()
+        value_total = float(chosen[value].sum())
+    used = [float(chosen[cost].sum())] if rows is not None else []
+    bound = None if r.bound is None else sign * (float(r.bound) + v0)  # the knapsack's bound, in the table's terms
+    return Allocation(r, rows, value_total, bound, used, [marginal], method, why,
                       extra={"value_shift": sign * v0, "cost_shift": w0})
 
 
-def _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method, time_limit, name, solve) -> Allocation:
+def _by_mip(df, groups, unit, level, costs, value, budgets, sign, method, time_limit, name) -> Allocation:
     """Several budgets, or costs that are not integers: a binary column per (unit, level), one row per unit
     (exactly one level) and one per budget, solved as a model of one's own (certified against its rows)."""
     import scipy.sparse as sp
 
-    from optalloc import make_instance
+    from optalloc.instances import Instance
     from optalloc.models.linear import LinearModel
     from optalloc.options import Deadline, SolveOptions
+    from optalloc.solve import solve
     from optalloc.solvers.highs import solve_linear
 
     n, k = len(df), len(groups)
@@ -203,9 +219,11 @@ def _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method,
     c = np.asarray(df[value], dtype=float)
     lm = LinearModel("max" if sign > 0 else "min", c, A, lo, hi, np.zeros(n), np.ones(n), np.ones(n, dtype=bool),
                      [f"x_{i}" for i in range(n)], [f"one_{i}" for i in range(k)] + [f"budget_{b}" for b in range(len(costs))])
-    inst = make_instance("linear_model", name, {**_dump(lm)})
+    inst = Instance("linear_model", name, lm, None, {"allocate": {"budgets": list(costs)}})  # built valid: no JSON trip
     r = solve(inst, method, time_limit=time_limit)
-    duals = solve_linear(lm.relaxed(), SolveOptions(), Deadline(time_limit), duals=True)
+    # the multipliers from the LP relaxation, within what is left of the limit (it covers the whole call)
+    left = None if time_limit is None else max(0.0, time_limit - r.time)
+    duals = solve_linear(lm.relaxed(), SolveOptions(), Deadline(left), duals=True)
     marginal = [None] * len(costs)
     if duals.extra.get("row_duals") is not None:
         marginal = [float(x) for x in duals.extra["row_duals"][k:]]
@@ -218,13 +236,7 @@ def _by_mip(df, groups, units, unit, level, costs, value, budgets, sign, method,
         value_total = float(chosen[value].sum())
         used = [float(chosen[cc].sum()) for cc in costs]
     why = ("several budgets" if len(costs) > 1 else "costs that are not integers") + ": the MIP on HiGHS"
-    return Allocation(r, rows, value_total, used, marginal, method, why)
-
-
-def _dump(lm) -> dict:
-    from optalloc.problems import get_problem
-
-    return get_problem("linear_model").dump(lm)
+    return Allocation(r, rows, value_total, None if r.bound is None else float(r.bound), used, marginal, method, why)
 
 
 def _infeasible(name, method):

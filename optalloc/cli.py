@@ -984,13 +984,13 @@ def cmd_allocate(args) -> int:
                     method=args.method, time_limit=args.time_limit, name=path.stem)
     r = plan.result
     if args.json:
-        said = r.to_dict()  # the Result's own JSON numbers (infinities and NaN as null)
-        print(json.dumps({"status": said["status"], "value": plan.value, "bound": said["bound"], "gap": said["gap"],
+        print(json.dumps({"status": str(r.status), "value": plan.value, "bound": plan.bound, "gap": plan.gap,
                           "budget_used": plan.budget_used, "marginal_value": plan.marginal_value,
                           "method": plan.method, "why": plan.why,
                           "table": None if plan.table is None else plan.table.to_dict("records")}))
     else:
-        print(f"{path.name}: {r.status}, value {_fmt_num(plan.value)}, gap {_fmt_gap(r.gap)}; budget used "
+        print(f"{path.name}: {r.status}, value {_fmt_num(plan.value)}, bound {_fmt_num(plan.bound)}, gap "
+              f"{_fmt_gap(plan.gap)}; budget used "
               f"{', '.join(_fmt_num(u) for u in plan.budget_used) or '-'} of {', '.join(_fmt_num(b) for b in args.budget)}; "
               f"marginal value {', '.join(_fmt_num(m) for m in plan.marginal_value)}")
         print(f"method {plan.method}: {plan.why}")

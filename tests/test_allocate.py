@@ -55,6 +55,8 @@ def test_one_budget_against_brute_force(seed, sense):
     plan = optalloc.allocate(df, budget, sense=sense)
     want = _brute(df, [budget], ["cost"], sense)
     assert str(plan.status) == "optimal" and plan.value == pytest.approx(want, abs=1e-9)
+    # the bound in the table's terms (the knapsack's own is moved by a constant per unit), so the gap is 0
+    assert plan.bound == pytest.approx(want, abs=1e-9) and plan.gap == 0
     assert plan.budget_used[0] <= budget and len(plan.table) == 5
     assert plan.table.value.sum() == pytest.approx(plan.value)
 
@@ -66,6 +68,7 @@ def test_several_budgets_and_float_costs_against_brute_force(seed):
     plan = optalloc.allocate(df, budgets, cost=["cost", "cost1"])
     assert plan.method == "model.highs" and str(plan.status) == "optimal"
     assert plan.value == pytest.approx(_brute(df, budgets, ["cost", "cost1"]), abs=1e-6)
+    assert plan.bound == pytest.approx(plan.value, abs=1e-6) and plan.gap == 0
     assert all(u <= b + 1e-6 for u, b in zip(plan.budget_used, budgets)) and len(plan.marginal_value) == 2
 
 
@@ -112,8 +115,28 @@ def test_the_command_line(tmp_path):
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert doc["status"] == "optimal" and doc["value"] == pytest.approx(_brute(df, [budget], ["cost"]))
+    assert doc["bound"] == pytest.approx(doc["value"]) and doc["gap"] == 0
     assert len(pd.read_csv(tmp_path / "plan.csv")) == 6
     bad = subprocess.run([sys.executable, "-m", "optalloc", "allocate", str(f), "--budget", "5", "--cost", "mem"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip() == (
         "optalloc: error: allocate: the table has no column 'mem' (it has unit, level, value, cost)")
+
+
+def test_the_time_limit_covers_the_whole_call():
+    """3,000 units x 16 levels, two budgets (the MIP on HiGHS) at a 2 s limit: back within the limit + 1 s, reading
+    the table, building the model and the multipliers' LP included (the level-bound check was quadratic in the
+    units: 86 s here before)."""
+    import time
+
+    rng = np.random.default_rng(0)
+    units, levels = 3000, 16
+    c1 = np.cumsum(rng.integers(1, 9, size=(units, levels)), axis=1)
+    c2 = np.cumsum(rng.integers(1, 9, size=(units, levels)), axis=1)
+    df = pd.DataFrame({"unit": np.repeat([f"u{u}" for u in range(units)], levels),
+                       "level": np.tile(np.arange(levels), units), "cost": c1.ravel(), "mem": c2.ravel(),
+                       "value": rng.uniform(0, 10, units * levels)})
+    t = time.perf_counter()
+    plan = optalloc.allocate(df, [30000, 25000], cost=["cost", "mem"], time_limit=2.0, min_level=0)
+    assert time.perf_counter() - t <= 3.0
+    assert plan.value is None or plan.budget_used[0] <= 30000 and plan.budget_used[1] <= 25000
