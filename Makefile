@@ -2,7 +2,8 @@
 #   make run    create .venv, install, solve the bundled demos with several methods, print the gap tables
 #   make test   the same install, then the test suite (under ten minutes)
 #   make docs   the documentation site, warnings as errors (CI runs it after the tests)
-# Opt-in long runs: make regression (every known 0-1 optimum in ../shared), make bench (peers, ratios).
+# Opt-in long runs: make regression (every known 0-1 optimum in ../shared), make bench (peers, ratios),
+# make check-tools (the quantization tools' own code on what optalloc writes).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +13,7 @@ BIT_METHODS := bitalloc.greedy,bitalloc.mckp,bitalloc.mip,bitalloc.uniform,bital
 SMTT_METHODS := tardiness.dp,tardiness.iterated_dynasearch,tardiness.mddc,tardiness.eddc,tardiness.atc
 MATCHING_METHODS := assignment.lapjv,gap.mip,gap.lns,gap.regret,makespan.mip,makespan.lp_round,routing.mip,routing.lagrangian,bmatching.lp,bmatching.greedy,adwords.mip,adwords.msvv
 
-.PHONY: install run test docs regression regression-hard fuzz bench notebooks clean chromium check-suites
+.PHONY: install run test docs regression regression-hard fuzz bench notebooks clean chromium check-suites check-tools
 
 $(STAMP): pyproject.toml
 	@echo "make: creating .venv and installing optalloc with its dependencies from PyPI (1-2 minutes)"
@@ -84,8 +85,24 @@ bench: install
 	$(BIN)/python benchmarks/knapsack.py
 	$(BIN)/python benchmarks/smtt.py
 
+# The consumers' own code on what optalloc writes (benchmarks/check_tools.py): transformers' model classes
+# against the numpy decoder, compressed-tensors' schemes and matcher on llm-compressor recipes, GPTQModel's
+# QuantizeConfig on quantize_config.json. Its own environment (.venv-tools, about 1 GB): torch's CPU build,
+# and GPTQModel without its GPU build (best effort; its check says when it skips).
+TOOLS := .venv-tools
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+check-tools:
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -qq --upgrade pip
+	$(TOOLS)/bin/python -m pip install -qq torch --index-url $(TORCH_INDEX) --retries 1 --timeout 15 || \
+	  $(TOOLS)/bin/python -m pip install -qq torch
+	PYTHONWARNINGS=ignore::UserWarning $(TOOLS)/bin/python -m pip install -qq -e . transformers tokenizers compressed-tensors pyyaml
+	-BUILD_CUDA_EXT=0 $(TOOLS)/bin/python -m pip install -qq --no-deps --no-build-isolation gptqmodel && \
+	  $(TOOLS)/bin/python -m pip install -qq pypcre logbar device-smi dill tokenicer threadpoolctl defuser accelerate requests
+	$(TOOLS)/bin/python benchmarks/check_tools.py
+
 notebooks: install
 	$(BIN)/python -m pytest tests/test_notebooks.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache

@@ -2,6 +2,7 @@
 
     python benchmarks/make_bundle.py           # needs ../shared/data beside the repository
     python benchmarks/make_bundle.py --only matching models checkpoint allocate   # those alone (no shared data)
+    TORCH_PYTHON=/path/to/python-with-torch python benchmarks/make_bundle.py --only decoder   # trains it (3 min)
 
 The bundle is small on purpose: it is what `make run`, the notebooks and the tests use. Every file's origin
 is recorded in instances/MANIFEST.json."""
@@ -147,6 +148,17 @@ def checkpoint(suites: dict) -> None:
     write(HERE / "bitalloc/tiny-llama.safetensors", tensors, overwrite=True)
 
 
+def decoder(suites: dict) -> None:
+    """The tiny decoder (instances/decoder/): a byte-level Llama-architecture model trained here on the standard
+    library's docstrings (benchmarks/train_tiny_decoder.py, seeded), for judging decoder quantization end to end
+    without a download. Training needs torch: TORCH_PYTHON names an interpreter that has it."""
+    import os
+    import subprocess
+
+    python = os.environ.get("TORCH_PYTHON", sys.executable)
+    subprocess.run([python, str(HERE.parent / "benchmarks/train_tiny_decoder.py"), str(HERE / "decoder")], check=True)
+
+
 def allocate_demo(suites: dict) -> None:
     """A table for `optalloc allocate`: 24 attention heads (4 layers x 6), cache sizes of 1-8 blocks of 64 tokens,
     and the attention mass each size keeps (a saturating curve per head, steeper for local heads; seeded)."""
@@ -168,7 +180,7 @@ def main() -> None:
     if sys.argv[1:2] == ["--only"]:  # rebuild some demos and keep the rest of the manifest as it is
         manifest = json.loads((HERE / "MANIFEST.json").read_text())
         for name in sys.argv[2:]:
-            {"matching": matching, "models": models, "checkpoint": checkpoint,
+            {"matching": matching, "models": models, "checkpoint": checkpoint, "decoder": decoder,
              "allocate": allocate_demo}[name](manifest["suites"])
         (HERE / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
         return

@@ -197,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allocate integer bits per module from the bit-widths this tool takes (gptqmodel and "
                         "autoround 2, 3, 4, 8; llm-compressor 4, 8), q/k/v and gate/up tied as vLLM fuses them, "
                         "and write --config in its schema")
+    p.add_argument("--serve", choices=["vllm", "vllm-marlin", "none"], default="vllm",
+                   help="with --target: how the config will be served, which limits the bit-widths to those the "
+                        "server's kernel takes. vllm (default): every layer loads in vLLM; vllm-marlin: 4 and 8 "
+                        "bits only, every layer on the fast Marlin kernel; none: the tool's own bit-widths")
     p.add_argument("--group-size", type=_POSITIVE, default=128, help="weights per group (default 128)")
     p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2, help="fewest bits (default 2)")
     p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8, help="most bits (default 8)")
@@ -208,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured", "activation"],
                    help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width; "
                         "activation: that error weighted by each column's input energy from a calibration pass "
-                        "(BERT-family model directories, run in numpy)")
+                        "(a BERT-family encoder or a Llama-family decoder directory, run in numpy)")
     p.add_argument("--calibration", metavar="TEXT", help="with --proxy activation: calibration sentences, one per "
                                                         "line (default: the bundled text)")
     p.add_argument("--method", "-m", type=_method_name,
@@ -808,22 +812,31 @@ def cmd_quantize(args) -> int:
     from optalloc.files import atomic_write_text
     from optalloc.instances import save
     from optalloc.families.bitalloc import encoder
+    from optalloc.families.bitalloc.calibrate import activation_energy
     from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP, open_checkpoint
     from optalloc.families.bitalloc.quantize import build_instance, export_config, measure
-    from optalloc.families.bitalloc.targets import config_text, fused_ties, target
+    from optalloc.families.bitalloc.targets import config_text, fused_ties, serving_bits, target
     from optalloc.files import check_output_target
     from optalloc.registry import get_method
     from optalloc.solve import solve
 
     # bad flags, outputs and calibration text fail before the checkpoint is read
     tool = target(args.target, args.group_size) if args.target else None
+    bit_set = None
+    if tool:
+        bit_set, rule = serving_bits(tool, args.serve)
+        if not min(bit_set) <= args.budget <= max(bit_set):
+            raise OptionError(f"--budget {args.budget:g}: {tool.name} served by --serve {args.serve} takes "
+                              f"{', '.join(map(str, bit_set))} bits, so the average lies in [{min(bit_set)}, "
+                              f"{max(bit_set)}]")
+        print(f"optalloc: --serve {args.serve}: {rule}", file=sys.stderr)
     if args.config:
         check_output_target(args.config, overwrite=args.force)
     texts = None
     if args.proxy == "activation":
         if not Path(args.weights).is_dir():
-            raise OptionError("--proxy activation: needs a model directory (config.json, vocab.txt and the "
-                              "weights) for the calibration pass")
+            raise OptionError("--proxy activation: needs a model directory (config.json, the weights, and "
+                              "vocab.txt or tokenizer.json) for the calibration pass")
         texts = encoder.sentences(args.calibration or encoder.CALIBRATION)
     ckpt = open_checkpoint(args.weights)
     mats = ckpt.linear_weights(args.include, args.exclude)
@@ -838,13 +851,13 @@ def cmd_quantize(args) -> int:
             print(f"optalloc: --exclude splits a fused layer; left out with it: {', '.join(moved)}", file=sys.stderr)
             mats = {m: mats[m] for m in kept}
             skipped = left_out
-    energy = None if texts is None else encoder.input_energy(args.weights, texts)
+    energy, energy_scale = (None, "module") if texts is None else activation_energy(args.weights, texts)
     inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
                           group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
                           overhead_bits=args.overhead_bits, proxy=args.proxy,
                           name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights),
-                          bit_set=tool.bits if tool else None, ties=fused_ties(mats) if tool else None,
-                          energy=energy)
+                          bit_set=bit_set, ties=fused_ties(mats) if tool else None,
+                          energy=energy, energy_scale=energy_scale)
     args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" and not tool else "bitalloc.mckp")
     compare = [m for m in args.compare.split(",") if m]
     if args.proxy != "magnitude" or tool:  # BAQ's closed form needs sensitivities; option tables have none
@@ -866,8 +879,8 @@ def cmd_quantize(args) -> int:
             if m.name == args.method and args.config:
                 if tool:
                     per_module = {mod["name"]: int(bits[mod["first_group"]]) for mod in inst.meta["modules"]}
-                    text = config_text(tool.name, per_module, args.group_size, skipped)
-                    if tool.name == "gptqmodel":
+                    text = config_text(tool.name, per_module, args.group_size, skipped, args.serve)
+                    if tool.name == "gptqmodel" and args.serve != "none":
                         from optalloc.families.bitalloc.targets import vllm_base_bits
 
                         print(f"optalloc: vLLM's kernel rule: {vllm_base_bits(per_module)[1]}", file=sys.stderr)

@@ -216,8 +216,10 @@ def _check_recipe(text: str, modules):
         for t in group["targets"]:
             assert t.startswith("re:")
             hits = [m for m in modules if re.match(t[3:], m)]
-            assert len(hits) == 1 and hits[0] not in out  # one module per target, one group per module
-            out[hits[0]] = w["num_bits"]
+            # one module per target, or the parts of one fused layer (q/k/v, gate/up); one group per module
+            assert len(hits) == 1 or (len(hits) in (2, 3) and len({m.rsplit(".", 1)[0] for m in hits}) == 1)
+            assert not set(hits) & set(out)
+            out.update(dict.fromkeys(hits, w["num_bits"]))
     return out
 
 
@@ -372,6 +374,17 @@ def _vllm_layers(modules, arch):
     return out
 
 
+def _left_out(modules, arch, exclude) -> set:
+    """The modules `exclude` leaves in full precision, with every fused layer it splits left out whole."""
+    import re
+
+    out = {m for m in modules if exclude and re.search(exclude, m)}
+    for parts in _vllm_layers(modules, arch).values():
+        if out & set(parts):
+            out |= set(parts)
+    return out
+
+
 @pytest.mark.parametrize("arch", ["llama", "qwen2", "mistral", "phi3"])
 @pytest.mark.parametrize("budget,group_size", [(3, 64), (4, 128), (4.5, 64)])
 @pytest.mark.parametrize("exclude", [None, "layers\\.1\\.self_attn\\.k_proj|layers\\.2\\.mlp\\.down_proj"])
@@ -387,17 +400,9 @@ def test_gptqmodel_rules_resolve_as_vllm_builds_its_layers(tmp_path, arch, budge
     p = _quantize(tmp_path / "m", *args, *(["--exclude", exclude] if exclude else []))
     assert p.returncode == 0, p.stderr
     cfg = json.loads(out.read_text())
-    excluded = set()
-    if exclude:
-        import re
-
-        excluded = {m for m in modules if re.search(exclude, m)}
-        # the fused layers the exclusion split go out whole
-        for layer, parts in _vllm_layers(modules, arch).items():
-            if excluded & set(parts):
-                excluded |= set(parts)
-        if arch != "phi3":
-            assert "--exclude splits a fused layer; left out with it:" in p.stderr
+    excluded = _left_out(modules, arch, exclude)
+    if exclude and arch != "phi3":
+        assert "--exclude splits a fused layer; left out with it:" in p.stderr
     unquantized_parts = {}
     mismatches = []
     for layer, parts in _vllm_layers(modules, arch).items():
@@ -413,3 +418,104 @@ def test_gptqmodel_rules_resolve_as_vllm_builds_its_layers(tmp_path, arch, budge
             assert got in (4, 8), f"{layer}: {got} bits under a Marlin base of {cfg['bits']}"
     assert not mismatches
     assert all(v is None for v in unquantized_parts.values())
+
+
+# ------------------------------------------------------------------ every target as vLLM loads it (--serve)
+_PACKED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
+
+
+def _compressed_tensors_bits(recipe: str, layer: str, shards) -> int | None:
+    """vLLM's compressed-tensors resolution (find_matched_target, should_ignore_layer): a layer whose shards are
+    all in `ignore` stays unquantized (some but not all is an error); else the layer's own name, or failing that
+    each shard's, is matched against the config groups' targets (a name, or "re:" + a pattern that re.match-es),
+    and the first shard's target decides the scheme. The shards must fall in one config group, or the fused
+    layer would load with bits other than some of its parts were quantized to."""
+    import re
+
+    groups, ignore, current = [], [], None
+    for line in recipe.splitlines():
+        s = line.strip()
+        if s.startswith("ignore:"):
+            ignore = json.loads(s.removeprefix("ignore:").strip())
+        elif s.startswith("targets:"):
+            current = {"targets": json.loads(s.removeprefix("targets:").strip())}
+            groups.append(current)
+        elif s.startswith("num_bits:"):
+            current["bits"] = int(s.split(":")[1])
+
+    def matches(target, name):
+        return re.match(target[3:], name) is not None if target.startswith("re:") else target == name
+
+    def group_of(name):
+        return next((i for i, g in enumerate(groups) for t in g["targets"] if matches(t, name)), None)
+
+    ignored = [any(matches(t, s) for t in ignore) for s in shards]
+    if all(ignored):
+        return None
+    assert not any(ignored), f"{layer}: some shards ignored, not all (vLLM refuses this)"
+    found = {group_of(s) for s in shards}
+    assert None not in found, f"{layer}: a shard matches no target (vLLM: unable to find a matching target)"
+    assert len(found) == 1, f"{layer}: its shards fall in different config groups {found}"
+    own = group_of(layer)
+    assert own is None or own in found
+    return groups[found.pop()]["bits"]
+
+
+def _autoround_bits(cfg: dict, layer: str, shards) -> int | None:
+    """vLLM's auto-round resolution (AutoRoundConfig.get_layer_config): an exact entry for the layer, else the
+    entries of its shards, which must agree; bits 16 means unquantized."""
+    layers = cfg["layer_config"]
+    got = {layers.get(s, {}).get("bits", cfg["bits"]) for s in ([layer] if layer in layers else shards)}
+    assert len(got) == 1, f"{layer}: shards with different bits {got} (vLLM refuses this)"
+    b = got.pop()
+    return None if b >= 16 else b
+
+
+@pytest.mark.parametrize("arch", ["llama", "phi3"])
+@pytest.mark.parametrize("tool,serve", [("gptqmodel", "vllm-marlin"), ("gptqmodel", "none"), ("autoround", "vllm"),
+                                        ("autoround", "vllm-marlin"), ("llm-compressor", "vllm")])
+@pytest.mark.parametrize("budget,group_size", [(3, 64), (4, 128), (4.5, 64)])
+@pytest.mark.parametrize("exclude", [None, "layers\\.1\\.self_attn\\.k_proj|layers\\.2\\.mlp\\.down_proj"])
+def test_every_target_resolves_as_vllm_loads_it(tmp_path, capsys, arch, tool, serve, budget, group_size, exclude):
+    """Each vLLM layer (fused ones included) resolves, the way vLLM resolves that tool's config, to the bits
+    optalloc allocated to every one of its parts; under --serve the bits are those the kernel takes; a budget
+    below them is refused before any work, naming the rule."""
+    from optalloc.cli import main
+    from optalloc.families.bitalloc.targets import TARGETS, serving_bits
+
+    modules = _arch_checkpoint(tmp_path / "m", arch)
+    allowed, _ = serving_bits(TARGETS[tool], serve)
+    out = tmp_path / ("recipe.yaml" if tool == "llm-compressor" else "config.json")
+    args = ["quantize", str(tmp_path / "m"), "--budget", str(budget), "--target", tool, "--serve", serve,
+            "--group-size", str(group_size), "--config", str(out), "--json"] + (["--exclude", exclude] if exclude else [])
+    rc = main(args)
+    err = capsys.readouterr().err
+    if budget < min(allowed):
+        assert rc == 2 and f"--budget {budget:g}: {tool} served by --serve {serve} takes" in err
+        return
+    assert rc == 0, err
+    assert f"optalloc: --serve {serve}:" in err
+    text = out.read_text()
+    excluded = _left_out(modules, arch, exclude)
+    mismatches, bits_seen = [], set()
+    for layer, parts in _vllm_layers(modules, arch).items():
+        shards = sorted(parts)  # vLLM's shard names: the checkpoint modules the layer loads
+        # what vLLM loads for the layer, and what the tool quantized each part to (its own, unfused, names)
+        if tool == "llm-compressor":
+            got = _compressed_tensors_bits(text, layer, shards)
+            quantized = {_compressed_tensors_bits(text, m, [m]) for m in parts}
+        elif tool == "autoround":
+            got = _autoround_bits(json.loads(text), layer, shards)
+            quantized = {_autoround_bits(json.loads(text), m, [m]) for m in parts}
+        else:
+            cfg = json.loads(text)
+            o = _first_match(cfg["dynamic"], layer)
+            got = None if o is False else (o or {}).get("bits", cfg["bits"])
+            quantized = {None if _first_match(cfg["dynamic"], m) is False else
+                         (_first_match(cfg["dynamic"], m) or {}).get("bits", cfg["bits"]) for m in parts}
+        if quantized != {got} or (got is None) != bool(set(parts) & excluded):
+            mismatches.append((layer, got))
+        if got is not None:
+            bits_seen.add(got)
+    assert not mismatches
+    assert bits_seen <= set(allowed), (bits_seen, allowed)

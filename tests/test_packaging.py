@@ -68,3 +68,17 @@ def test_installed_package_finds_its_suites_and_solves(installed, tmp_path):
     # HiGHS proves 14 at once; knapPI_5_1000_1000_50 (inverse strongly correlated) may need longer than 3 s
     proven = [r for r in rows if r["status"] == "optimal"]
     assert len(proven) >= 14 and all(r["reference"]["verdict"] == "reproduced" for r in proven)
+
+
+def test_installed_package_carries_the_tiny_decoder(installed, tmp_path):
+    """The bundled decoder ships whole (config, weights, tokenizer) and is found away from the repository."""
+    wheel, target = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("config.json", "model.safetensors", "tokenizer.json"):
+        assert f"optalloc/bundled/decoder/{f}" in names
+    found = subprocess.run([sys.executable, "-c", "from optalloc.families.bitalloc.decoder import bundled_decoder, "
+                            "Decoder; d = bundled_decoder(); print(d, Decoder(d).layers)"], capture_output=True,
+                           text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)})
+    assert found.returncode == 0, found.stderr
+    path, layers = found.stdout.split()
+    assert path == str(target / "optalloc" / "bundled" / "decoder") and layers == "3"

@@ -174,3 +174,14 @@ def _sharded(index: Path) -> Checkpoint:
                                                          f"list it", source=src)
         files[tensor] = f
     return Checkpoint(src, files, headers)
+
+
+def with_linear_weights(model, weights: dict, dtype):
+    """A shallow copy of the numpy `model` (encoder.Encoder or decoder.Decoder: tensors in `model.t`) with the
+    linear `weights` (module name -> matrix, as `dtype`) replaced; the other tensors are shared, not read again."""
+    other = object.__new__(type(model))
+    other.__dict__.update(model.__dict__)
+    other.t = dict(model.t)
+    for m, w in weights.items():
+        other.t[m + ".weight"] = np.asarray(w, dtype=dtype)
+    return other

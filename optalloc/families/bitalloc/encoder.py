@@ -3,8 +3,8 @@ by what it outputs.
 
 Why numpy and not torch + transformers: the only model the family evaluates end to end is MiniLM-L6 (a
 BERT encoder, sentence-transformers' all-MiniLM-L6-v2), whose forward pass is a few dozen lines of matrix
-algebra; torch would add about 2 GB to the install for it. Decoder checkpoints (Llama and the like) get
-weight-only sensitivities here, or activation statistics computed elsewhere and passed in.
+algebra; torch would add about 2 GB to the install for it. Decoders (Llama and the like) have their own numpy
+forward pass (decoder.py); calibrate.py picks the one a checkpoint's config.json names.
 
 The encoder reads a BERT checkpoint directory (config.json, vocab.txt, model.safetensors): WordPiece tokens
 (lower-cased, accents stripped, punctuation split, greedy longest match), embeddings, `num_hidden_layers`
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from optalloc.errors import FormatError
-from optalloc.families.bitalloc.checkpoint import open_checkpoint
+from optalloc.families.bitalloc.checkpoint import open_checkpoint, with_linear_weights
 
 CALIBRATION = Path(__file__).resolve().parent / "calibration.txt"
 HELD_OUT = Path(__file__).resolve().parent / "held_out.txt"
@@ -144,12 +144,7 @@ class Encoder:
     def with_weights(self, weights: dict[str, np.ndarray]) -> "Encoder":
         """This encoder with the linear `weights` (module name -> matrix) replaced; the other tensors are shared,
         not read again."""
-        other = object.__new__(Encoder)
-        other.__dict__.update(self.__dict__)
-        other.t = dict(self.t)
-        for m, w in weights.items():
-            other.t[m + ".weight"] = np.asarray(w, dtype=np.float64)
-        return other
+        return with_linear_weights(self, weights, np.float64)
 
     def linear_modules(self) -> list[str]:
         p = self.prefix

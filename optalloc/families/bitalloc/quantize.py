@@ -80,7 +80,8 @@ def unit_errors(W: np.ndarray, bits: int, granularity: str, G: int = 128, energy
 def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularity: str = "group",
                    group_size: int = 128, b_min: int = 2, b_max: int = 8, overhead_bits: float = 0.0,
                    proxy: str = "magnitude", name: str = "weights", source: str = "", bit_set=None,
-                   ties: list[list[str]] | None = None, energy: dict | None = None) -> Instance:
+                   ties: list[list[str]] | None = None, energy: dict | None = None,
+                   energy_scale: str = "module") -> Instance:
     """The bit-allocation instance of `matrices` (module name -> weight matrix) at an average of `budget`
     bits: one unit per `granularity` (column, group of `group_size`, matrix or module), bit-widths
     `b_min`..`b_max` (or exactly those of `bit_set`), `overhead_bits` per quantization group.
@@ -90,7 +91,10 @@ def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularit
     round-to-nearest error at each bit-width, so the allocation minimises the real error exactly;
     "activation": the measured error of each column weighted by its input energy (`energy`: module name ->
     diag(X^T X) from a calibration pass, encoder.input_energy) relative to the module's mean energy, so the
-    columns whose inputs carry the signal get the bits. With
+    columns whose inputs carry the signal get the bits. `energy_scale` "module" compares columns within a module
+    only (each module's energies relative to its mean: right for post-norm encoders, whose layer norms rescale
+    what each module adds); "raw" keeps the energies as measured, so the errors of all modules are in the units
+    of the residual stream they add to (pre-norm decoders). With
     `bit_set` (a tool's bit-widths, 2, 3, 4 and 8 say) the instance is in table mode either way. `ties`: groups
     of module names that must get the same bits (fused q/k/v projections). `name` and `source` go to the
     instance."""
@@ -100,12 +104,14 @@ def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularit
         raise InstanceError("proxy", "must be magnitude, measured or activation", proxy)
     if proxy == "activation" and not energy:
         raise InstanceError("proxy", "activation needs the input energies of a calibration pass", proxy)
+    if energy_scale not in ("module", "raw"):
+        raise InstanceError("energy_scale", "must be module or raw", energy_scale)
     if not matrices:
         raise InstanceError("matrices", "no 2-D weight matrix matched")
     if proxy != "magnitude" or bit_set is not None:
         grid = np.arange(b_min, b_max + 1) if bit_set is None else np.asarray(sorted(bit_set), dtype=np.int64)
         return _table_instance(matrices, budget, granularity, group_size, grid, overhead_bits, proxy, name,
-                               source, ties, energy)
+                               source, ties, energy, energy_scale)
     sens, sizes, modules = [], [], []
     first = 0
     for mname, W in matrices.items():
@@ -124,7 +130,8 @@ def build_instance(matrices: dict[str, np.ndarray], budget: float, *, granularit
                          meta=meta)
 
 
-def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy, name, source, ties, energy=None):
+def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy, name, source, ties, energy=None,
+                    energy_scale="module"):
     errs, sizes, modules, extra = [], [], [], []
     first = 0
     for mname, W in matrices.items():
@@ -138,7 +145,8 @@ def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy
                 # the raw energies of different layers are not on one scale (post-norm blocks rescale what
                 # follows), and weighting by them lost to uniform bits at every budget on MiniLM
                 h = np.asarray(energy[mname], dtype=np.float64)
-                h = h / h.mean() if h.mean() > 0 else np.ones_like(h)
+                if energy_scale == "module":
+                    h = h / h.mean() if h.mean() > 0 else np.ones_like(h)
             e = np.stack([unit_errors(W, int(b), granularity, G, h) for b in grid], axis=1)  # units x options
         else:
             e = np.maximum(n * rho**2 / 12.0, 1e-30)[:, None] * np.exp2(-2.0 * grid)[None, :]
@@ -156,6 +164,8 @@ def _table_instance(matrices, budget, granularity, G, grid, overhead_bits, proxy
     options = {"bits": np.tile(grid, (k, 1)).tolist(), "error": E.tolist(),
                "size": (n[:, None] * grid[None, :] + over[:, None]).tolist()}
     meta = {"source": source, "granularity": granularity, "group_size": G, "proxy": proxy, "modules": modules}
+    if proxy == "activation":
+        meta["energy_scale"] = energy_scale
     data = {"sizes": n.tolist(), "budget": budget, "options": options,
             "overhead_bits": 0.0 if granularity == "module" else overhead_bits}
     if ties:

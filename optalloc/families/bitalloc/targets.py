@@ -107,6 +107,33 @@ def _patterns(modules) -> list[tuple[str, list[str]]]:
 # 2 or 3 bits at load ("Unsupported quantization config"); 2 or 3 take the GPTQ kernel, which takes 2, 3, 4 and 8
 # in every layer (vLLM 0.8 to 0.11, gptq.py / gptq_marlin.py)
 MARLIN_BITS = (4, 8)
+VLLM_VERSIONS = "vLLM 0.8 to 0.11"
+
+# How the config will be served (--serve): the bit-widths each target may allocate, and the rule said in words.
+#   vllm         what vLLM loads: GPTQModel's `dynamic` with the base bits chosen for the kernel (vllm_base_bits);
+#                AutoRound's export picks a kernel per layer (Marlin for 4 and 8 bits, GPTQ for 2 and 3); the
+#                compressed-tensors W4A16/W8A16 schemes of llm-compressor take 4 and 8 bits only
+#   vllm-marlin  every layer on vLLM's Marlin kernel (the fast one): 4 and 8 bits only
+#   none         the tool's own bit-widths, no serving rule (GPTQModel's base bits: the most frequent)
+SERVE_MODES = ("vllm", "vllm-marlin", "none")
+
+
+def serving_bits(tool: "Target", serve: str) -> tuple[tuple[int, ...], str]:
+    """(the bit-widths `tool`'s config may use when served by `serve`, the rule said in words)."""
+    if serve not in SERVE_MODES:
+        raise OptionError(f"--serve {serve!r}: must be one of {', '.join(SERVE_MODES)}")
+    if serve == "vllm-marlin":
+        return MARLIN_BITS, f"every layer on vLLM's Marlin kernel: bits 4 and 8 only ({VLLM_VERSIONS})"
+    if serve == "none":
+        return tool.bits, f"{tool.name}'s own bit-widths {', '.join(map(str, tool.bits))}; no serving rule applied"
+    if tool.name == "llm-compressor":
+        return MARLIN_BITS, (f"vLLM serves compressed-tensors W4A16 and W8A16 weights: bits 4 and 8 only "
+                             f"({VLLM_VERSIONS})")
+    if tool.name == "autoround":
+        return tool.bits, (f"vLLM's auto-round loader picks a kernel per layer (Marlin for 4 and 8 bits, GPTQ for 2 "
+                           f"and 3): bits {', '.join(map(str, tool.bits))} ({VLLM_VERSIONS})")
+    return tool.bits, (f"vLLM picks its GPTQ kernel from the base bits; the base is chosen so that it takes every "
+                       f"override ({VLLM_VERSIONS})")
 
 
 def vllm_base_bits(bits: dict[str, int]) -> tuple[int, str]:
@@ -122,11 +149,11 @@ def vllm_base_bits(bits: dict[str, int]) -> tuple[int, str]:
                   f"kernel would refuse the 2- and 3-bit overrides")
 
 
-def gptqmodel_config(bits: dict[str, int], group_size: int, skipped=()) -> dict:
-    """GPTQModel's quantize_config.json: base bits chosen for vLLM's kernels (vllm_base_bits), one `+:` override
-    per module (or fused group) of other bits and one `-:` entry per module (or fused group) left out, each
-    matching the names GPTQModel and vLLM give it (_patterns)."""
-    base, _ = vllm_base_bits(bits)
+def gptqmodel_config(bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> dict:
+    """GPTQModel's quantize_config.json: base bits chosen for vLLM's kernels (vllm_base_bits; the most frequent
+    bits when `serve` is "none"), one `+:` override per module (or fused group) of other bits and one `-:` entry
+    per module (or fused group) left out, each matching the names GPTQModel and vLLM give it (_patterns)."""
+    base = Counter(bits.values()).most_common(1)[0][0] if serve == "none" else vllm_base_bits(bits)[0]
     dynamic = {}
     for pattern, members in _patterns(skipped):
         dynamic[f"-:{pattern}"] = {}
@@ -148,21 +175,26 @@ def whole_groups(kept: list[str], left_out: list[str]) -> tuple[list[str], list[
     return [m for m in kept if m not in moved], [*left_out, *moved]
 
 
-def autoround_config(bits: dict[str, int], group_size: int, skipped=()) -> dict:
+def autoround_config(bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> dict:
+    """AutoRound's arguments: layer_config by the checkpoint's module names (AutoRound quantizes the unfused
+    model; its export keeps the names, and vLLM resolves a fused layer from its parts' entries, which the ties
+    make equal)."""
     base = Counter(bits.values()).most_common(1)[0][0]
     layers = {m: {"bits": b, "group_size": group_size, "data_type": "int", "sym": True} for m, b in bits.items()}
     layers.update({m: {"bits": 16} for m in skipped})
     return {"bits": base, "group_size": group_size, "sym": True, "layer_config": layers}
 
 
-def llm_compressor_recipe(bits: dict[str, int], group_size: int, skipped=()) -> str:
-    """The recipe as YAML text (JSON-quoted strings are valid YAML double-quoted scalars)."""
+def llm_compressor_recipe(bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> str:
+    """The recipe as YAML text (JSON-quoted strings are valid YAML double-quoted scalars). A fused group's
+    modules share one target ("re:" + _patterns' pattern), which matches each part's name (what llm-compressor
+    quantizes and what vLLM checks shard by shard) and the fused layer's name."""
     q = json.dumps
     lines = ["quant_stage:", "  quant_modifiers:", "    GPTQModifier:",
              "      ignore: [" + ", ".join(q(m) for m in [*(["lm_head"] if "lm_head" not in bits else []), *skipped])
              + "]", "      config_groups:"]
     for i, b in enumerate(sorted(set(bits.values()))):
-        targets = [f"re:{_exact(m)}" for m, v in bits.items() if v == b]
+        targets = [f"re:{pattern}" for pattern, members in _patterns(bits) if bits[members[0]] == b]
         lines += [f"        group_{i}:",
                   "          targets: [" + ", ".join(q(t) for t in targets) + "]",
                   "          weights:",
@@ -174,10 +206,10 @@ def llm_compressor_recipe(bits: dict[str, int], group_size: int, skipped=()) -> 
     return "\n".join(lines) + "\n"
 
 
-def config_text(name: str, bits: dict[str, int], group_size: int, skipped=()) -> str:
+def config_text(name: str, bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> str:
     """The config of tool `name` for module `bits` (module name -> bit-width), `group_size`, and the modules
-    `skipped` (left in full precision), as the text of its file."""
+    `skipped` (left in full precision), served by `serve` (SERVE_MODES), as the text of its file."""
     if name == "llm-compressor":
-        return llm_compressor_recipe(bits, group_size, skipped)
+        return llm_compressor_recipe(bits, group_size, skipped, serve)
     make = gptqmodel_config if name == "gptqmodel" else autoround_config
-    return json.dumps(make(bits, group_size, skipped), indent=1) + "\n"
+    return json.dumps(make(bits, group_size, skipped, serve), indent=1) + "\n"
