@@ -360,7 +360,13 @@ def _arch_checkpoint(d, arch: str, layers: int = 3, hidden: int = 128, seed: int
             w = rng.standard_t(3, size=n) * 2.0 ** rng.integers(-4, 3) / 16
             tensors[f"model.layers.{i}.{o}.weight"] = _bf16(np.clip(w, -8, 8))
     d.mkdir()
-    _write(d / "model.safetensors", tensors)
+    # sharded as published checkpoints are: the blocks split across two files, named in the index
+    names = sorted(tensors)
+    shards = {f"model-0000{k + 1}-of-00002.safetensors": names[k::2] for k in range(2)}
+    for file, part in shards.items():
+        _write(d / file, {n: tensors[n] for n in part})
+    (d / "model.safetensors.index.json").write_text(json.dumps(
+        {"metadata": {"total_size": 0}, "weight_map": {n: f for f, part in shards.items() for n in part}}))
     return [f"model.layers.{i}.{o}" for i in range(layers) for o in shapes[arch]]
 
 
@@ -471,7 +477,7 @@ def _autoround_bits(cfg: dict, layer: str, shards) -> int | None:
     return None if b >= 16 else b
 
 
-@pytest.mark.parametrize("arch", ["llama", "phi3"])
+@pytest.mark.parametrize("arch", ["llama", "qwen2", "mistral", "phi3"])
 @pytest.mark.parametrize("tool,serve", [("gptqmodel", "vllm-marlin"), ("gptqmodel", "none"), ("autoround", "vllm"),
                                         ("autoround", "vllm-marlin"), ("llm-compressor", "vllm")])
 @pytest.mark.parametrize("budget,group_size", [(3, 64), (4, 128), (4.5, 64)])
