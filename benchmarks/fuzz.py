@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
-from optalloc.conformance.differential import KINDS, SCALES, brute_force, check_method, random_instance
+from optalloc.conformance.differential import SCALES, brute_force, check_method, fuzz_kinds, random_instance
 from optalloc.registry import all_methods
 
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--kinds", default=",".join(fuzz_kinds()))
     ap.add_argument("--methods", default="", help="comma-separated; default every registered method")
     ap.add_argument("--time-limit", type=float, default=2.0,
                     help="per method run; heuristics such as gap.lns use all of it, so keep it short")

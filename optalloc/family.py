@@ -1,7 +1,7 @@
 """Families: one declaration per family of problems, found the same way by every command.
 
-A family is a package whose `FAMILY` is a `Family`: its problem kinds, file formats, generators,
-formulations, methods, conformance cases and numba kernels, each named by where it lives ("module" or
+A family is a package whose `FAMILY` is a `Family`: its problem kinds (each declaring its formulation), file
+formats, generators, methods, conformance cases and numba kernels, each named by where it lives ("module" or
 "module:attribute"), so that reading the declarations imports nothing heavy. They are found in three places,
 in this order:
 
@@ -74,7 +74,6 @@ class Family:
     package: str  # the family's package (its __name__)
     problems: str = ".problems"  # module whose import registers the family's problem kinds
     methods: str = ".methods"  # module whose import registers the family's methods
-    formulations: str | None = None  # module with mip(instance) (Pyomo) and arrays(instance) (LinearModel)
     formats: tuple[Format, ...] = ()
     generators: tuple[Generator, ...] = ()
     conformance: str | None = ".conformance:cases"  # function returning the known-answer cases
@@ -86,7 +85,7 @@ class Family:
         def absolute(ref):
             return f"{self.package}{ref}" if isinstance(ref, str) and ref.startswith(".") else ref
 
-        for name in ("problems", "methods", "formulations", "conformance", "warmup"):
+        for name in ("problems", "methods", "conformance", "warmup"):
             object.__setattr__(self, name, absolute(getattr(self, name)))
         object.__setattr__(self, "kernels", tuple(absolute(k) for k in self.kernels))
         object.__setattr__(self, "formats", tuple(replace(f, read=absolute(f.read), write=absolute(f.write))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable
 
 from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
@@ -22,7 +24,9 @@ class Method:
     problems: tuple[str, ...]
     kind: str  # "exact" | "heuristic"
     backend: str  # what does the work, e.g. "optalloc", "highs", "ortools"
-    run: Callable | str  # run(instance, options, deadline) -> Outcome ("module:function": imported on first use)
+    # run(instance, options, deadline) -> Outcome ("module:function": imported on first use); or a table with one
+    # run function per problem kind it solves, so that no run function branches on the kind's name
+    run: Callable | str | Mapping[str, Callable | str]
     description: str
     requires: tuple[str, ...] = ()  # importable modules
     distribution: str | None = None  # PyPI name whose version is reported as the backend version
@@ -91,6 +95,10 @@ class Method:
     def accepts(self, problem: str) -> bool:
         return problem in self.problems
 
+    def run_for(self, problem: str) -> Callable:
+        """The run function for instances of `problem` (the table's entry, or the one run function)."""
+        return self.run[problem] if isinstance(self.run, Mapping) else self.run
+
 
 _METHODS: dict[str, Method] = {}
 _LOADED = Once()
@@ -106,6 +114,12 @@ def register(method: Method) -> Method:
     for name in ("run", "linear_model", "cp_model"):
         if isinstance(getattr(method, name), str):
             object.__setattr__(method, name, _lazy(getattr(method, name)))
+    if isinstance(method.run, Mapping):
+        if set(method.run) != set(method.problems):
+            raise ValueError(f"{method.name}: its run table covers {sorted(method.run)}, its problems are "
+                             f"{sorted(method.problems)}")
+        object.__setattr__(method, "run", MappingProxyType(
+            {p: _lazy(r) if isinstance(r, str) else r for p, r in method.run.items()}))
     if method.parameters is None and method.backend == "optalloc":
         object.__setattr__(method, "parameters", ())  # optalloc's own methods take only what they declare
     _METHODS[method.name] = method

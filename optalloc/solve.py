@@ -78,7 +78,7 @@ def _run(instance: Instance, m: Method, opts: SolveOptions, deadline) -> tuple[O
     """The method's claim and the seconds it took; a failure of the method is an Outcome too."""
     try:
         with interrupt.guard(), logs.naming(instance.name, m.name):
-            outcome = m.run(instance, opts, deadline)
+            outcome = m.run_for(instance.problem)(instance, opts, deadline)
             elapsed = deadline.elapsed()
     except KeyboardInterrupt:
         interrupt.clear()  # the method did not stop by itself within the grace: nothing to certify

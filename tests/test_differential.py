@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import optalloc
-from optalloc.conformance.differential import KINDS, SCALES, brute_force, check_instance, random_instance
+from optalloc.conformance.differential import SCALES, brute_force, check_instance, fuzz_kinds, random_instance
 from optalloc.errors import InstanceError
 from optalloc.registry import all_methods
 
 METHODS = [m for m in all_methods() if m.available() and m.backend != "pyomo+highs"]  # pyomo: see test_models
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", fuzz_kinds())
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from(SCALES))
 def test_every_method_agrees_with_brute_force(kind, seed, scale):

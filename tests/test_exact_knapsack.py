@@ -308,11 +308,11 @@ def test_time_limit_holds_where_the_state_log_is_gigabytes(shared_data):
     inst = read_jooken(shared_data / "knapsack/jooken2022/problemInstances" / name / "test.in")[0]
     optimum = 10000005767  # combo's, in the set's optima file
     t = time.perf_counter()
-    r = optalloc.solve(inst, "knapsack.dp", time_limit=3.0)
+    # alone the proof takes about 3.1 s, and less in a warm process: a limit of 2 s stops it in every run
+    r = optalloc.solve(inst, "knapsack.dp", time_limit=2.0)
     took = time.perf_counter() - t
-    # the documented guarantee is the limit + 1 s; 0.5 s covers a busy machine (alone this takes <= 3.1 s; once,
-    # after 600 tests in one process, 3.42 s)
-    assert took <= 3.5, (took, r.extra.get("seconds"))
+    # the documented guarantee is the limit + 1 s; 0.5 s covers a busy machine
+    assert took <= 2.5, (took, r.extra.get("seconds"))
     assert str(r.status) == "time_limit" and r.objective <= optimum <= r.bound
 
 

@@ -118,9 +118,13 @@ def test_no_hand_written_family_list_outside_the_declarations():
 def test_each_family_is_one_folder_with_one_declaration(family):
     from optalloc.family import families
 
+    from optalloc.problems import family_of, get_problem, problem_names
+
     fam = families()[family]
     assert fam.origin == "built-in"
-    refs = [fam.problems, fam.methods, fam.formulations, fam.conformance, fam.warmup,
+    kinds = [get_problem(k) for k in problem_names() if family_of(k).name == family]
+    refs = [fam.problems, fam.methods, fam.conformance, fam.warmup, *(k.formulation for k in kinds),
+            *(k.fuzz for k in kinds),
             *(f.read for f in fam.formats), *(f.write for f in fam.formats if f.write),
             *(g.make for g in fam.generators)]
     for ref in filter(None, refs):

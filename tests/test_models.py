@@ -3,7 +3,7 @@ import pytest
 
 import optalloc
 from optalloc.conformance import cases
-from optalloc.problems import family_of
+from optalloc.problems import get_problem
 from optalloc.families.knapsack import models as km
 from optalloc.models.linear import from_pyomo
 
@@ -13,15 +13,15 @@ def _case(name):
     return next(c for c in cases() if c.instance.name == name)
 
 @pytest.mark.parametrize("case", [c for c in cases() if (c.problem != "knapsack" or c.instance.data.n < 60)
-                                  and family_of(c.problem).formulations is not None  # a family's own formulation
+                                  and get_problem(c.problem).formulation is not None  # the kind declares one
                                   and not (c.problem in ("assignment", "makespan") and "infeasible" in c.tags)],
                          ids=lambda c: c.instance.name)
 def test_pyomo_and_vectorised_builds_are_equal(case):
-    from optalloc.models import for_problem
+    from optalloc.models import formulation_of
 
-    module = for_problem(case.problem)
-    vec = module.arrays(case.instance)
-    pyo_lm, _ = from_pyomo(module.mip(case.instance))
+    f = formulation_of(case.problem)
+    vec = f.arrays(case.instance)
+    pyo_lm, _ = from_pyomo(f.mip(case.instance))
     assert pyo_lm.canonical() == vec.canonical()
 
 

@@ -34,6 +34,17 @@ class Problem:
     field_docs: ClassVar[dict[str, str]] = {}
     example: ClassVar[dict | None] = None
     solution_doc: ClassVar[str] = ""
+    # "module:attribute" of the kind's optalloc.models.Formulation (its model as arrays, in Pyomo, and the map
+    # between the model's columns and a solution), or None for a kind without a linear model
+    formulation: ClassVar[str | None] = None
+    # "module:function" making a small random instance of this kind for differential testing,
+    # f(rng, scale, name) -> Instance small enough for brute force over `candidates` (optalloc.conformance.differential)
+    fuzz: ClassVar[str | None] = None
+
+    def candidates(self, typed: Any):
+        """Every candidate solution of the typed data, for brute force on tiny instances (evaluate decides which
+        are feasible); kinds that declare `fuzz` implement it."""
+        raise NotImplementedError(f"{self.name}: no brute-force enumeration")
 
     def parse(self, data: Any, where: str = "data") -> Any:
         """Validate a JSON-like mapping and return the typed data; raise InstanceError naming the field."""

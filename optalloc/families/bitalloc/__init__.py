@@ -6,7 +6,6 @@ FAMILY = Family(
     name="bitalloc",
     package=__name__,
     description="bit allocation across weight groups under a bits budget (mixed-precision quantization)",
-    formulations=".models",
     kernels=(".exact", ".heuristics", "optalloc.engines.mckp"),
     warmup=".conformance:warmup",
 )

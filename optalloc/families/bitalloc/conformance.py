@@ -2,8 +2,12 @@
 re-derived by brute force in the tests)."""
 from __future__ import annotations
 
+import numpy as np
+
 from optalloc.conformance import Case
-from optalloc.instances.format import make_instance
+from optalloc.conformance.differential import coefficient_top
+from optalloc.instances.format import Instance, make_instance
+from optalloc.numeric import EXACT_TOTAL
 
 
 def cases() -> list[Case]:
@@ -34,3 +38,14 @@ def warmup() -> None:
     for inst in bundled("bitalloc/demo.jsonl"):
         for m in ("bitalloc.greedy", "bitalloc.mckp"):
             warm(inst, m)
+
+
+# ------------------------------------------------------------------ random instances for differential testing
+def random_bitalloc(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random bitalloc instance for differential testing (optalloc.conformance.differential)."""
+    k = int(rng.integers(1, 6))
+    top = coefficient_top(scale, EXACT_TOTAL / 4, k)
+    sizes = rng.integers(1, top, k, endpoint=True).tolist()
+    sens = (10.0 ** rng.uniform(-3, 6 if scale != "tiny" else 1, k)).tolist()
+    return make_instance("bitalloc", name, {"sizes": sizes, "sensitivity": sens, "b_min": 2, "b_max": 4,
+                                      "budget": float(rng.choice([2, 2.5, 3, 3.3, 4]))})

@@ -16,6 +16,7 @@ import numpy as np
 
 from optalloc.instances.format import Instance
 from optalloc.families.bitalloc.problems import BitAllocData
+from optalloc.models import Formulation
 from optalloc.models.linear import LinearModel, builds_from, check_build
 
 
@@ -159,3 +160,7 @@ def encode(instance: Instance, solution: dict) -> np.ndarray:
     x = np.zeros(int(starts[-1]))
     x[starts[:-1] + np.asarray(d.option_index(solution), dtype=np.int64)] = 1.0
     return x
+
+
+# the bitalloc kind's formulation (Problem.formulation)
+BIT_ALLOCATION = Formulation(arrays, mip, decode, encode)

@@ -13,6 +13,7 @@ The budget is an element-weighted average: sum_j n_j b_j + overhead_bits * group
 groups (fused q/k/v, say) to the same bits. Minimise the total error."""
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -106,6 +107,8 @@ class BitAllocData:
                                              "b_min", "b_max", "grid", "options"))
 class BitAllocation(Problem):
     """bit allocation: min sum of quantization error, element-weighted average bits <= budget"""
+    formulation = "optalloc.families.bitalloc.models:BIT_ALLOCATION"
+    fuzz = "optalloc.families.bitalloc.conformance:random_bitalloc"
 
     field_docs = {"sizes": "one integer > 0 per group: its weights (elements)",
                   "budget": "average bits per element, overhead included",
@@ -282,6 +285,11 @@ class BitAllocation(Problem):
         else:
             used = float(np.dot(t.sizes, t.bits_of(solution)))
         return (used + t.overhead_bits * t.k) / float(t.sizes.sum())
+
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for bits in itertools.product(range(d.b_min, d.b_max + 1), repeat=d.k):
+            yield {"bits": list(bits)}
 
 
 def _num(x):

@@ -15,7 +15,6 @@ FAMILY = Family(
     name="knapsack",
     package=__name__,
     description="0-1, bounded, multiple-choice (MCKP) and multidimensional (MKP) knapsacks",
-    formulations=".models",
     formats=(
         Format("pisinger", ".readers:read_pisinger", "Pisinger CSV blocks (knapPI_t_n_R.csv): name, n, c, "
                "z, time, then j,p,w,x lines, '-----'", ("knapsack",), ".readers:write_pisinger",

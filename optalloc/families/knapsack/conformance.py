@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from optalloc.conformance import Case
-from optalloc.instances.format import make_instance
+from optalloc.conformance.differential import coefficient_top
+from optalloc.instances.format import Instance, make_instance
+from optalloc.numeric import EXACT_TOTAL
 
 
 def cases() -> list[Case]:
@@ -55,3 +57,44 @@ def warmup() -> None:
     for limit in (None, 60.0):
         solve_01(inst.data.values, inst.data.weights, inst.data.capacity, probe_ops=1, phase2_work=0,
                  others_after=0.0, time_limit=limit)
+
+
+# ------------------------------------------------------------------ random instances for differential testing
+def random_knapsack(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random knapsack instance for differential testing (optalloc.conformance.differential)."""
+    n = int(rng.integers(1, 10))
+    top = coefficient_top(scale, EXACT_TOTAL, n)
+    w = rng.integers(0, top, n, endpoint=True).tolist()
+    return make_instance("knapsack", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(), "weights": w,
+                                      "capacity": int(sum(w) * rng.uniform(0.2, 0.8))})
+
+
+def random_bounded(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random bounded_knapsack instance for differential testing (optalloc.conformance.differential)."""
+    n = int(rng.integers(1, 5))
+    b = rng.integers(1, 4, n).tolist()
+    top = coefficient_top(scale, EXACT_TOTAL, 3 * n)
+    w = rng.integers(0, top, n, endpoint=True).tolist()
+    return make_instance("bounded_knapsack", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(), "weights": w,
+                                      "bounds": b, "capacity": int(np.dot(w, b) * rng.uniform(0.2, 0.8))})
+
+
+def random_mckp(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random mckp instance for differential testing (optalloc.conformance.differential)."""
+    k = int(rng.integers(1, 6))
+    sizes = rng.integers(1, 5, k)
+    top = coefficient_top(scale, EXACT_TOTAL, k)
+    v = [rng.integers(0, top, s, endpoint=True).tolist() for s in sizes]
+    w = [rng.integers(0, top, s, endpoint=True).tolist() for s in sizes]
+    cap = int(sum(min(x) for x in w) + (sum(max(x) for x in w) - sum(min(x) for x in w)) * rng.uniform(0, 0.7))
+    return make_instance("mckp", name, {"values": v, "weights": w, "capacity": cap})
+
+
+def random_mkp(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random mkp instance for differential testing (optalloc.conformance.differential)."""
+    n, m = int(rng.integers(1, 9)), int(rng.integers(1, 3))
+    top = coefficient_top(scale, EXACT_TOTAL, n)
+    W = rng.integers(0, top, (m, n), endpoint=True)
+    caps = (W.sum(axis=1) * rng.uniform(0.2, 0.8, m)).astype(np.int64)
+    return make_instance("mkp", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(),
+                                      "weights": W.tolist(), "capacities": caps.tolist()})

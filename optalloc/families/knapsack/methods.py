@@ -2,12 +2,14 @@
 knapsack.pyomo (the Pyomo model on HiGHS), knapsack.cpsat, knapsack.greedy and knapsack.lp_round."""
 from __future__ import annotations
 
-from optalloc.families.knapsack.runs import heuristic_run, lp_arrays, mip_arrays, run_cpsat, run_dp, run_mip, run_pyomo
+from optalloc.families.knapsack.runs import (heuristic_runs, lp_arrays, mip_arrays, run_cpsat, run_dp_01, run_dp_bounded,
+                                             run_dp_mckp, run_mip, run_pyomo)
 from optalloc.registry import Method, Parameter, register
 
 
 ALL = ("knapsack", "bounded_knapsack", "mckp", "mkp")
-register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact", "optalloc", run_dp,
+register(Method("knapsack.dp", ("knapsack", "bounded_knapsack", "mckp"), "exact", "optalloc",
+                {"knapsack": run_dp_01, "bounded_knapsack": run_dp_bounded, "mckp": run_dp_mckp},
                 "primal-dual core DP (0-1; bounded by binary splitting); LP-reduced core DP for multiple-choice",
                 requires=("numba",), parameters=(
                     Parameter("max_states", int, 20_000_000, "states kept at once before stopping with memory_limit", lo=1),
@@ -28,9 +30,9 @@ register(Method("knapsack.pyomo", ALL, "exact", "pyomo+highs", run_pyomo,
                 requires=("pyomo", "highspy"), distribution="pyomo", linear_model=mip_arrays))
 register(Method("knapsack.cpsat", ALL, "exact", "ortools-cpsat", run_cpsat, "OR-Tools CP-SAT",
                 requires=("ortools",), distribution="ortools"))
-register(Method("knapsack.greedy", ALL, "heuristic", "optalloc", heuristic_run(False),
+register(Method("knapsack.greedy", ALL, "heuristic", "optalloc", heuristic_runs(False),
                 "greedy by value/weight (MCKP: along the class hulls); reports the LP bound",
                 requires=("numba",)))
-register(Method("knapsack.lp_round", ALL, "heuristic", "optalloc", heuristic_run(True),
+register(Method("knapsack.lp_round", ALL, "heuristic", "optalloc", heuristic_runs(True),
                 "LP optimum rounded down, then repaired/filled; reports the LP bound", requires=("numba",),
                 linear_model=lp_arrays))

@@ -4,6 +4,7 @@ Weights and capacities are integers (every exact algorithm here relies on it); v
 non-negative finite numbers, kept as int64 when they are all integral so objectives are exact."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,6 +119,8 @@ def _greedy_prefix(values: np.ndarray, weights: np.ndarray, capacities: np.ndarr
 @register_problem("knapsack", "max", fields=("values", "weights", "capacity"))
 class Knapsack(Problem):
     """0-1 knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x binary"""
+    formulation = "optalloc.families.knapsack.models:KNAPSACK"
+    fuzz = "optalloc.families.knapsack.conformance:random_knapsack"
 
     field_docs = {"values": "n numbers >= 0, one per item", "weights": "n integers >= 0, one per item",
                   "capacity": "an integer >= 0"}
@@ -150,11 +153,18 @@ class Knapsack(Problem):
     def size(self, t: KnapsackData) -> dict:
         return {"n": t.n, "capacity": int(t.capacity)}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for mask in itertools.product((0, 1), repeat=d.n):
+            yield {"items": [j for j in range(d.n) if mask[j]]}
+
 
 # ---------------------------------------------------------------- bounded
 @register_problem("bounded_knapsack", "max", fields=("values", "weights", "bounds", "capacity"))
 class BoundedKnapsack(Problem):
     """bounded knapsack: max sum v_j x_j, sum w_j x_j <= capacity, x_j in 0..bounds_j"""
+    formulation = "optalloc.families.knapsack.models:BOUNDED"
+    fuzz = "optalloc.families.knapsack.conformance:random_bounded"
 
     field_docs = {"values": "n numbers >= 0, one per item type", "weights": "n integers >= 0",
                   "bounds": "n integers >= 0: copies available of each type", "capacity": "an integer >= 0"}
@@ -203,12 +213,19 @@ class BoundedKnapsack(Problem):
     def size(self, t) -> dict:
         return {"n": t.n, "copies": int(t.bounds.sum()), "capacity": int(t.capacity)}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for counts in itertools.product(*[range(int(b) + 1) for b in d.bounds]):
+            yield {"counts": list(counts)}
+
 
 # ---------------------------------------------------------------- multiple-choice
 @register_problem("mckp", "max", fields=("values", "weights", "capacity", "ties"))
 class MultipleChoiceKnapsack(Problem):
     """multiple-choice knapsack: one option per class, sum of weights <= capacity; optional ties force classes to
     the same option index"""
+    formulation = "optalloc.families.knapsack.models:MCKP"
+    fuzz = "optalloc.families.knapsack.conformance:random_mckp"
 
     field_docs = {"values": "one list per class: the value of each option (>= 0)",
                   "weights": "one list per class, as long as its values: integers >= 0",
@@ -283,11 +300,18 @@ class MultipleChoiceKnapsack(Problem):
     def size(self, t) -> dict:
         return {"classes": t.k, "options": int(len(t.values)), "capacity": int(t.capacity)}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for choice in itertools.product(*[range(int(s)) for s in d.sizes()]):
+            yield {"choice": list(choice)}
+
 
 # ---------------------------------------------------------------- multidimensional
 @register_problem("mkp", "max", fields=("values", "weights", "capacities"))
 class MultidimensionalKnapsack(Problem):
     """multidimensional knapsack: max sum v_j x_j, W x <= capacities (one row per budget), x binary"""
+    formulation = "optalloc.families.knapsack.models:MKP"
+    fuzz = "optalloc.families.knapsack.conformance:random_mkp"
 
     field_docs = {"values": "n numbers >= 0, one per item",
                   "weights": "one row per budget, each n numbers >= 0 (budgets x items)",
@@ -334,3 +358,8 @@ class MultidimensionalKnapsack(Problem):
 
     def size(self, t) -> dict:
         return {"n": t.n, "m": t.m}
+
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for mask in itertools.product((0, 1), repeat=d.n):
+            yield {"items": [j for j in range(d.n) if mask[j]]}

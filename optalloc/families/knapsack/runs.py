@@ -1,7 +1,11 @@
 """The run functions of the knapsack family's methods: an instance and options in, a claim (Outcome) out,
 with the glue between the family's algorithms and the backends."""
 from __future__ import annotations
+
+from functools import partial
+
 import numpy as np
+
 from optalloc.options import Deadline, LimitReached, SolveOptions
 from optalloc.result import Outcome
 from optalloc.status import Status
@@ -12,35 +16,54 @@ def _limit(deadline: Deadline) -> float | None:
 
 
 # ------------------------------------------------------------------ dedicated DP
-def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
-    """A run function (registry.Method.run): solves `instance` with the dedicated DP (solve_01, the MCKP engine, or
-    the bounded-to-0-1 reduction) under `options` (SolveOptions) and `deadline` (the limit's clock, started with
-    the method) and returns the claim as an Outcome, which solve certifies."""
+# knapsack.dp's run functions, one per problem kind (knapsack.methods declares the table): each solves `instance`
+# under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and returns the claim
+# as an Outcome, which solve certifies.
+def _dp_arguments(options: SolveOptions, deadline: Deadline) -> dict:
+    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap}
+    kw.update(options.backend_options)
+    return kw
+
+
+def run_dp_01(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """0-1 knapsack: the primal-dual core DP (solve_01)."""
     from optalloc.families.knapsack.knapsack01 import solve_01
-    from optalloc.engines.mckp import solve_mckp
-    from optalloc.engines.mckp_model import expand_ties, merge_ties
+
+    d = instance.data
+    r = solve_01(d.values, d.weights, d.capacity, **_dp_arguments(options, deadline))
+    return Outcome.from_stop(r.stopped, {"items": np.flatnonzero(r.x).tolist()}, r.value, r.bound, r.stopped,
+                             extra={k: v for k, v in r.stats.items() if k != "seconds"})
+
+
+def run_dp_bounded(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Bounded knapsack: binary splitting into a 0-1 knapsack, solved by the core DP."""
+    from optalloc.families.knapsack.knapsack01 import solve_01
     from optalloc.families.knapsack.reductions import bounded_to_01
 
     d = instance.data
-    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap}
-    kw.update(options.backend_options)
-    if instance.problem == "mckp":  # the multiple-choice DP has no Lagrangian phase or probe slice
-        kw = {k: v for k, v in kw.items() if k not in ("phase2_work", "probe_ops", "beam_width", "weight_work")}
-    if instance.problem == "knapsack":
-        r = solve_01(d.values, d.weights, d.capacity, **kw)
-        return Outcome.from_stop(r.stopped, {"items": np.flatnonzero(r.x).tolist()}, r.value, r.bound, r.stopped,
-                                 extra={k: v for k, v in r.stats.items() if k != "seconds"})
-    if instance.problem == "bounded_knapsack":
-        v, w, item_of, copies = bounded_to_01(d)
-        r = solve_01(v, w, d.capacity, **kw)
-        counts = np.bincount(item_of[r.x], weights=copies[r.x], minlength=d.n).astype(np.int64)
-        return Outcome.from_stop(r.stopped, {"counts": counts.tolist()}, r.value, r.bound, r.stopped,
-                                 extra={"binary_items": int(len(v))})
+    v, w, item_of, copies = bounded_to_01(d)
+    r = solve_01(v, w, d.capacity, **_dp_arguments(options, deadline))
+    counts = np.bincount(item_of[r.x], weights=copies[r.x], minlength=d.n).astype(np.int64)
+    return Outcome.from_stop(r.stopped, {"counts": counts.tolist()}, r.value, r.bound, r.stopped,
+                             extra={"binary_items": int(len(v))})
+
+
+# the 0-1 solver's parameters that the multiple-choice DP has no use for (no Lagrangian phase or probe slice)
+_01_ONLY = ("phase2_work", "probe_ops", "beam_width", "weight_work")
+
+
+def run_dp_mckp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
+    """Multiple-choice knapsack: tied classes merged, then the LP-reduced core DP of the MCKP engine."""
+    from optalloc.engines.mckp import solve_mckp
+    from optalloc.engines.mckp_model import expand_ties, merge_ties
+
+    d = instance.data
+    kw = {k: v for k, v in _dp_arguments(options, deadline).items() if k not in _01_ONLY}
     merged, members = merge_ties(d)
     r = solve_mckp(merged.values, merged.weights, merged.starts, merged.capacity, **kw)
     if r.choice is None:
         return Outcome.infeasible("infeasible",
-                       message="the lightest option of every class already exceeds the capacity")
+                                  message="the lightest option of every class already exceeds the capacity")
     choice = expand_ties(r.choice, members, d.k)
     return Outcome.from_stop(r.stopped, {"choice": choice}, r.value, r.bound, r.stopped,
                              extra={k: v for k, v in r.stats.items() if k != "seconds"})
@@ -93,46 +116,62 @@ def run_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
 
 
 # ------------------------------------------------------------------ heuristics
-def heuristic_run(lp_round: bool):
-    """The run function of the greedy heuristic, or with `lp_round` of LP rounding: its answer and the LP bound."""
-    def run(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
-        from optalloc.families.knapsack.heuristics import greedy_01, greedy_bounded, greedy_mckp, greedy_mkp, lp_round_01
-        from optalloc.engines.mckp_model import expand_ties, merge_ties
+# greedy (lp_round False) and LP rounding (True), one run function per problem kind: each returns its answer
+# and the LP bound
+def _heuristic_01(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
+    from optalloc.families.knapsack.heuristics import greedy_01, lp_round_01
 
-        d = instance.data
-        p = instance.problem
-        if p == "knapsack":
-            x, bound = (lp_round_01 if lp_round else greedy_01)(d.values, d.weights, d.capacity)
-            return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
-        if p == "bounded_knapsack":
-            x, bound = greedy_bounded(d.values, d.weights, d.bounds, d.capacity, lp_round=lp_round)
-            return Outcome(Status.COMPLETED, {"counts": x.tolist()}, None, bound, "completed")
-        if p == "mckp":
-            merged, members = merge_ties(d)
-            choice, bound = greedy_mckp(merged.values, merged.weights, merged.starts, merged.capacity,
-                                        lp_round=lp_round)
-            if choice is None:
-                return Outcome.infeasible("infeasible",
-                               message="the lightest option of every class already exceeds the capacity")
-            return Outcome(Status.COMPLETED, {"choice": expand_ties(choice, members, d.k)}, None, bound, "completed")
-        # mkp: the LP bound comes from HiGHS on the relaxation, within the time left (none if it runs out)
-        from optalloc.families.knapsack.models import arrays
-        from optalloc.solvers.highs import solve_linear
+    d = instance.data
+    x, bound = (lp_round_01 if lp_round else greedy_01)(d.values, d.weights, d.capacity)
+    return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
 
-        from optalloc.errors import UnsupportedProblemError
 
-        try:
-            lo = solve_linear(arrays(instance, deadline).relaxed(), SolveOptions(threads=options.threads), deadline)
-            bound = lo.objective + lo.tolerance if lo.status == Status.OPTIMAL else None
-        except (UnsupportedProblemError, LimitReached):  # past HiGHS's range, or no time: no bound
-            lo, bound = None, None
-        order = None
-        if lp_round and lo is not None and lo.x is not None:
-            order = np.lexsort((-d.values, -np.round(lo.x, 9)))  # LP value first, then item value
-        x = greedy_mkp(d.values, d.weights, d.capacities, order=order)
-        return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
+def _heuristic_bounded(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
+    from optalloc.families.knapsack.heuristics import greedy_bounded
 
-    return run
+    d = instance.data
+    x, bound = greedy_bounded(d.values, d.weights, d.bounds, d.capacity, lp_round=lp_round)
+    return Outcome(Status.COMPLETED, {"counts": x.tolist()}, None, bound, "completed")
+
+
+def _heuristic_mckp(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
+    from optalloc.engines.mckp_model import expand_ties, merge_ties
+    from optalloc.families.knapsack.heuristics import greedy_mckp
+
+    d = instance.data
+    merged, members = merge_ties(d)
+    choice, bound = greedy_mckp(merged.values, merged.weights, merged.starts, merged.capacity, lp_round=lp_round)
+    if choice is None:
+        return Outcome.infeasible("infeasible", message="the lightest option of every class already exceeds the "
+                                                        "capacity")
+    return Outcome(Status.COMPLETED, {"choice": expand_ties(choice, members, d.k)}, None, bound, "completed")
+
+
+def _heuristic_mkp(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
+    """The LP bound comes from HiGHS on the relaxation, within the time left (none if it runs out)."""
+    from optalloc.errors import UnsupportedProblemError
+    from optalloc.families.knapsack.heuristics import greedy_mkp
+    from optalloc.families.knapsack.models import mkp_arrays
+    from optalloc.solvers.highs import solve_linear
+
+    d = instance.data
+    try:
+        lo = solve_linear(mkp_arrays(instance, deadline).relaxed(), SolveOptions(threads=options.threads), deadline)
+        bound = lo.objective + lo.tolerance if lo.status == Status.OPTIMAL else None
+    except (UnsupportedProblemError, LimitReached):  # past HiGHS's range, or no time: no bound
+        lo, bound = None, None
+    order = None
+    if lp_round and lo is not None and lo.x is not None:
+        order = np.lexsort((-d.values, -np.round(lo.x, 9)))  # LP value first, then item value
+    x = greedy_mkp(d.values, d.weights, d.capacities, order=order)
+    return Outcome(Status.COMPLETED, {"items": np.flatnonzero(x).tolist()}, None, bound, "completed")
+
+
+def heuristic_runs(lp_round: bool) -> dict:
+    """The run table of the greedy heuristic, or with `lp_round` of LP rounding (registry.Method.run)."""
+    return {problem: partial(run, lp_round=lp_round) for problem, run in (
+        ("knapsack", _heuristic_01), ("bounded_knapsack", _heuristic_bounded), ("mckp", _heuristic_mckp),
+        ("mkp", _heuristic_mkp))}
 
 
 def mip_arrays(instance):

@@ -11,7 +11,6 @@ FAMILY = Family(
     name="matching",
     package=__name__,
     description="assignment, GAP, makespan, routing, b-matching and AdWords",
-    formulations=".models",
     formats=(
         Format("orlib-assign", ".readers:read_assign", "OR-Library assignN (dense) / assignpN (sparse arcs)",
                ("assignment",), ".readers:write_assign", patterns=("assign[0-9]*.txt", "assignp[0-9]*.txt")),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optalloc.families.matching.models import adwords_arrays, adwords_capped_arrays, adwords_decode
 from optalloc.options import Deadline, LimitReached, SolveOptions
 from optalloc.result import Outcome
 from optalloc.solvers.highs import lp_bound
@@ -14,7 +15,6 @@ def _adwords_bound(instance, deadline: Deadline) -> float:
     budget or than all its bids, and no query pays more than its highest bid. Then, if the time left allows,
     the LP with the budgets (a query whose bid overshoots the budget counts only the remainder, which the
     fractional LP can always match), the tighter of the two."""
-    from optalloc.families.matching.models import adwords_arrays
     from optalloc.numeric import sum_error_bound
     from optalloc.solvers.highs import solve_linear
 
@@ -37,19 +37,12 @@ def _adwords_bound(instance, deadline: Deadline) -> float:
 def run_adwords_mip(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     """Offline optimum of the capped revenue: the MIP without budget overshoot, then one extra query per
     advertiser can still add its remaining budget; both are covered by solving with the cap linearised."""
-    from optalloc.families.matching.models import adwords_capped_arrays
     from optalloc.solvers.highs import solve_linear
 
-    d = instance.data
-    lm = adwords_capped_arrays(instance, deadline)
-    lo = solve_linear(lm, options, deadline)
+    lo = solve_linear(adwords_capped_arrays(instance, deadline), options, deadline)
     if lo.x is None:
         return Outcome.from_backend(lo, None, None, lo.bound)
-    i, j = np.nonzero(np.isfinite(d.bids))
-    on = lo.x[: len(i)] > 0.5
-    adv = np.full(d.bids.shape[1], -1, dtype=np.int64)
-    adv[j[on]] = i[on]
-    return Outcome.from_backend(lo, {"advertiser": adv.tolist()}, lo.objective, lo.bound)
+    return Outcome.from_backend(lo, adwords_decode(instance, lo.x), lo.objective, lo.bound)
 
 
 def online_run(rule):

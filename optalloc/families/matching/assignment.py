@@ -68,13 +68,13 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
     """A run function (registry.Method.run): solves `instance` with the assignment LP on HiGHS (integral at its
     vertices) under `options` (SolveOptions) and `deadline` (the limit's clock, started with the method) and
     returns the claim as an Outcome, which solve certifies."""
-    from optalloc.families.matching.models import arrays, decode
+    from optalloc.families.matching.models import assignment_arrays, assignment_decode
     from optalloc.solvers.highs import solve_linear
 
     early = _assignment_infeasible(instance.data)
     if early:
         return early
-    lo = solve_linear(arrays(instance, deadline), options, deadline)
+    lo = solve_linear(assignment_arrays(instance, deadline), options, deadline)
     if lo.status == Status.INFEASIBLE or lo.x is None:
         return Outcome.from_backend(lo, None, None, None,
                        message="the allowed pairs admit no complete assignment" if lo.status == Status.INFEASIBLE else "")
@@ -82,4 +82,4 @@ def run_assignment_lp(instance, options: SolveOptions, deadline: Deadline) -> Ou
     if frac > 1e-6:  # a vertex of this polytope is integral; anything else is a solver problem
         return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
                        message=f"LP solution is fractional (max distance to 0/1: {frac:.2e})")
-    return Outcome.from_backend(lo, decode(instance, lo.x), lo.objective, lo.bound)
+    return Outcome.from_backend(lo, assignment_decode(instance, lo.x), lo.objective, lo.bound)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optalloc.families.matching.models import bmatching_arrays, bmatching_decode
 from optalloc.options import Deadline, LimitReached, SolveOptions
 from optalloc.result import Outcome
 from optalloc.solvers.highs import lp_bound
@@ -10,18 +11,11 @@ from optalloc.status import Status
 
 
 def _bmatching_lp(instance, options, deadline):
-    from optalloc.families.matching.models import bmatching_arrays
     from optalloc.solvers.highs import solve_linear
 
     opts = SolveOptions.from_dict(options.to_dict())
     opts.backend_options = {"solver": "simplex", **options.backend_options}  # a vertex, hence integral
     return solve_linear(bmatching_arrays(instance, deadline), opts, deadline)
-
-
-def _edges(instance, x):
-    i, j = np.nonzero(np.isfinite(instance.data.weights))
-    on = np.asarray(x) > 0.5
-    return [[int(a), int(b)] for a, b in zip(i[on], j[on])]
 
 
 def run_bmatching_lp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
@@ -36,7 +30,7 @@ def run_bmatching_lp(instance, options: SolveOptions, deadline: Deadline) -> Out
         return Outcome(Status.NUMERICAL_ERROR, None, None, lo.bound, lo.raw_status,
                        message=f"LP vertex is fractional (max distance to 0/1: {frac:.2e})")
     # the LP value bounds the optimum only when the LP was solved; a point stopped by a limit proves nothing
-    return Outcome.from_backend(lo, {"edges": _edges(instance, lo.x)}, lo.objective, lo.bound)
+    return Outcome.from_backend(lo, bmatching_decode(instance, lo.x), lo.objective, lo.bound)
 
 
 def run_bmatching_greedy(instance, options: SolveOptions, deadline: Deadline) -> Outcome:

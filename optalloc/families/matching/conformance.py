@@ -2,8 +2,11 @@
 re-derived by brute force in the tests)."""
 from __future__ import annotations
 
+import numpy as np
+
 from optalloc.conformance import Case
-from optalloc.instances.format import make_instance
+from optalloc.conformance.differential import matrix_top
+from optalloc.instances.format import Instance, make_instance
 
 
 def cases() -> list[Case]:
@@ -38,3 +41,65 @@ def cases() -> list[Case]:
         Case(make_instance("adwords", "adwords-small", {"bids": [[3, 2, None, 4], [2, None, 3, 3]],
                                                         "budgets": [5, 4]}), 9),
     ]
+
+
+# ------------------------------------------------------------------ random instances for differential testing
+def random_gap(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random gap instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    m, n = int(rng.integers(1, 4)), int(rng.integers(1, 7))
+    A = rng.integers(1, hi, (m, n), endpoint=True)
+    caps = (A.sum(axis=1) * rng.uniform(0.3, 0.9, m)).astype(np.int64)
+    return make_instance("gap", name, {"costs": rng.integers(0, hi, (m, n), endpoint=True).tolist(),
+                                      "weights": A.tolist(), "capacities": caps.tolist(),
+                                      "sense": str(rng.choice(["min", "max"]))})
+
+
+def random_assignment(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random assignment instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    m, n = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    C = rng.integers(-hi, hi, (m, n), endpoint=True).astype(object)
+    C[rng.random((m, n)) < 0.2] = None
+    return make_instance("assignment", name, {"costs": C.tolist(), "sense": str(rng.choice(["min", "max"]))})
+
+
+def random_makespan(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random makespan instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    m, n = int(rng.integers(1, 4)), int(rng.integers(1, 7))
+    T = rng.integers(0, hi, (m, n), endpoint=True).astype(object)
+    T[rng.random((m, n)) < 0.2] = None
+    T[0, [j for j in range(n) if all(T[i, j] is None for i in range(m))]] = 1
+    return make_instance("makespan", name, {"times": T.tolist()})
+
+
+def random_routing(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random routing instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    q, k = int(rng.integers(1, 7)), int(rng.integers(1, 4))
+    cost = rng.integers(0, hi, (q, k), endpoint=True)
+    return make_instance("routing", name, {"quality": rng.integers(0, hi, (q, k), endpoint=True).tolist(),
+                                      "cost": cost.tolist(), "capacity": rng.integers(1, q + 1, k).tolist(),
+                                      "budget": float(int(cost.min(axis=1).sum() + rng.uniform(0, 1) *
+                                                          (cost.max(axis=1) - cost.min(axis=1)).sum()))})
+
+
+def random_bmatching(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random bmatching instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    m, n = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    W = rng.integers(-hi // 10, hi, (m, n), endpoint=True).astype(object)
+    W[rng.random((m, n)) < 0.2] = None
+    return make_instance("bmatching", name, {"weights": W.tolist(), "row_capacity": rng.integers(1, 3, m).tolist(),
+                                      "col_capacity": rng.integers(1, 3, n).tolist()})
+
+
+def random_adwords(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random adwords instance for differential testing (optalloc.conformance.differential)."""
+    hi = matrix_top(scale)
+    m, n = int(rng.integers(1, 4)), int(rng.integers(1, 6))
+    B = rng.integers(0, hi, (m, n), endpoint=True).astype(object)
+    B[rng.random((m, n)) < 0.2] = None
+    return make_instance("adwords", name, {"bids": B.tolist(),
+                                      "budgets": rng.integers(1, max(2, hi * n // 2), m).tolist()})

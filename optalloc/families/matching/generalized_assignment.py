@@ -54,11 +54,11 @@ def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcom
 
 def _lp(instance, deadline: Deadline):
     """The LP relaxation, within the time left (stopped by the limit it is neither a bound nor a start)."""
-    from optalloc.families.matching.models import arrays
+    from optalloc.families.matching.models import gap_arrays
     from optalloc.solvers.highs import solve_linear
 
     try:
-        return solve_linear(arrays(instance, deadline).relaxed(), SolveOptions(), deadline)
+        return solve_linear(gap_arrays(instance, deadline).relaxed(), SolveOptions(), deadline)
     except LimitReached as e:  # a heuristic goes on without it
         return LinearOutcome(Status.TIME_LIMIT, None, None, None, "limit reached", {"message": str(e)})
 

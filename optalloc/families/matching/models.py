@@ -11,8 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc.instances.format import Instance
-from optalloc.models.linear import (INF, LazyNames, LinearModel, builds_from, check_build, kept_names, pair_names,
-                                    range_names)
+from optalloc.models import Formulation, arrays, decode, encode, mip  # noqa: F401  (mip, encode: this module's API)
+from optalloc.models.linear import INF, LazyNames, LinearModel, check_build, kept_names, pair_names, range_names
 
 
 def _grouped_pairs(M):
@@ -33,34 +33,76 @@ def _pairs(d):
     return np.nonzero(d.allowed)
 
 
-def arrays(instance: Instance, deadline=None) -> LinearModel:
-    """The problem's model as arrays. With `deadline`, a build the time left cannot cover is not begun
-    (options.LimitReached): these grow as rows x columns of the instance's matrix."""
+# ------------------------------------------------------------------ assignment
+def assignment_arrays(instance: Instance, deadline=None) -> LinearModel:
+    """The assignment LP as arrays. With `deadline`, a build the time left cannot cover is not begun
+    (options.LimitReached): it grows as rows x columns of the instance's matrix."""
     d = instance.data
-    if instance.problem == "makespan":
-        return makespan_arrays(instance, deadline)
-    if instance.problem == "routing":
-        return routing_arrays(instance, deadline=deadline)
-    if instance.problem == "bmatching":
-        return bmatching_arrays(instance, deadline)
-    if instance.problem == "adwords":
-        return adwords_capped_arrays(instance, deadline)
-    if instance.problem == "assignment":
-        m, n = d.shape
-        check_build(deadline, 2 * m * n)
-        i, j = _pairs(d)
-        N = len(i)
-        rows = sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N))
-        cols = sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N))
-        full_rows = m <= n  # the smaller side is matched completely
-        A = sp.vstack([rows, cols], format="csr")
-        lo = np.concatenate([np.ones(m) if full_rows else np.zeros(m), np.zeros(n) if full_rows else np.ones(n)])
-        hi = np.ones(m + n)
-        names = pair_names("x", i, j)
-        rnames = LazyNames(range_names("row", m), range_names("col", n))
-        keep = (np.diff(A.indptr) > 0) | (lo > 0)  # an empty row of the partial side constrains nothing
-        return LinearModel(d.sense, d.costs[i, j], A[keep], lo[keep], hi[keep], np.zeros(N), np.ones(N),
-                           np.zeros(N, dtype=bool), names, kept_names(rnames, keep))
+    m, n = d.shape
+    check_build(deadline, 2 * m * n)
+    i, j = _pairs(d)
+    N = len(i)
+    rows = sp.csr_matrix((np.ones(N), (i, np.arange(N))), shape=(m, N))
+    cols = sp.csr_matrix((np.ones(N), (j, np.arange(N))), shape=(n, N))
+    full_rows = m <= n  # the smaller side is matched completely
+    A = sp.vstack([rows, cols], format="csr")
+    lo = np.concatenate([np.ones(m) if full_rows else np.zeros(m), np.zeros(n) if full_rows else np.ones(n)])
+    hi = np.ones(m + n)
+    names = pair_names("x", i, j)
+    rnames = LazyNames(range_names("row", m), range_names("col", n))
+    keep = (np.diff(A.indptr) > 0) | (lo > 0)  # an empty row of the partial side constrains nothing
+    return LinearModel(d.sense, d.costs[i, j], A[keep], lo[keep], hi[keep], np.zeros(N), np.ones(N),
+                       np.zeros(N, dtype=bool), names, kept_names(rnames, keep))
+
+
+def assignment_mip(instance: Instance):
+    """The assignment LP in Pyomo."""
+    import pyomo.environ as pyo
+
+    d = instance.data
+    m = pyo.ConcreteModel(name=instance.name)
+    sense = pyo.minimize if d.sense == "min" else pyo.maximize
+    i, j = _pairs(d)
+    pairs = list(zip(i.tolist(), j.tolist()))
+    rows_, cols_ = d.shape
+    m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
+    m.x = pyo.Var(m.P, bounds=(0, 1))
+    m.cost = pyo.Objective(expr=sum(float(d.costs[a, b]) * m.x[a, b] for a, b in pairs), sense=sense)
+    full_rows = rows_ <= cols_
+    by_row = {a: [(a, b) for a2, b in pairs if a2 == a] for a in range(rows_)}
+    by_col = {b: [(a, b) for a, b2 in pairs if b2 == b] for b in range(cols_)}
+    m.R = pyo.RangeSet(0, rows_ - 1)
+    m.C = pyo.RangeSet(0, cols_ - 1)
+
+    def side(lo, pairs_):
+        if not pairs_:  # no allowed pair: nothing to say if partial, impossible if complete
+            return pyo.Constraint.Skip if lo == 0 else pyo.Constraint.Infeasible
+        return pyo.inequality(lo, sum(m.x[p] for p in pairs_), 1)
+
+    m.row = pyo.Constraint(m.R, rule=lambda mm, a: side(1 if full_rows else 0, by_row[a]))
+    m.col = pyo.Constraint(m.C, rule=lambda mm, b: side(0 if full_rows else 1, by_col[b]))
+    return m
+
+
+def assignment_decode(instance: Instance, x: np.ndarray) -> dict:
+    i, j = _pairs(instance.data)
+    out = np.full(instance.data.shape[0], -1, dtype=np.int64)
+    on = np.asarray(x) > 0.5
+    out[i[on]] = j[on]
+    return {"assignment": out.tolist()}
+
+
+def assignment_encode(instance: Instance, solution: dict) -> np.ndarray:
+    i, j = _pairs(instance.data)
+    chosen = np.asarray(solution["assignment"], dtype=np.int64)
+    return ((chosen[i] == j) & (chosen[i] >= 0)).astype(float)
+
+
+# ------------------------------------------------------------------ generalized assignment
+def gap_arrays(instance: Instance, deadline=None) -> LinearModel:
+    """The GAP MIP as arrays (agent-major columns x_i_j). With `deadline`, a build the time left cannot cover is
+    not begun (options.LimitReached)."""
+    d = instance.data
     m, n = d.m, d.n
     N = m * n
     check_build(deadline, 2 * N)
@@ -77,42 +119,13 @@ def arrays(instance: Instance, deadline=None) -> LinearModel:
                        rnames)
 
 
-@builds_from("arrays", "decode", "encode")
-def mip(instance: Instance):
-    """The same model as `arrays`, in Pyomo."""
+def gap_mip(instance: Instance):
+    """The GAP MIP in Pyomo."""
     import pyomo.environ as pyo
 
-    if instance.problem == "makespan":
-        return makespan_mip(instance)
-    if instance.problem == "routing":
-        return routing_mip(instance)
-    if instance.problem == "bmatching":
-        return bmatching_mip(instance)
-    if instance.problem == "adwords":
-        return adwords_mip(instance)
     d = instance.data
     m = pyo.ConcreteModel(name=instance.name)
     sense = pyo.minimize if d.sense == "min" else pyo.maximize
-    if instance.problem == "assignment":
-        i, j = _pairs(d)
-        pairs = list(zip(i.tolist(), j.tolist()))
-        rows_, cols_ = d.shape
-        m.P = pyo.Set(initialize=pairs, dimen=2, ordered=True)
-        m.x = pyo.Var(m.P, bounds=(0, 1))
-        m.cost = pyo.Objective(expr=sum(float(d.costs[a, b]) * m.x[a, b] for a, b in pairs), sense=sense)
-        full_rows = rows_ <= cols_
-        by_row = {a: [(a, b) for a2, b in pairs if a2 == a] for a in range(rows_)}
-        by_col = {b: [(a, b) for a, b2 in pairs if b2 == b] for b in range(cols_)}
-        m.R = pyo.RangeSet(0, rows_ - 1)
-        m.C = pyo.RangeSet(0, cols_ - 1)
-        def side(lo, pairs_):
-            if not pairs_:  # no allowed pair: nothing to say if partial, impossible if complete
-                return pyo.Constraint.Skip if lo == 0 else pyo.Constraint.Infeasible
-            return pyo.inequality(lo, sum(m.x[p] for p in pairs_), 1)
-
-        m.row = pyo.Constraint(m.R, rule=lambda mm, a: side(1 if full_rows else 0, by_row[a]))
-        m.col = pyo.Constraint(m.C, rule=lambda mm, b: side(0 if full_rows else 1, by_col[b]))
-        return m
     m.I = pyo.RangeSet(0, d.m - 1)
     m.J = pyo.RangeSet(0, d.n - 1)
     m.x = pyo.Var(m.I, m.J, domain=pyo.Binary)
@@ -123,38 +136,16 @@ def mip(instance: Instance):
     return m
 
 
-def decode(instance: Instance, x: np.ndarray) -> dict:
-    """The solution of a column vector `x` of the model of `instance` (assignment, GAP, makespan, routing or
-    b-matching)."""
-    if instance.problem == "makespan":
-        return makespan_decode(instance, x)
-    if instance.problem == "routing":
-        return {"model": np.argmax(np.asarray(x).reshape(instance.data.q, instance.data.k), axis=1).tolist()}
+def gap_decode(instance: Instance, x: np.ndarray) -> dict:
     d = instance.data
-    x = np.asarray(x)
-    if instance.problem == "assignment":
-        i, j = _pairs(d)
-        out = np.full(d.shape[0], -1, dtype=np.int64)
-        on = x > 0.5
-        out[i[on]] = j[on]
-        return {"assignment": out.tolist()}
-    X = x.reshape(d.m, d.n)
-    return {"agent": np.argmax(X, axis=0).astype(np.int64).tolist()}
+    return {"agent": np.argmax(np.asarray(x).reshape(d.m, d.n), axis=0).astype(np.int64).tolist()}
 
 
-def encode(instance: Instance, solution: dict) -> np.ndarray | None:
-    """decode's inverse for assignment and GAP: a solution in problem terms as a column vector of `arrays` (a
-    MIP start); None for the other kinds (their models have columns a solution does not fix)."""
+def gap_encode(instance: Instance, solution: dict) -> np.ndarray:
     d = instance.data
-    if instance.problem == "assignment":
-        i, j = _pairs(d)
-        chosen = np.asarray(solution["assignment"], dtype=np.int64)
-        return ((chosen[i] == j) & (chosen[i] >= 0)).astype(float)
-    if instance.problem == "gap":
-        x = np.zeros((d.m, d.n))
-        x[np.asarray(solution["agent"], dtype=np.int64), np.arange(d.n)] = 1.0
-        return x.ravel()
-    return None
+    x = np.zeros((d.m, d.n))
+    x[np.asarray(solution["agent"], dtype=np.int64), np.arange(d.n)] = 1.0
+    return x.ravel()
 
 
 def cpsat(instance: Instance):
@@ -264,6 +255,10 @@ def routing_arrays(instance: Instance, lam: float | None = None, deadline=None) 
                        np.full(N, lam is None), pair_names("x", ii, kk), LazyNames(*rnames))
 
 
+def routing_decode(instance: Instance, x: np.ndarray) -> dict:
+    return {"model": np.argmax(np.asarray(x).reshape(instance.data.q, instance.data.k), axis=1).tolist()}
+
+
 def routing_mip(instance: Instance):
     """The LLM-routing MIP of `instance` (a Pyomo model)."""
     import pyomo.environ as pyo
@@ -296,6 +291,13 @@ def bmatching_arrays(instance: Instance, deadline=None) -> LinearModel:
                        np.concatenate([d.row_capacity, d.col_capacity]).astype(float)[keep], np.zeros(N), np.ones(N),
                        np.zeros(N, dtype=bool), pair_names("x", i, j),
                        kept_names(names, keep))
+
+
+def bmatching_decode(instance: Instance, x: np.ndarray) -> dict:
+    """The matched edges [row, column] of a column vector of bmatching_arrays (one column per allowed pair)."""
+    i, j = np.nonzero(np.isfinite(instance.data.weights))
+    on = np.asarray(x)[: len(i)] > 0.5
+    return {"edges": [[int(a), int(b)] for a, b in zip(i[on], j[on])]}
 
 
 def bmatching_mip(instance: Instance):
@@ -356,6 +358,16 @@ def adwords_capped_arrays(instance: Instance, deadline=None) -> LinearModel:
                        kept_names(rnames, keep))
 
 
+def adwords_decode(instance: Instance, x: np.ndarray) -> dict:
+    """Each query's advertiser (-1: none) from a column vector of adwords_capped_arrays (the pair columns first)."""
+    d = instance.data
+    i, j = np.nonzero(np.isfinite(d.bids))
+    on = np.asarray(x)[: len(i)] > 0.5
+    adv = np.full(d.bids.shape[1], -1, dtype=np.int64)
+    adv[j[on]] = i[on]
+    return {"advertiser": adv.tolist()}
+
+
 def adwords_mip(instance: Instance):
     """The same model as `adwords_capped_arrays`, in Pyomo."""
     import pyomo.environ as pyo
@@ -390,3 +402,12 @@ def solve_mip(instance, options, deadline, precheck):
     lo = solve_linear(arrays(instance, deadline), options, deadline)
     sol = decode(instance, lo.x) if lo.x is not None and lo.status != Status.INFEASIBLE else None
     return Outcome.from_backend(lo, sol, lo.objective, lo.bound, extra=lo.extra)
+
+
+# each problem kind's model (the kind declares which: Problem.formulation in problems.py)
+ASSIGNMENT = Formulation(assignment_arrays, assignment_mip, assignment_decode, assignment_encode)
+GAP = Formulation(gap_arrays, gap_mip, gap_decode, gap_encode, cpsat)
+MAKESPAN = Formulation(makespan_arrays, makespan_mip, makespan_decode)
+ROUTING = Formulation(routing_arrays, routing_mip, routing_decode)
+BMATCHING = Formulation(bmatching_arrays, bmatching_mip, bmatching_decode)
+ADWORDS = Formulation(adwords_capped_arrays, adwords_mip, adwords_decode)

@@ -5,6 +5,7 @@ assignment  linear assignment: rows (agents) to columns (jobs), each used at mos
 gap         generalized assignment: every job to exactly one agent, agent loads within capacities; min or max."""
 from __future__ import annotations
 
+import itertools
 import functools
 import math
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ class AssignmentData:
 @register_problem("assignment", "min", fields=("costs", "arcs", "shape", "sense"))  # per instance: data.sense; see sense_of
 class Assignment(Problem):
     """linear assignment: min(m, n) pairs, each row and column at most once; forbidden pairs as null"""
+    formulation = "optalloc.families.matching.models:ASSIGNMENT"
+    fuzz = "optalloc.families.matching.conformance:random_assignment"
 
     field_docs = {"costs": "rows x columns numbers; null marks a forbidden pair (dense form)",
                   "arcs": "[[row, column, cost], ...] with shape (sparse form, instead of costs)",
@@ -179,6 +182,14 @@ class Assignment(Problem):
     def size(self, t) -> dict:
         return {"rows": t.shape[0], "columns": t.shape[1], "arcs": int(t.allowed.sum()), "sense": t.sense}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        m, n = d.shape
+        for cols in itertools.product(range(-1, n), repeat=m):
+            used = [c for c in cols if c >= 0]
+            if len(used) == len(set(used)):  # each column at most once; evaluate checks the rest
+                yield {"assignment": list(cols)}
+
 
 # ------------------------------------------------------------------ generalized assignment
 @dataclass
@@ -202,6 +213,8 @@ class GAPData:
 @register_problem("gap", "min", fields=("costs", "weights", "capacities", "sense"))
 class GeneralizedAssignment(Problem):
     """generalized assignment: each job to one agent, agent loads within capacities"""
+    formulation = "optalloc.families.matching.models:GAP"
+    fuzz = "optalloc.families.matching.conformance:random_gap"
 
     field_docs = {"costs": "agents x jobs: one row per agent, one column per job",
                   "weights": "agents x jobs, >= 0: the capacity a job uses on an agent",
@@ -244,6 +257,11 @@ class GeneralizedAssignment(Problem):
     def size(self, t) -> dict:
         return {"agents": t.m, "jobs": t.n, "sense": t.sense}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for a in itertools.product(range(d.m), repeat=d.n):
+            yield {"agent": list(a)}
+
 
 # ------------------------------------------------------------------ makespan on unrelated machines
 @dataclass
@@ -264,6 +282,8 @@ class MakespanData:
 @register_problem("makespan", "min", fields=("times",))
 class Makespan(Problem):
     """load balancing on unrelated machines (R||Cmax): each job to one machine, minimise the largest load"""
+    formulation = "optalloc.families.matching.models:MAKESPAN"
+    fuzz = "optalloc.families.matching.conformance:random_makespan"
 
     field_docs = {"times": "machines x jobs processing times >= 0; null: the job cannot run there"}
     example = {"times": [[3, 5, 4, 2], [4, 2, 6, 3]]}
@@ -297,6 +317,11 @@ class Makespan(Problem):
     def size(self, t) -> dict:
         return {"machines": t.m, "jobs": t.n}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for a in itertools.product(range(d.m), repeat=d.n):
+            yield {"machine": list(a)}
+
 
 # ------------------------------------------------------------------ LLM routing under a budget
 @dataclass
@@ -320,6 +345,8 @@ class RoutingData:
 @register_problem("routing", "max", fields=("quality", "cost", "capacity", "budget"))
 class Routing(Problem):
     """LLM routing: each query to one model, model capacities, total cost <= budget, maximise quality"""
+    formulation = "optalloc.families.matching.models:ROUTING"
+    fuzz = "optalloc.families.matching.conformance:random_routing"
 
     field_docs = {"quality": "queries x models: the quality of each answer", "cost": "queries x models, >= 0",
                   "capacity": "one integer per model: queries it can take", "budget": "total cost allowed"}
@@ -364,6 +391,11 @@ class Routing(Problem):
     def size(self, t) -> dict:
         return {"queries": t.q, "models": t.k, "budget": t.budget}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for a in itertools.product(range(d.k), repeat=d.q):
+            yield {"model": list(a)}
+
 
 # ------------------------------------------------------------------ bipartite b-matching
 @dataclass
@@ -378,6 +410,8 @@ class BMatchingData:
 @register_problem("bmatching", "max", fields=("weights", "row_capacity", "col_capacity"))
 class BMatching(Problem):
     """bipartite b-matching: edges chosen at most once, degrees within capacities, maximise weight"""
+    formulation = "optalloc.families.matching.models:BMATCHING"
+    fuzz = "optalloc.families.matching.conformance:random_bmatching"
 
     field_docs = {"weights": "rows x columns edge weights; null: no edge",
                   "row_capacity": "optional, one integer per row: edges it may take (default 1)",
@@ -424,6 +458,12 @@ class BMatching(Problem):
     def size(self, t) -> dict:
         return {"rows": t.weights.shape[0], "columns": t.weights.shape[1], "edges": int(np.isfinite(t.weights).sum())}
 
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        edges = [(i, j) for i, j in zip(*np.nonzero(np.isfinite(d.weights)))]
+        for mask in itertools.product((0, 1), repeat=len(edges)):
+            yield {"edges": [[int(i), int(j)] for (i, j), on in zip(edges, mask) if on]}
+
 
 # ------------------------------------------------------------------ budgeted allocation (AdWords)
 @dataclass
@@ -438,6 +478,8 @@ class AdwordsData:
 class Adwords(Problem):
     """budgeted allocation (AdWords): each query to at most one advertiser, who pays its bid up to what is left
     of its budget; queries arrive in column order"""
+    formulation = "optalloc.families.matching.models:ADWORDS"
+    fuzz = "optalloc.families.matching.conformance:random_adwords"
 
     field_docs = {"bids": "advertisers x queries bids >= 0; null: no bid", "budgets": "one number >= 0 per advertiser"}
     example = {"bids": [[1, 2, None, 1], [2, 1, 1, None]], "budgets": [3, 2]}
@@ -476,3 +518,9 @@ class Adwords(Problem):
 
     def size(self, t) -> dict:
         return {"advertisers": t.bids.shape[0], "queries": t.bids.shape[1]}
+
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        m, n = d.bids.shape
+        for a in itertools.product(range(-1, m), repeat=n):
+            yield {"advertiser": list(a)}

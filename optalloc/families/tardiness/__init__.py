@@ -6,7 +6,6 @@ FAMILY = Family(
     name="tardiness",
     package=__name__,
     description="single-machine total (weighted) tardiness",
-    formulations=".models",
     formats=(
         Format("orlib-wt", ".readers:read_orlib_wt", "OR-Library wt40/wt50/wt100 (125 x (p, w, d) blocks; "
                "optima from wtopt*/wtbest100b beside it)", ("tardiness",), ".readers:write_orlib_wt",

@@ -2,8 +2,12 @@
 re-derived by brute force in the tests)."""
 from __future__ import annotations
 
+import numpy as np
+
 from optalloc.conformance import Case
-from optalloc.instances.format import make_instance
+from optalloc.conformance.differential import coefficient_top
+from optalloc.instances.format import Instance, make_instance
+from optalloc.numeric import EXACT_TOTAL, MAX_HORIZON
 
 
 def cases() -> list[Case]:
@@ -50,3 +54,18 @@ def warmup() -> None:
     alive = np.ones((P + 1, len(p)), dtype=np.bool_)
     X.lagrangian_bound(p, dd, w, 1e9, iterations=5, level=2, before=before, rank=rank, alive=alive)  # elimination
     X.successive_sublimation(p, dd, w, lam, P, before, rank, 1e9, 1e9, Deadline(None), step=2, alive=alive)
+
+
+# ------------------------------------------------------------------ random instances for differential testing
+def random_tardiness(rng: np.random.Generator, scale: str, name: str) -> Instance:
+    """A small random tardiness instance for differential testing (optalloc.conformance.differential)."""
+    n = int(rng.integers(1, 7))
+    top = coefficient_top(scale, MAX_HORIZON, n)
+    p = rng.integers(1, top, n, endpoint=True)
+    P = int(p.sum())
+    d = rng.integers(-P // 4, P, n, endpoint=True)
+    wtop = 10 if scale == "tiny" else max(1, min(1000, EXACT_TOTAL // (n * 2 * P)))
+    w = rng.integers(0, wtop, n, endpoint=True).tolist()
+    if scale != "tiny" and rng.random() < 0.3:
+        w = [float(x) + 0.5 for x in w]  # real weights: the MIPs snap nothing, so their tolerance shows
+    return make_instance("tardiness", name, {"processing_times": p.tolist(), "due_dates": d.tolist(), "weights": w})

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc.instances.format import Instance
+from optalloc.models import Formulation
 from optalloc.models.linear import INF, LazyNames, LinearModel, builds_from, pair_names, range_names
 
 FORMULATIONS = ("positional", "time_indexed", "ordering")
@@ -301,22 +302,6 @@ BUILDERS = {"positional": (positional_arrays, positional_mip, positional_decode)
             "ordering": (ordering_arrays, ordering_mip, ordering_decode)}
 
 
-# generic names used by models.for_problem
-def arrays(instance: Instance) -> LinearModel:
-    """The family's default MIP of `instance` (positional) as a LinearModel."""
-    return positional_arrays(instance)
-
-
-def mip(instance: Instance):
-    """The family's default MIP of `instance` (positional) as a Pyomo model."""
-    return positional_mip(instance)
-
-
-def decode(instance: Instance, x) -> dict:
-    """The sequence of a column vector `x` of the default MIP of `instance`."""
-    return positional_decode(instance, x)
-
-
 # ------------------------------------------------------------------ CP-SAT
 def cpsat(instance: Instance):
     """Intervals on one NoOverlap machine; T_j >= start_j + p_j - d_j; minimise Σ w_j T_j (weights scaled to
@@ -343,3 +328,11 @@ def cpsat(instance: Instance):
         T.append(t)
     model.Minimize(cp_model.LinearExpr.WeightedSum(T, W.tolist()))
     return model, start, ws
+
+
+def _positional(instance: Instance, deadline=None) -> LinearModel:
+    return positional_arrays(instance)
+
+
+# the tardiness kind's formulation (Problem.formulation): the positional MIP, the default of the three
+POSITIONAL = Formulation(_positional, positional_mip, positional_decode, positional_encode, cpsat)

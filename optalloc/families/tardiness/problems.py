@@ -6,6 +6,7 @@ tardiness   1||ΣT_j and 1||Σw_jT_j: n jobs with integer processing times p_j >
             A solution is {"sequence": [job indices in processing order]}, a permutation of 0..n-1."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -67,6 +68,8 @@ def _int_array(raw, where, *, positive: bool, n: int | None) -> np.ndarray:
 @register_problem("tardiness", "min", fields=("processing_times", "due_dates", "weights"))
 class Tardiness(Problem):
     """single machine, total (weighted) tardiness: order n jobs to minimise Σ w_j max(0, C_j - d_j)"""
+    formulation = "optalloc.families.tardiness.models:POSITIONAL"
+    fuzz = "optalloc.families.tardiness.conformance:random_tardiness"
 
     field_docs = {"processing_times": "n integers > 0, one per job", "due_dates": "n integers, one per job",
                   "weights": "optional: n numbers >= 0 (none: total tardiness, unweighted)"}
@@ -114,3 +117,8 @@ class Tardiness(Problem):
 
     def size(self, t: TardinessData) -> dict:
         return {"jobs": t.n, "horizon": int(t.p.sum()), "weighted": t.weighted}
+
+    def candidates(self, d):
+        """Every candidate solution (brute force on tiny instances; evaluate decides feasibility)."""
+        for seq in itertools.permutations(range(d.n)):
+            yield {"sequence": list(seq)}
