@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from optalloc.family import families, resolve
+from optalloc.terminal import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK, NON_NEGATIVE,
+                               POSITIVE, SECONDS, argument_type, bounded, method_name, render)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,47 +38,6 @@ class _Parser(argparse.ArgumentParser):
                 if close:
                     return f"; did you mean {' or '.join(close)}?"
         return ""
-
-
-def _bounded(kind, lo=None, hi=None, lo_open=False, what=""):
-    """An argparse type: a number of `kind` within [lo, hi] (lo excluded when lo_open); argparse turns the
-    error into one line naming the flag, and the parser exits 2."""
-    from optalloc.family import number
-
-    return _argument_type(number(kind, lo, hi, lo_open, what))
-
-
-def _argument_type(check):
-    """A parameter type (ValueError on a bad value) as an argparse type, whose errors name the flag."""
-    def parse(text: str):
-        try:
-            return check(text)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-
-    return parse
-
-
-_SECONDS = _bounded(float, 0, 1e9, what="a number of seconds from 0 to 1e9")
-_GAP = _bounded(float, 0, 1e9, what="a non-negative number")
-_POSITIVE = _bounded(int, 1, 10**9, what="a whole number from 1 to 10^9")
-_SHARE = _bounded(float, 0, 1, lo_open=True, what="a share in (0, 1]")
-
-
-def _method_name(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must name a method (family.method); run 'optalloc methods' for the list")
-    return text.strip()
-
-
-def _regex(text: str) -> str:
-    import re
-
-    try:
-        re.compile(text)
-    except re.error as e:
-        raise argparse.ArgumentTypeError(f"is not a valid regular expression ({e})") from None
-    return text
 
 
 _METAVARS = {"time_limit": "S", "threads": "N", "rel_gap": "G", "abs_gap": "G", "seed": "K"}
@@ -112,7 +73,7 @@ def _add_declared(p, names=None, **defaults):
         default = defaults.get(q.name, q.default)
         shown = "none" if default is None else f"{default:g}" if isinstance(default, float) else default
         parse = _time_limit_or_none(q) if q.name == "time_limit" else q.parse
-        p.add_argument("--" + q.name.replace("_", "-"), type=_argument_type(parse), default=default,
+        p.add_argument("--" + q.name.replace("_", "-"), type=argument_type(parse), default=default,
                        metavar=_METAVARS.get(q.name), help=f"{q.help} (default {shown})")
 
 
@@ -139,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="an instance file, or - for standard input")
     p.add_argument("--from", dest="src_format", metavar="READER",
                    help="read a public format (default: optalloc JSON, or the format the file name makes certain)")
-    p.add_argument("--method", "-m", type=_method_name,
+    p.add_argument("--method", "-m", type=method_name,
                    help="family.method (default: the first exact method for the problem)")
     p.add_argument("--json", action="store_true", help="one JSON object per instance")
     _add_solve_options(p)
@@ -179,55 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             default = param.default
             shown = ",".join(map(str, default)) if isinstance(default, list) else default
-            q.add_argument(f"--{param.name}", type=_argument_type(param.parse), default=None,
+            q.add_argument(f"--{param.name}", type=argument_type(param.parse), default=None,
                            choices=param.choices or None, help=f"{param.help} (default {shown})")
         if g.seeded:
             q.add_argument("--seed", type=int, default=0, help="seed of the first instance (default 0)")
-            q.add_argument("--count", type=_POSITIVE, default=1, help="instances (seeds seed..seed+count-1)")
+            q.add_argument("--count", type=POSITIVE, default=1, help="instances (seeds seed..seed+count-1)")
         q.add_argument("--force", action="store_true", help="overwrite the output if it exists")
 
-    p = sub.add_parser("quantize", help="allocate bits to the weights of a safetensors file, quantize them and "
-                                        "measure the error against uniform bits at the same budget")
-    p.add_argument("weights", help="a checkpoint: a .safetensors file, a sharded one's model.safetensors.index.json, "
-                                   "or a model directory holding either (F32, F16, BF16, FP8)")
-    p.add_argument("--budget", type=float, required=True, help="average bits per weight")
-    p.add_argument("--granularity", default="group", choices=["column", "group", "matrix", "module"],
-                   help="the unit that gets one bit-width (module: a whole matrix, quantized in groups)")
-    p.add_argument("--target", choices=["gptqmodel", "autoround", "llm-compressor"],
-                   help="allocate integer bits per module from the bit-widths this tool takes (gptqmodel and "
-                        "autoround 2, 3, 4, 8; llm-compressor 4, 8), q/k/v and gate/up tied as vLLM fuses them, "
-                        "and write --config in its schema")
-    p.add_argument("--serve", choices=["vllm", "vllm-marlin", "none"], default="vllm",
-                   help="with --target: how the config will be served, which limits the bit-widths to those the "
-                        "server's kernel takes. vllm (default): every layer loads in vLLM; vllm-marlin: 4 and 8 "
-                        "bits only, every layer on the fast Marlin kernel; none: the tool's own bit-widths")
-    p.add_argument("--group-size", type=_POSITIVE, default=128, help="weights per group (default 128)")
-    p.add_argument("--b-min", type=_bounded(int, 0, 16, what="a bit-width from 0 to 16"), default=2, help="fewest bits (default 2)")
-    p.add_argument("--b-max", type=_bounded(int, 1, 16, what="a bit-width from 1 to 16"), default=8, help="most bits (default 8)")
-    p.add_argument("--overhead-bits", type=float, default=0.0, help="bits per group for scale and zero point")
-    p.add_argument("--include", type=_regex, metavar="REGEX",
-                   help="modules to quantize, a regex searched in the module name as the checkpoint spells it "
-                        "(default: every linear .weight but embeddings and lm_head)")
-    p.add_argument("--exclude", type=_regex, metavar="REGEX", help="modules to leave in full precision (a regex)")
-    p.add_argument("--proxy", default="magnitude", choices=["magnitude", "measured", "activation"],
-                   help="magnitude: the c 2^-2b model; measured: every unit's real error at every bit-width; "
-                        "activation: that error weighted by each column's input energy from a calibration pass "
-                        "(a BERT-family encoder or a Llama-family decoder directory, run in numpy)")
-    p.add_argument("--calibration", metavar="TEXT", help="with --proxy activation: calibration sentences, one per "
-                                                        "line (default: the bundled text)")
-    p.add_argument("--method", "-m", type=_method_name,
-                   help="default: bitalloc.greedy (magnitude) or bitalloc.mckp (measured)")
-    p.add_argument("--compare", default="bitalloc.uniform,bitalloc.round_clip",
-                   help="other methods to measure at the same budget")
-    p.add_argument("--config", metavar="FILE", help="write the per-module bits of --method as JSON")
-    p.add_argument("--instance", metavar="FILE", help="also save the allocation instance (JSONL)")
-    p.add_argument("--time-limit", type=_SECONDS, help="seconds for the allocation (default: none)")
-    p.add_argument("--json", action="store_true", help="the comparison as one JSON object")
-    p.add_argument("--force", action="store_true", help="overwrite --config and --instance if they exist")
+    for fam in families().values():  # the families' own commands (Family.commands): quantize is bitalloc's
+        for command in fam.commands:
+            p = sub.add_parser(command.name, help=command.help)
+            resolve(command.arguments)(p)
+            p.set_defaults(run=command.run)
 
     p = sub.add_parser("methods", help="list the registered methods and whether they are available")
     p.add_argument("--problem", help="only methods for this problem kind")
-    p.add_argument("--describe", metavar="METHOD", type=_method_name,
+    p.add_argument("--describe", metavar="METHOD", type=method_name,
                    help="one method in full: its family, capabilities and --option parameters")
     p.add_argument("--wide", action="store_true", help="one line per method, however long (default: fit 100 columns)")
     p.add_argument("--json", action="store_true", help="one JSON object per method")
@@ -244,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--value", default="value", metavar="COLUMN", help="the value's column (default value)")
     p.add_argument("--min", dest="sense", action="store_const", const="min", default="max",
                    help="minimise the total value (default: maximise)")
-    p.add_argument("--method", "-m", type=_method_name, help="force a method (default: chosen, and said)")
-    p.add_argument("--time-limit", type=_argument_type(_time_limit_parser()), default=60.0, metavar="S",
+    p.add_argument("--method", "-m", type=method_name, help="force a method (default: chosen, and said)")
+    p.add_argument("--time-limit", type=argument_type(_time_limit_parser()), default=60.0, metavar="S",
                    help="seconds for the whole solve (default 60; none: no limit)")
     p.add_argument("--output", metavar="FILE", help="also write the chosen rows as CSV")
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
@@ -264,18 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the public format of SUITE files (default: optalloc JSON, or what the file name makes certain)")
     p.add_argument("--methods", required=True, help="comma-separated family.method names")
     _add_declared(p, ("time_limit", "seed", "threads"), time_limit=DEFAULT_GRID_LIMIT)
-    p.add_argument("--jobs", type=_bounded(int, 0, 1024, what="a number of worker processes from 0 to 1024"),
+    p.add_argument("--jobs", type=bounded(int, 0, 1024, what="a number of worker processes from 0 to 1024"),
                    default=1, metavar="N", help="local worker processes (0: in this process)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask distributed scheduler instead")
     p.add_argument("--output", metavar="FILE", help="results parquet (default runs/bench-<time>.parquet)")
     p.add_argument("--resume", action="store_true", help="continue the run in --output, skipping finished rows")
     p.add_argument("--force", action="store_true", help="discard an existing --output and start over")
-    p.add_argument("--grace", type=_SECONDS, default=10.0, metavar="S",
+    p.add_argument("--grace", type=SECONDS, default=10.0, metavar="S",
                    help="a run silent this long past its time limit is killed and recorded as time_limit")
-    p.add_argument("--first", type=_POSITIVE, metavar="N", help="only the first N instances of each suite")
+    p.add_argument("--first", type=POSITIVE, metavar="N", help="only the first N instances of each suite")
     p.add_argument("--check", action="store_true", help="exit 1 when the run shows a regression (see docs)")
     p.add_argument("--baseline", metavar="FILE", help="with --check: an earlier results file to compare against")
-    p.add_argument("--tolerance", type=_GAP, default=1e-3, metavar="G",
+    p.add_argument("--tolerance", type=NON_NEGATIVE, default=1e-3, metavar="G",
                    help="with --baseline: allowed rise of a heuristic's mean gap (absolute; default 0.001)")
     p.add_argument("--manifest", metavar="FILE", help="the suites manifest (default: the bundled instances/MANIFEST.json)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -285,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="results parquet (or its journal .jsonl)")
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="the folder to write the report into")
     p.add_argument("--check", action="store_true", help="include the regression check in the page")
-    p.add_argument("--tolerance", type=_GAP, default=1e-4, metavar="G",
+    p.add_argument("--tolerance", type=NON_NEGATIVE, default=1e-4, metavar="G",
                    help="a run within G (relative) of the instance's reference counts as solved, as does a proven "
                         "optimum (default 1e-4)")
     p.add_argument("--force", action="store_true", help="overwrite the report's files if they exist")
@@ -356,7 +284,7 @@ def _add_reader_options(p):
         param, fmts = takers[0][1], [f for f, _ in takers]
         dest = "reader_" + name.replace("-", "_")
         kw = (dict(action="store_true") if param.flag else
-              dict(type=_argument_type(param.parse), default=None, choices=param.choices or None,
+              dict(type=argument_type(param.parse), default=None, choices=param.choices or None,
                    metavar=None if param.choices else name.upper().replace("-", "_")))
         described = "; ".join(f"{f}: {q.help}" + ("" if q.default is None else f" (default {q.default})")
                               for f, q in takers)
@@ -614,13 +542,7 @@ def _summary(results, names) -> str:
                      f"{sum(x['verdict'] == 'reproduced' for x in refs)}/{len(refs)}" if refs else "-",
                      _fmt_gap(sum(ref_gaps) / len(ref_gaps)) if ref_gaps else "-",
                      f"{sum(r.time for r in rs):.3f}"])
-    return _render(head, rows) + "\nsolved: proven optimal, or within 1e-4 (relative) of the instance's reference"
-
-
-def _render(head, rows) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
-    line = lambda cells: "  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return "\n".join([line(head), line(["-" * w for w in widths])] + [line(r) for r in rows])
+    return render(head, rows) + "\nsolved: proven optimal, or within 1e-4 (relative) of the instance's reference"
 
 
 def cmd_validate(args) -> int:
@@ -805,112 +727,6 @@ def _export_cp(m, inst, args) -> int:
     return EXIT_OK
 
 
-def cmd_quantize(args) -> int:
-    """optalloc quantize: bits for the weights of a safetensors file, measured against uniform bits; `args` as
-    parsed."""
-    from optalloc.errors import OptionError
-    from optalloc.files import atomic_write_text
-    from optalloc.instances import save
-    from optalloc.families.bitalloc import encoder
-    from optalloc.families.bitalloc.calibrate import activation_energy
-    from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP, open_checkpoint
-    from optalloc.families.bitalloc.quantize import build_instance, export_config, measure
-    from optalloc.families.bitalloc.targets import config_text, fused_ties, serving_bits, target
-    from optalloc.files import check_output_target
-    from optalloc.registry import get_method
-    from optalloc.solve import solve
-
-    # bad flags, outputs and calibration text fail before the checkpoint is read
-    tool = target(args.target, args.group_size) if args.target else None
-    bit_set = None
-    if tool:
-        bit_set, rule = serving_bits(tool, args.serve)
-        if not min(bit_set) <= args.budget <= max(bit_set):
-            raise OptionError(f"--budget {args.budget:g}: {tool.name} served by --serve {args.serve} takes "
-                              f"{', '.join(map(str, bit_set))} bits, so the average lies in [{min(bit_set)}, "
-                              f"{max(bit_set)}]")
-        print(f"optalloc: --serve {args.serve}: {rule}", file=sys.stderr)
-    if args.config:
-        check_output_target(args.config, overwrite=args.force)
-    texts = None
-    if args.proxy == "activation":
-        if not Path(args.weights).is_dir():
-            raise OptionError("--proxy activation: needs a model directory (config.json, the weights, and "
-                              "vocab.txt or tokenizer.json) for the calibration pass")
-        texts = encoder.sentences(args.calibration or encoder.CALIBRATION)
-    ckpt = open_checkpoint(args.weights)
-    mats = ckpt.linear_weights(args.include, args.exclude)
-    # the modules of the checkpoint left in full precision, beyond those the tools skip by themselves
-    skipped = [x for x in ckpt.linear_modules() if x not in mats and not DEFAULT_SKIP.search(x)]
-    if tool:
-        from optalloc.families.bitalloc.targets import whole_groups
-
-        kept, left_out = whole_groups(list(mats), skipped)
-        moved = [m for m in mats if m not in kept]
-        if moved:  # vLLM refuses a fused layer whose parts are quantized differently: the group goes out whole
-            print(f"optalloc: --exclude splits a fused layer; left out with it: {', '.join(moved)}", file=sys.stderr)
-            mats = {m: mats[m] for m in kept}
-            skipped = left_out
-    energy, energy_scale = (None, "module") if texts is None else activation_energy(args.weights, texts)
-    inst = build_instance(mats, args.budget, granularity="module" if tool else args.granularity,
-                          group_size=args.group_size, b_min=args.b_min, b_max=args.b_max,
-                          overhead_bits=args.overhead_bits, proxy=args.proxy,
-                          name=Path(args.weights).name.split(".")[0] or "weights", source=str(args.weights),
-                          bit_set=bit_set, ties=fused_ties(mats) if tool else None,
-                          energy=energy, energy_scale=energy_scale)
-    args.method = args.method or ("bitalloc.greedy" if args.proxy == "magnitude" and not tool else "bitalloc.mckp")
-    compare = [m for m in args.compare.split(",") if m]
-    if args.proxy != "magnitude" or tool:  # BAQ's closed form needs sensitivities; option tables have none
-        compare = [m for m in compare if m != "bitalloc.round_clip"]
-    names = [args.method] + [m for m in compare if m != args.method]
-    methods = [get_method(m) for m in names]  # unknown names fail before any work
-    if args.instance:
-        save([inst], args.instance, overwrite=args.force)
-    rows = []
-    for m in methods:
-        r = solve(inst, m, time_limit=args.time_limit)
-        row = {"method": m.name, "status": str(r.status), "solution_status": str(r.solution_status),
-               "average_bits": r.extra.get("average_bits"), "predicted": r.objective,
-               "gap_to_continuous": r.extra.get("gap_to_continuous"), "time": r.time}
-        if r.solution is not None:
-            bits = inst.data.bits_of(r.solution)
-            got = measure(mats, inst, bits)
-            row.update(measured=got["measured"], relative_error=got["relative"])
-            if m.name == args.method and args.config:
-                if tool:
-                    per_module = {mod["name"]: int(bits[mod["first_group"]]) for mod in inst.meta["modules"]}
-                    text = config_text(tool.name, per_module, args.group_size, skipped, args.serve)
-                    if tool.name == "gptqmodel" and args.serve != "none":
-                        from optalloc.families.bitalloc.targets import vllm_base_bits
-
-                        print(f"optalloc: vLLM's kernel rule: {vllm_base_bits(per_module)[1]}", file=sys.stderr)
-                else:
-                    text = json.dumps(export_config(inst, bits), indent=1) + "\n"
-                atomic_write_text(args.config, text, overwrite=args.force)
-        rows.append(row)
-    d = inst.data
-    if args.json:
-        for row in rows:
-            print(json.dumps(row, default=float))
-    else:
-        print(f"{args.weights}: {len(mats)} matrices, {d.k} groups ({inst.meta['granularity']}), "
-              f"{int(d.sizes.sum())} weights, budget {args.budget} bits")
-        head = ["method", "status", "avg bits", "predicted", "measured", "rel. error", "gap to cont.", "time s"]
-        table = [[r["method"], r["solution_status"], _fmt_f(r.get("average_bits"), 4), _fmt_f(r.get("predicted")),
-                  _fmt_f(r.get("measured")), _fmt_f(r.get("relative_error")), _fmt_gap(r.get("gap_to_continuous")),
-                  f"{r['time']:.3f}"] for r in rows]
-        print(_render(head, table))
-        base = next((r for r in rows if r["method"] == "bitalloc.uniform" and "measured" in r), None)
-        main_row = rows[0]
-        if base and "measured" in main_row and main_row["measured"] > 0:
-            print(f"uniform / {args.method}: measured error ratio {base['measured'] / main_row['measured']:.3f}")
-    return EXIT_OK if "measured" in rows[0] else EXIT_NO_SOLUTION
-
-
-def _fmt_f(x, digits: int = 6) -> str:
-    return "-" if x is None else f"{float(x):.{digits}g}"
-
-
 def cmd_suites(args) -> int:
     """optalloc suites: the manifest's suites and whether their files are here; `args` as parsed."""
     from optalloc.bench.suites import load_manifest
@@ -925,7 +741,7 @@ def cmd_suites(args) -> int:
     rows = [[s.name, s.origin, "yes" if s.available else f"no ({s.unsupported or 'needs ../shared/data'})", s.reader,
              str(len(s.files)), "-" if s.declared is None else str(s.declared), s.reference_kind]
             for s in suites.values()]
-    print(_render(["suite", "origin", "available", "reader", "files", "instances", "reference"], rows))
+    print(render(["suite", "origin", "available", "reader", "files", "instances", "reference"], rows))
     return EXIT_OK
 
 
@@ -947,7 +763,7 @@ def cmd_bench(args) -> int:
                 resume=args.resume, force=args.force, grace=args.grace, first=args.first, progress=not args.quiet)
     from optalloc.bench.report import TABLE_HEAD, gap_table
 
-    print(_render(TABLE_HEAD, gap_table(run.rows)))
+    print(render(TABLE_HEAD, gap_table(run.rows)))
     print(f"{run.ran} run(s) now, {run.skipped} already in {run.output}; {run.seconds:.1f} s")
     from optalloc.bench.report import failed
 
@@ -1027,7 +843,7 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"allocate": cmd_allocate, "quantize": cmd_quantize, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
+COMMANDS = {"allocate": cmd_allocate, "solve": cmd_solve, "compare": cmd_compare, "validate": cmd_validate, "convert": cmd_convert,
             "generate": cmd_generate, "methods": cmd_methods, "export": cmd_export, "suites": cmd_suites,
             "bench": cmd_bench, "report": cmd_report}
 
@@ -1048,7 +864,8 @@ def main(argv=None) -> int:
     if extra:  # said by the command's own parser, which knows its flags (and the one a typo meant)
         parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        return COMMANDS[args.command](args)
+        run = COMMANDS.get(args.command) or resolve(args.run)  # a family's command: its declared run function
+        return run(args)
     except OptallocError as e:
         print(f"optalloc: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -64,6 +64,18 @@ class Format:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A command of the family's own on the command line (`optalloc <name>`): `arguments(parser)` adds its flags,
+    `run(args) -> exit code` runs it (both "module:function"; the module is imported whenever the command line
+    builds its parser, so it should import little at its top)."""
+
+    name: str
+    help: str
+    arguments: str
+    run: str
+
+
+@dataclass(frozen=True)
 class Family:
     """A family's declaration. References are "module" or "module:attribute"; one that starts with "." is
     relative to `package` (the family's own package), and the usual modules need no mention: problems,
@@ -79,6 +91,7 @@ class Family:
     conformance: str | None = ".conformance:cases"  # function returning the known-answer cases
     kernels: tuple[str, ...] = ()  # modules holding numba kernels, loaded from cache before a limit starts
     warmup: str | None = None  # function compiling the kernels the conformance cases do not reach
+    commands: tuple[Command, ...] = ()  # commands of its own on the command line
     origin: str = field(default="built-in", compare=False)
 
     def __post_init__(self):
@@ -91,6 +104,8 @@ class Family:
         object.__setattr__(self, "formats", tuple(replace(f, read=absolute(f.read), write=absolute(f.write))
                                                   for f in self.formats))
         object.__setattr__(self, "generators", tuple(replace(g, make=absolute(g.make)) for g in self.generators))
+        object.__setattr__(self, "commands", tuple(replace(c, arguments=absolute(c.arguments), run=absolute(c.run))
+                                                   for c in self.commands))
 
 
 def number(kind, lo=None, hi=None, lo_open=False, what=""):
