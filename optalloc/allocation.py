@@ -10,9 +10,10 @@ picks the method, and returns the certified answer with a table of the chosen le
     plan.result                                       # the certified Result (status, objective, bound, gap)
     plan.marginal_value                               # value of one more unit of budget (the LP multiplier)
 
-The method: one budget with integer costs goes to the greedy along the units' hulls, which is exact when it
-meets its LP bound (the certificate then says optimal, gap 0; a concave curve per unit with unit steps always
-does), and to the exact multiple-choice DP (knapsack.dp) otherwise. Several budgets, or costs that are not
+The method: one budget with integer costs and integer values goes to the greedy along the units' hulls, which is
+exact when it meets its LP bound (the certificate then says optimal, gap 0; a concave curve per unit with unit
+steps always does), and to the exact multiple-choice DP (knapsack.dp) otherwise; values that are not integers
+go to the DP directly (the greedy's bound carries their rounding margin, so it could not prove its answer). Several budgets, or costs that are not
 integers, go to the MIP on HiGHS (model.highs), certified against its rows."""
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from optalloc.errors import InstanceError, OptionError
 
@@ -59,8 +61,6 @@ class Allocation:
 
 def _frame(table, unit: str, level: str, costs: list[str], value: str):
     """The table as a DataFrame with the named columns, checked (one-line errors naming the column)."""
-    import pandas as pd
-
     df = table if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
     for col in (unit, level, *costs, value):
         if col not in df.columns:
@@ -72,11 +72,28 @@ def _frame(table, unit: str, level: str, costs: list[str], value: str):
         bad = np.flatnonzero(~np.isfinite(x.to_numpy(dtype=float)))
         if len(bad):
             raise InstanceError(f"table[{int(bad[0])}].{col}", "must be a finite number", df[col].iloc[bad[0]])
-    dup = df.duplicated([unit, level])
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InstanceError(f"table[{i}]", f"repeats unit {df[unit].iloc[i]!r} at level {df[level].iloc[i]!r}")
     return df
+
+
+def _grouped(df, unit: str, level: str):
+    """(the rows of each unit together, units in the table's order and levels ascending; the units; where each
+    unit's rows start). A table already in that order is kept as it is; a repeated (unit, level) is an error
+    naming its row."""
+    codes, units = pd.factorize(df[unit])  # units in order of first appearance
+    lv = df[level].to_numpy(dtype=float)
+    ordered = bool(np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (lv[1:] > lv[:-1]))))
+    if not ordered:
+        perm = np.lexsort((lv, codes))
+        codes, lv = codes[perm], lv[perm]
+        same = np.flatnonzero((codes[1:] == codes[:-1]) & (lv[1:] == lv[:-1]))
+        if len(same):
+            i = int(max(perm[same[0]], perm[same[0] + 1]))  # the later of the two rows
+            u, lvl = (x.item() if hasattr(x, "item") else x for x in (df[unit].iloc[i], df[level].iloc[i]))
+            raise InstanceError(f"table[{i}]", f"repeats unit {u!r} at level {lvl!r}")
+        df = df.iloc[perm]
+    df = df.reset_index(drop=True)
+    starts = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1, [len(codes)]])
+    return df, list(units), starts
 
 
 def _bounds(df, unit: str, level: str, low, high):
@@ -92,7 +109,7 @@ def _bounds(df, unit: str, level: str, low, high):
         keep &= ~outside(lv, bound)  # NaN (no limit for that unit) compares False: kept
     out = df[keep]
     kept = set(out[unit])
-    gone = [u for u in dict.fromkeys(df[unit]) if u not in kept]
+    gone = [u for u in pd.unique(df[unit]) if u not in kept]
     if gone:
         raise InstanceError("min_level/max_level", f"leave unit {gone[0]!r} no level to choose")
     return out
@@ -112,8 +129,6 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
 
     Returns an Allocation; its `result` is certified like every optalloc answer (a status other than optimal says
     why the method stopped, and the bound and gap hold)."""
-    import pandas as pd
-
     started = time.perf_counter()  # the limit covers the whole call: reading the table and building the model too
 
     def left() -> float | None:
@@ -129,51 +144,54 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
     if sense not in ("max", "min"):
         raise OptionError(f"allocate: sense must be 'max' or 'min', got {sense!r}")
     df = _bounds(_frame(table, unit, level, costs, value), unit, level, min_level, max_level)
-    order = {u: i for i, u in enumerate(dict.fromkeys(df[unit]))}  # units in the table's order, levels ascending
-    df = (df.assign(_unit_order=df[unit].map(order)).sort_values(["_unit_order", level], kind="stable")
-          .drop(columns="_unit_order").reset_index(drop=True))
-    units = list(order)
-    groups = [g for _, g in df.groupby(unit, sort=False)]
+    df, units, starts = _grouped(df, unit, level)
     sign = 1.0 if sense == "max" else -1.0
     integral = all(np.array_equal(x, np.round(x)) for x in (np.asarray(df[c], dtype=float) for c in costs)) \
         and all(float(b) == math.floor(float(b)) for b in budgets)
     if method is None:
-        method = "knapsack.greedy" if len(costs) == 1 and integral else "model.highs"
+        # the greedy proves its answer only when it meets its LP bound exactly, which float values' rounding
+        # margin prevents: those go straight to the exact DP
+        whole_values = np.array_equal(np.asarray(df[value], dtype=float), np.round(np.asarray(df[value], dtype=float)))
+        method = ("knapsack.greedy" if whole_values else "knapsack.dp") if len(costs) == 1 and integral \
+            else "model.highs"
     if method.startswith("knapsack.") and not (len(costs) == 1 and integral):
         raise OptionError(f"allocate: {method} takes one budget and integer costs; use model.highs")
     if method.startswith("knapsack."):
-        plan = _by_mckp(df, groups, units, unit, level, costs[0], value, budgets[0], sign, method, left(), name)
+        plan = _by_mckp(df, starts, units, unit, level, costs[0], value, budgets[0], sign, method, left(), name)
     else:
-        plan = _by_mip(df, groups, unit, level, costs, value, budgets, sign, method, left(), name)
+        plan = _by_mip(df, starts, unit, level, costs, value, budgets, sign, method, left(), name)
     plan.sense = sense
     plan.table = pd.DataFrame(plan.table, columns=[unit, level, *costs, value]) if plan.table is not None else None
     return plan
 
 
-def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, time_limit, name) -> Allocation:
+def _by_mckp(df, starts, units, unit, level, cost, value, budget, sign, method, time_limit, name) -> Allocation:
     """One budget, integer costs: the multiple-choice knapsack. Each unit's values and costs are moved by a
     constant (its least value, its least cost) so that they are the kind's non-negative numbers; exactly one level
-    per unit is chosen, so the moves change the totals by known constants and nothing else."""
+    per unit is chosen, so the moves change the totals by known constants and nothing else. Whole-array steps
+    throughout: 10^5 units x 64 levels is one table of 6.4 million rows."""
     from optalloc.engines.mckp import lp_relaxation
-    from optalloc.instances import make_instance
+    from optalloc.engines.mckp_model import checked_mckp
+    from optalloc.instances import Instance
     from optalloc.solve import solve
 
-    vals, wts, v0, w0 = [], [], 0.0, 0
-    for g in groups:
-        v = sign * np.asarray(g[value], dtype=float)
-        w = np.asarray(g[cost], dtype=float).astype(np.int64)
-        v0 += float(v.min())
-        w0 += int(w.min())
-        vals.append((v - v.min()).tolist())
-        wts.append((w - w.min()).tolist())
+    v = sign * df[value].to_numpy(dtype=np.float64)
+    w = df[cost].to_numpy(dtype=np.float64).astype(np.int64)
+    first = starts[:-1]
+    vmin, wmin = np.minimum.reduceat(v, first), np.minimum.reduceat(w, first)
+    sizes = np.diff(starts)
+    v0, w0 = float(vmin.sum()), int(wmin.sum())
     room = int(budget) - w0
     if room < 0:  # proven by the sum of the cheapest levels: no choice fits
         return Allocation(_infeasible(name, method), None, None, None, [], [None], method,
                           f"the cheapest level of every unit already costs {w0} > budget {budget}")
-    inst = make_instance("mckp", name, {"values": vals, "weights": wts, "capacity": room},
-                         meta={"allocate": {"units": [str(u) for u in units], "value_shift": v0, "cost_shift": w0}})
+    values, weights = v - np.repeat(vmin, sizes), w - np.repeat(wmin, sizes)
+    data = checked_mckp(values, weights, starts, room, where="table")  # arrays: no trip through JSON
+    inst = Instance("mckp", name, data, None,
+                    {"allocate": {"units": [str(u) for u in units], "value_shift": v0, "cost_shift": w0}})
     r = solve(inst, method, time_limit=time_limit)
-    why = "one budget, integer costs: the greedy along the units' hulls"
+    why = ("one budget, integer costs: the greedy along the units' hulls" if method == "knapsack.greedy" else
+           "one budget, integer costs, values that are not integers: the exact multiple-choice DP")
     if method == "knapsack.greedy" and str(r.status) != "optimal":
         # the greedy did not meet its LP bound: the exact DP, in the time left
         left = None if time_limit is None else max(0.0, time_limit - r.time)
@@ -181,24 +199,24 @@ def _by_mckp(df, groups, units, unit, level, cost, value, budget, sign, method, 
         method, why = "knapsack.dp", why + " did not meet its LP bound, so the exact multiple-choice DP"
     elif method == "knapsack.greedy":
         why += ", proven optimal: it meets its LP bound"
-    starts = np.cumsum([0] + [len(v) for v in vals])
-    lp = lp_relaxation(np.concatenate([np.asarray(v, float) for v in vals]),
-                       np.concatenate([np.asarray(w, np.int64) for w in wts]), starts, room)
-    marginal = None if lp is None else sign * float(lp["lam"])
-    rows = None
-    value_total = None
+    if "lp_multiplier" in r.extra:  # the DP solved the LP relaxation already
+        marginal = sign * float(r.extra["lp_multiplier"])
+    else:
+        lp = lp_relaxation(values, weights, starts, room)
+        marginal = None if lp is None else sign * float(lp["lam"])
+    rows = value_total = None
+    used: list[float] = []
     if r.solution is not None:
-        first = np.cumsum([0] + [len(g) for g in groups])[:-1]  # df holds each unit's rows together, in order
         chosen = df.iloc[first + np.asarray(r.solution["choice"], dtype=np.int64)]
         rows = chosen[[unit, level, cost, value]].values.tolist()
         value_total = float(chosen[value].sum())
-    used = [float(chosen[cost].sum())] if rows is not None else []
+        used = [float(chosen[cost].sum())]
     bound = None if r.bound is None else sign * (float(r.bound) + v0)  # the knapsack's bound, in the table's terms
     return Allocation(r, rows, value_total, bound, used, [marginal], method, why,
                       extra={"value_shift": sign * v0, "cost_shift": w0})
 
 
-def _by_mip(df, groups, unit, level, costs, value, budgets, sign, method, time_limit, name) -> Allocation:
+def _by_mip(df, starts, unit, level, costs, value, budgets, sign, method, time_limit, name) -> Allocation:
     """Several budgets, or costs that are not integers: a binary column per (unit, level), one row per unit
     (exactly one level) and one per budget, solved as a model of one's own (certified against its rows)."""
     import scipy.sparse as sp
@@ -209,8 +227,8 @@ def _by_mip(df, groups, unit, level, costs, value, budgets, sign, method, time_l
     from optalloc.solve import solve
     from optalloc.solvers.highs import solve_linear
 
-    n, k = len(df), len(groups)
-    unit_of = np.repeat(np.arange(k), [len(g) for g in groups])
+    n, k = len(df), len(starts) - 1
+    unit_of = np.repeat(np.arange(k), np.diff(starts))
     rows_u = sp.csr_matrix((np.ones(n), (unit_of, np.arange(n))), shape=(k, n))
     rows_b = sp.csr_matrix(np.vstack([np.asarray(df[c], dtype=float) for c in costs]))
     A = sp.vstack([rows_u, rows_b]).tocsr()

@@ -229,6 +229,17 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
     return 1, W, P, N, m, par, pcls, popt, nn, ci, z, best, z
 
 
+@njit(cache=True)
+def _complete(order, a, b, dw, icls, pos, left):
+    """Take each increment of `order` that starts at its class's current vertex and still fits (in place)."""
+    for q in order:
+        c = icls[q]
+        if a[q] == pos[c] and dw[q] <= left:
+            pos[c] = b[q]
+            left -= dw[q]
+    return left
+
+
 def lp_relaxation(values, weights, starts, capacity):
     """LP relaxation on the class hulls. Returns a dict with the LP value, multiplier lambda, the LP option
     (position into the undominated arrays) per class, and the greedy-completed integer solution; or None
@@ -270,11 +281,7 @@ def lp_relaxation(values, weights, starts, capacity):
         lam = 0.0
     # greedy completion: later increments that still fit, in slope order, when they start at the class's vertex
     pos = lp_pos.copy()
-    left = capacity - used
-    for q in order[taken:]:
-        if a[q] == pos[icls[q]] and dw[q] <= left:
-            pos[icls[q]] = b[q]
-            left -= int(dw[q])
+    _complete(order[taken:], a, b, dw.astype(np.int64), icls, pos, int(capacity - used))
     return {"uv": uv, "uw": uw, "uo": uo, "us": us, "lp_pos": lp_pos, "greedy_pos": pos, "lam": lam,
             "lp_value": lp_value}
 
@@ -301,7 +308,8 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
     # integer values sum exactly (the numeric contract); float ones carry a sum's rounding error
     eps = sum_error_bound(k + 4, float(np.abs(uv).max(initial=0.0)) * k + abs(U)) if not integral else 0.0
     U = math.floor(U + 1e-6 + 1e-13 * abs(U)) if integral else U + eps
-    stats = {"classes": k, "undominated": int(len(uv)), "lp_value": lp["lp_value"], "greedy": z}
+    stats = {"classes": k, "undominated": int(len(uv)), "lp_value": lp["lp_value"], "lp_multiplier": lam,
+             "greedy": z}
     if not integral:
         # float values: an option that could improve z by less than `slack` (below) is dropped, so "optimal" is
         # within it; callers state it as their answer's tolerance

@@ -15,6 +15,39 @@ def _num(x):
     return x.item() if isinstance(x, np.generic) else x
 
 
+def checked_mckp(values, weights, starts, capacity: int, where: str = "data") -> "MCKPData":
+    """MCKPData from flat arrays (class i's options at starts[i]:starts[i+1]), checked in whole-array steps
+    against the kind's contract (what parse_fields checks option by option: values finite and >= 0, weights
+    integers >= 0, each total of class maxima within the exact range, capacity an integer >= 0), for callers that
+    hold arrays of millions of options (optalloc.allocate)."""
+    from optalloc.errors import InstanceError
+    from optalloc.problems import validate as v
+
+    values = np.asarray(values)
+    weights = np.asarray(weights)
+    starts = np.asarray(starts, dtype=np.int64)
+    sizes = np.diff(starts)
+    if len(sizes) == 0 or (sizes <= 0).any() or starts[0] != 0 or starts[-1] != len(values) \
+            or len(weights) != len(values):
+        raise InstanceError(f"{where}.values", "must hold one or more options in every class")
+    fv = values.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(fv) | (fv < 0))
+    if len(bad):
+        raise InstanceError(f"{where}.values", "must be finite numbers >= 0", values[bad[0]])
+    fw = weights.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(fw) | (fw < 0) | (fw != np.round(fw)))
+    if len(bad):
+        raise InstanceError(f"{where}.weights", "must be integers >= 0", weights[bad[0]])
+    if values.dtype.kind != "f" and values.dtype.kind not in "iu":
+        values = fv
+    cap = v.nonneg_int(capacity, f"{where}.capacity")
+    v.total_within(np.maximum.reduceat(fv, starts[:-1]).tolist(), f"{where}.values",
+                   "must have class maxima that sum to at most")
+    v.total_within(np.maximum.reduceat(weights.astype(np.int64), starts[:-1]).tolist(), f"{where}.weights",
+                   "must have class maxima that sum to at most")
+    return MCKPData(values, weights.astype(np.int64), starts, cap, [])
+
+
 @dataclass
 class MCKPData:
     """Classes stored flat: options of class i are positions starts[i]:starts[i+1]."""

@@ -154,9 +154,10 @@ class Decoder:
         half = x.shape[-1] // 2
         return x * cos + np.concatenate([-x[..., half:], x[..., :half]], axis=-1) * sin
 
-    def logits(self, ids, seen=None) -> np.ndarray:
+    def logits(self, ids, seen=None, *, attention: list | None = None, cache: "KVCache | None" = None) -> np.ndarray:
         """Next-token logits (tokens x vocabulary) for the token ids `ids`; `seen` collects input energies per
-        linear module when given."""
+        linear module when given; `attention` (a list) receives each layer's attention probabilities (heads x
+        queries x keys); `cache` limits the keys each KV head keeps (KVCache)."""
         t, n = self.t, len(ids)
         H, K, hd = self.heads, self.kv_heads, self.head_dim
         x = t["model.embed_tokens.weight"][ids].astype(np.float32)
@@ -176,9 +177,11 @@ class Decoder:
             k = self._rotate(k.reshape(n, K, hd).transpose(1, 0, 2), cos, sin)
             v = v.reshape(n, K, hd).transpose(1, 0, 2)
             k, v = np.repeat(k, H // K, axis=0), np.repeat(v, H // K, axis=0)  # head h reads KV head h // (H/K)
-            s = q @ k.transpose(0, 2, 1) / np.float32(math.sqrt(hd)) + mask
-            s = np.exp(s - s.max(axis=-1, keepdims=True))
-            s /= s.sum(axis=-1, keepdims=True)
+            s = _softmax(q @ k.transpose(0, 2, 1) / np.float32(math.sqrt(hd)) + mask)
+            if attention is not None:
+                attention.append(s)
+            if cache is not None:
+                s = cache.evict(i, s, K)
             a = (s @ v).transpose(1, 0, 2).reshape(n, H * hd)
             x = x + self._lin(a, p + "self_attn.o_proj", seen)
             y = self._rms(x, t[p + "post_attention_layernorm.weight"])
@@ -194,11 +197,57 @@ class Decoder:
         ids = self.tokenizer.encode(text)
         return self.log_probs_of(ids, seen), ids
 
-    def log_probs_of(self, ids, seen=None) -> np.ndarray:
+    def log_probs_of(self, ids, seen=None, cache: "KVCache | None" = None) -> np.ndarray:
         """Log-probabilities of each next token (tokens-1 x vocabulary) after the token ids `ids`."""
-        z = self.logits(ids, seen)[:-1].astype(np.float64)
+        z = self.logits(ids, seen, cache=cache)[:-1].astype(np.float64)
         z -= z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def _softmax(s):
+    s = np.exp(s - s.max(axis=-1, keepdims=True))
+    return s / s.sum(axis=-1, keepdims=True)
+
+
+def kept_keys(p: np.ndarray, size: int, sink: int, recent: int) -> np.ndarray:
+    """Which keys a cache of `size` tokens keeps for each query (queries x keys, boolean), given the attention
+    probabilities `p` (queries x keys, causal) of the query heads that share it: the first `sink` keys, the
+    `recent` keys up to the query, and the rest of the room to the keys of largest attention among the others
+    (the best any eviction rule can keep: H2O's oracle). A query with no more keys than `size` keeps them all."""
+    n = p.shape[-1]
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    causal = j <= i
+    must = causal & ((j < sink) | (j > i - recent))
+    priority = np.where(must, np.inf, np.where(causal, p, -np.inf))
+    keep = np.zeros(p.shape, dtype=bool)
+    k = min(size, n)
+    top = np.argpartition(-priority, k - 1, axis=-1)[:, :k]
+    np.put_along_axis(keep, top, True, axis=-1)
+    return keep & causal
+
+
+@dataclass
+class KVCache:
+    """A KV cache of `sizes[(layer, kv_head)]` tokens per KV head (missing: unlimited), keeping for each query
+    the keys kept_keys chooses from the attention of the query heads that share the KV head."""
+
+    sizes: dict
+    sink: int = 4
+    recent: int = 4
+
+    def evict(self, layer: int, probs: np.ndarray, kv_heads: int) -> np.ndarray:
+        """The attention probabilities (heads x queries x keys) renormalised over the keys the cache keeps."""
+        H = probs.shape[0]
+        out = probs.copy()
+        for g in range(kv_heads):
+            size = self.sizes.get((layer, g))
+            if size is None or size >= probs.shape[-1]:  # room for every key: nothing to evict
+                continue
+            heads = slice(g * (H // kv_heads), (g + 1) * (H // kv_heads))
+            keep = kept_keys(probs[heads].sum(axis=0), size, self.sink, self.recent)
+            kept = np.where(keep[None], probs[heads], 0.0)
+            out[heads] = kept / kept.sum(axis=-1, keepdims=True)  # softmax over the kept keys only
+        return out
 
 
 def _decoder(model) -> Decoder:
