@@ -1,6 +1,6 @@
 """optalloc.allocate at scale (issue 32): 10^5 units x 64 levels (a concave, saturating value per unit, unit
 cost steps), against knapsack.dp on the raw multiple-choice instance built from the same arrays, in one process,
-warm (each timed on its second run), printed as a ratio.
+warm (each the median of 5 runs after one untimed), printed as a ratio.
 
     python benchmarks/allocate_scale.py [--units 100000] [--levels 64]
 """
@@ -19,11 +19,14 @@ from optalloc.engines.mckp_model import checked_mckp  # noqa: E402
 from optalloc.instances import Instance  # noqa: E402
 
 
-def timed(f):
-    f()  # warm: imports, numba kernels, caches
-    t = time.perf_counter()
-    out = f()
-    return out, time.perf_counter() - t
+def timed(f, runs: int = 5):
+    out = f()  # warm: imports, numba kernels, caches
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = f()
+        times.append(time.perf_counter() - t)
+    return out, sorted(times)[runs // 2]
 
 
 def main():

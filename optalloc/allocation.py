@@ -10,10 +10,9 @@ picks the method, and returns the certified answer with a table of the chosen le
     plan.result                                       # the certified Result (status, objective, bound, gap)
     plan.marginal_value                               # value of one more unit of budget (the LP multiplier)
 
-The method: one budget with integer costs and integer values goes to the greedy along the units' hulls, which is
-exact when it meets its LP bound (the certificate then says optimal, gap 0; a concave curve per unit with unit
-steps always does), and to the exact multiple-choice DP (knapsack.dp) otherwise; values that are not integers
-go to the DP directly (the greedy's bound carries their rounding margin, so it could not prove its answer). Several budgets, or costs that are not
+The method: one budget with integer costs goes to the greedy along the units' hulls, which is exact when the LP
+optimum on those hulls cuts no option (the certificate then says optimal, gap 0; concave curves with unit cost
+steps always do) or when it meets its LP bound, and to the exact multiple-choice DP (knapsack.dp) otherwise. Several budgets, or costs that are not
 integers, go to the MIP on HiGHS (model.highs), certified against its rows."""
 from __future__ import annotations
 
@@ -107,12 +106,13 @@ def _bounds(df, unit: str, level: str, low, high):
         bound = (df[unit].map(limit).to_numpy(dtype=float) if isinstance(limit, dict)
                  else np.full(len(df), float(limit)))
         keep &= ~outside(lv, bound)  # NaN (no limit for that unit) compares False: kept
-    out = df[keep]
-    kept = set(out[unit])
-    gone = [u for u in pd.unique(df[unit]) if u not in kept]
-    if gone:
+    if keep.all():  # no limit, or none that bites
+        return df
+    units = pd.unique(df[unit])
+    gone = units[~pd.Series(units).isin(pd.unique(df[unit][keep])).to_numpy()]
+    if len(gone):
         raise InstanceError("min_level/max_level", f"leave unit {gone[0]!r} no level to choose")
-    return out
+    return df[keep]
 
 
 def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: str | list[str] = "cost",
@@ -149,11 +149,7 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
     integral = all(np.array_equal(x, np.round(x)) for x in (np.asarray(df[c], dtype=float) for c in costs)) \
         and all(float(b) == math.floor(float(b)) for b in budgets)
     if method is None:
-        # the greedy proves its answer only when it meets its LP bound exactly, which float values' rounding
-        # margin prevents: those go straight to the exact DP
-        whole_values = np.array_equal(np.asarray(df[value], dtype=float), np.round(np.asarray(df[value], dtype=float)))
-        method = ("knapsack.greedy" if whole_values else "knapsack.dp") if len(costs) == 1 and integral \
-            else "model.highs"
+        method = "knapsack.greedy" if len(costs) == 1 and integral else "model.highs"
     if method.startswith("knapsack.") and not (len(costs) == 1 and integral):
         raise OptionError(f"allocate: {method} takes one budget and integer costs; use model.highs")
     if method.startswith("knapsack."):
@@ -161,7 +157,8 @@ def allocate(table, budget, *, unit: str = "unit", level: str = "level", cost: s
     else:
         plan = _by_mip(df, starts, unit, level, costs, value, budgets, sign, method, left(), name)
     plan.sense = sense
-    plan.table = pd.DataFrame(plan.table, columns=[unit, level, *costs, value]) if plan.table is not None else None
+    if plan.table is not None:
+        plan.table = plan.table[[unit, level, *costs, value]].reset_index(drop=True)
     return plan
 
 
@@ -190,16 +187,15 @@ def _by_mckp(df, starts, units, unit, level, cost, value, budget, sign, method, 
     inst = Instance("mckp", name, data, None,
                     {"allocate": {"units": [str(u) for u in units], "value_shift": v0, "cost_shift": w0}})
     r = solve(inst, method, time_limit=time_limit)
-    why = ("one budget, integer costs: the greedy along the units' hulls" if method == "knapsack.greedy" else
-           "one budget, integer costs, values that are not integers: the exact multiple-choice DP")
+    why = "one budget, integer costs: the greedy along the units' hulls"
     if method == "knapsack.greedy" and str(r.status) != "optimal":
         # the greedy did not meet its LP bound: the exact DP, in the time left
         left = None if time_limit is None else max(0.0, time_limit - r.time)
         r = solve(inst, "knapsack.dp", time_limit=left)
         method, why = "knapsack.dp", why + " did not meet its LP bound, so the exact multiple-choice DP"
     elif method == "knapsack.greedy":
-        why += ", proven optimal: it meets its LP bound"
-    if "lp_multiplier" in r.extra:  # the DP solved the LP relaxation already
+        why += ", proven optimal: its LP optimum is a choice of whole levels, or it meets its LP bound"
+    if "lp_multiplier" in r.extra:  # the greedy or the DP solved the LP relaxation already
         marginal = sign * float(r.extra["lp_multiplier"])
     else:
         lp = lp_relaxation(values, weights, starts, room)
@@ -208,7 +204,7 @@ def _by_mckp(df, starts, units, unit, level, cost, value, budget, sign, method, 
     used: list[float] = []
     if r.solution is not None:
         chosen = df.iloc[first + np.asarray(r.solution["choice"], dtype=np.int64)]
-        rows = chosen[[unit, level, cost, value]].values.tolist()
+        rows = chosen
         value_total = float(chosen[value].sum())
         used = [float(chosen[cost].sum())]
     bound = None if r.bound is None else sign * (float(r.bound) + v0)  # the knapsack's bound, in the table's terms
@@ -250,7 +246,7 @@ def _by_mip(df, starts, unit, level, costs, value, budgets, sign, method, time_l
     if r.solution is not None:
         x = np.asarray(r.solution["x"]) > 0.5
         chosen = df[x]
-        rows = chosen[[unit, level, *costs, value]].values.tolist()
+        rows = chosen
         value_total = float(chosen[value].sum())
         used = [float(chosen[cc].sum()) for cc in costs]
     why = ("several budgets" if len(costs) > 1 else "costs that are not integers") + ": the MIP on HiGHS"

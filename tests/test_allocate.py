@@ -73,14 +73,15 @@ def test_several_budgets_and_float_costs_against_brute_force(seed):
 
 
 def test_concave_unit_steps_take_the_greedy_and_are_proven_optimal():
+    """Concave curves with unit cost steps: the LP optimum on the hulls cuts no option, so the greedy's answer is
+    it, proven optimal, with float values (the bound equal up to the sums' rounding margin) and integer ones."""
     df = _table(5, units=200, levels=16, concave=True)
-    df["value"] = np.round(df["value"] * 1000)  # integer values: the greedy's LP bound is exact
-    plan = optalloc.allocate(df, 1500)
-    assert plan.method == "knapsack.greedy" and str(plan.status) == "optimal" and plan.gap == 0
-    assert "proven optimal" in plan.why and plan.marginal_value[0] > 0
-    # values that are not integers go to the exact DP (the greedy's bound carries their rounding margin)
-    floats = optalloc.allocate(_table(5, units=200, levels=16, concave=True), 1500)
-    assert floats.method == "knapsack.dp" and str(floats.status) == "optimal" and floats.marginal_value[0] > 0
+    for table in (df, df.assign(value=np.round(df["value"] * 1000))):
+        plan = optalloc.allocate(table, 1500)
+        assert plan.method == "knapsack.greedy" and str(plan.status) == "optimal" and plan.gap == 0
+        assert "proven optimal" in plan.why and plan.marginal_value[0] > 0
+        dp = optalloc.allocate(table, 1500, method="knapsack.dp")
+        assert plan.value == pytest.approx(dp.value, rel=1e-12)
 
 
 def test_a_large_table_agrees_with_highs():

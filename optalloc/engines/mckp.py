@@ -240,6 +240,20 @@ def _complete(order, a, b, dw, icls, pos, left):
     return left
 
 
+def _by_slope(slope, icls):
+    """The increments in decreasing slope, each class's in their own order (the LP takes a prefix, and a class's
+    vertex is its last taken increment). Within a hull the slopes strictly decrease, so the unstable sort (4x
+    faster than the stable one on millions of increments) keeps each class's order unless float rounding made two
+    of its slopes equal: that is checked, and the stable sort is used then."""
+    order = np.argsort(-slope)
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    same = icls[1:] == icls[:-1]
+    if np.any(rank[1:][same] < rank[:-1][same]):
+        order = np.argsort(-slope, kind="stable")
+    return order
+
+
 def lp_relaxation(values, weights, starts, capacity):
     """LP relaxation on the class hulls. Returns a dict with the LP value, multiplier lambda, the LP option
     (position into the undominated arrays) per class, and the greedy-completed integer solution; or None
@@ -261,7 +275,7 @@ def lp_relaxation(values, weights, starts, capacity):
     dw = uw[b] - uw[a]
     dp = uv[b] - uv[a]
     slope = dp / dw
-    order = np.argsort(-slope, kind="stable")  # within a class slopes already decrease, so order is kept
+    order = _by_slope(slope, icls)
     cumw = np.cumsum(dw[order])
     base_w = int(uw[first].sum())
     room = capacity - base_w
@@ -282,8 +296,11 @@ def lp_relaxation(values, weights, starts, capacity):
     # greedy completion: later increments that still fit, in slope order, when they start at the class's vertex
     pos = lp_pos.copy()
     _complete(order[taken:], a, b, dw.astype(np.int64), icls, pos, int(capacity - used))
+    # the LP optimum is a choice of whole options when no increment is cut (all taken, or the room filled exactly):
+    # then it is the integer optimum too, and the greedy (which starts from it) has nothing to add
+    integral = taken == len(order) or used == capacity
     return {"uv": uv, "uw": uw, "uo": uo, "us": us, "lp_pos": lp_pos, "greedy_pos": pos, "lam": lam,
-            "lp_value": lp_value}
+            "lp_value": lp_value, "integral": integral}
 
 
 def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | None = None, rel_gap: float = 0.0,

@@ -82,11 +82,12 @@ class MCKPData:
 
 
 # ------------------------------------------------------------------ ties
-def merge_ties(d: MCKPData) -> tuple[MCKPData, list[list[int]]]:
+def merge_ties(d: MCKPData) -> tuple[MCKPData, list[list[int]] | None]:
     """Classes tied to one option index become one class whose option j sums their option j.
-    Returns the tie-free data and, per new class, the original classes it stands for."""
+    Returns the tie-free data and, per new class, the original classes it stands for (None: no ties, each class
+    stands for itself)."""
     if not d.ties:
-        return d, [[i] for i in range(d.k)]
+        return d, None
     grouped = {c: g for g, group in enumerate(d.ties) for c in group}
     members: list[list[int]] = []
     done = set()
@@ -108,9 +109,11 @@ def merge_ties(d: MCKPData) -> tuple[MCKPData, list[list[int]]]:
     return merged, members
 
 
-def expand_ties(choice: np.ndarray, members: list[list[int]], k: int) -> list[int]:
+def expand_ties(choice: np.ndarray, members: list[list[int]] | None, k: int) -> list[int]:
     """The option of each of the `k` original classes from `choice`, the option of each merged class, and
-    `members`, the original classes of each."""
+    `members`, the original classes of each (None: the classes themselves)."""
+    if members is None:
+        return np.asarray(choice, dtype=np.int64).tolist()
     out = [0] * k
     for new_cls, group in enumerate(members):
         for c in group:

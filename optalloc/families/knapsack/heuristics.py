@@ -90,16 +90,20 @@ def greedy_bounded(values, weights, bounds, capacity, *, lp_round: bool = False)
 def greedy_mckp(values, weights, starts, capacity, *, lp_round: bool = False):
     """Greedy: the LP solution with hull increments added while they fit. LP rounding: the LP solution
     with its fractional class rounded down, then the best single-class upgrade that fits, repeatedly.
-    Returns (choice or None if infeasible, LP bound)."""
+    Returns (choice or None if infeasible, LP bound, the bound's rounding margin when the choice is proven optimal
+    else None, the LP multiplier). The proof: when the LP optimum cuts no increment it is a choice of whole options, the integer
+    optimum; the greedy's choice is then that choice, and its value equals the bound up to the float sums' margin."""
     lp = lp_relaxation(values, weights, starts, capacity)
     if lp is None:
-        return None, None
+        return None, None, None, None
     uv, uw, uo, us = lp["uv"], lp["uw"], lp["uo"], lp["us"]
     k = len(us) - 1
     # the LP value is a float sum over the classes: add its proven rounding error so it stays a bound
-    bound = lp["lp_value"] + sum_error_bound(k + 4, k * float(np.abs(uv).max(initial=0.0)) + abs(lp["lp_value"]))
+    margin = sum_error_bound(k + 4, k * float(np.abs(uv).max(initial=0.0)) + abs(lp["lp_value"]))
+    bound = lp["lp_value"] + margin
     if not lp_round:
-        return uo[lp["greedy_pos"]].astype(np.int64), bound
+        proven = lp["integral"] and np.array_equal(lp["greedy_pos"], lp["lp_pos"])
+        return uo[lp["greedy_pos"]].astype(np.int64), bound, 2 * margin if proven else None, lp["lam"]
     pos = lp["lp_pos"].copy()
     left = int(capacity) - int(uw[pos].sum())
     cls = np.repeat(np.arange(k), np.diff(us))
@@ -112,7 +116,7 @@ def greedy_mckp(values, weights, starts, capacity, *, lp_round: bool = False):
         q = int(np.flatnonzero(ok)[np.argmax(gain[ok])])
         left -= int(extra[q])
         pos[cls[q]] = q
-    return uo[pos].astype(np.int64), bound
+    return uo[pos].astype(np.int64), bound, None, lp["lam"]
 
 
 # ------------------------------------------------------------------ multidimensional

@@ -140,11 +140,16 @@ def _heuristic_mckp(instance, options: SolveOptions, deadline: Deadline, lp_roun
 
     d = instance.data
     merged, members = merge_ties(d)
-    choice, bound = greedy_mckp(merged.values, merged.weights, merged.starts, merged.capacity, lp_round=lp_round)
+    choice, bound, proven, lam = greedy_mckp(merged.values, merged.weights, merged.starts, merged.capacity,
+                                             lp_round=lp_round)
     if choice is None:
         return Outcome.infeasible("infeasible", message="the lightest option of every class already exceeds the "
                                                         "capacity")
-    return Outcome(Status.COMPLETED, {"choice": expand_ties(choice, members, d.k)}, None, bound, "completed")
+    solution = {"choice": expand_ties(choice, members, d.k)}
+    if proven is not None:  # the LP optimum is whole: this is it, equal to the bound up to the sums' rounding
+        return Outcome(Status.OPTIMAL, solution, None, bound, "optimal (the LP optimum is integral)",
+                       tolerance=proven, extra={"lp_multiplier": lam})
+    return Outcome(Status.COMPLETED, solution, None, bound, "completed", extra={"lp_multiplier": lam})
 
 
 def _heuristic_mkp(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
