@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from optalloc.errors import FormatError, OptallocError, OptionError, UnsupportedProblemError, VerificationError
 from optalloc.family import families, resolve
 from optalloc.terminal import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK, NON_NEGATIVE,
                                POSITIVE, SECONDS, argument_type, bounded, method_name, render)
@@ -248,7 +249,6 @@ def _formats() -> list[str]:
 
 # ------------------------------------------------------------------ commands
 def _options(args):
-    from optalloc.errors import OptionError
     from optalloc.options import SolveOptions
 
     native = {}
@@ -314,7 +314,6 @@ def _run_grid(files, method_names, opts, emit, fmt=None, reader_options=None):
     from optalloc.registry import default_method, get_method
     from optalloc.solve import solve
 
-    from optalloc.errors import UnsupportedProblemError, VerificationError
     from optalloc.interrupt import Interrupted
     from optalloc.options import SolveOptions
     from optalloc.registry import check_usable
@@ -560,7 +559,6 @@ def cmd_validate(args) -> int:
 
 def cmd_convert(args) -> int:
     """optalloc convert: a public format to optalloc JSONL (--from) or back (--to); `args` as parsed."""
-    from optalloc.errors import OptionError
     from optalloc.instances import load, save
     from optalloc.instances.readers import write
 
@@ -616,7 +614,6 @@ def _describe(m, as_json: bool) -> int:
 
 def cmd_generate(args) -> int:
     """optalloc generate GENERATOR: seeded instances of a declared generator; `args` as parsed."""
-    from optalloc.errors import OptionError
     from optalloc.family import generators
     from optalloc.instances import save
     from optalloc.instances.generators import generate
@@ -675,7 +672,6 @@ def cmd_methods(args) -> int:
 
 def cmd_export(args) -> int:
     """optalloc export: the LP/MIP (or CP-SAT model) a method solves, written as a file; `args` as parsed."""
-    from optalloc.errors import OptionError, UnsupportedProblemError
     from optalloc.instances import load
     from optalloc.registry import check_usable, get_method
 
@@ -710,7 +706,6 @@ def _export_cp(m, inst, args) -> int:
     import os
     import tempfile
 
-    from optalloc.errors import OptionError
     from optalloc.files import atomic_write_bytes
 
     suffix = Path(args.model_file).suffix.lower()
@@ -795,7 +790,6 @@ def cmd_allocate(args) -> int:
     import pandas as pd
 
     from optalloc.allocation import allocate
-    from optalloc.errors import FormatError
     from optalloc.files import atomic_write_text, check_output_target
 
     if args.output:
@@ -853,7 +847,6 @@ def main(argv=None) -> int:
     no solution, 3 internal error, 130 Ctrl-C)."""
     import os
 
-    from optalloc.errors import OptallocError
 
     try:
         parser = build_parser()  # finds the families: a broken plugin is reported here

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Callable
 
-from optalloc.errors import MethodUnavailableError, UnknownMethodError, UnsupportedProblemError
+from optalloc.errors import MethodUnavailableError, OptionError, UnknownMethodError, UnsupportedProblemError
 from optalloc.once import Once
 from optalloc.parameters import Parameter  # noqa: F401  (methods declare theirs with it)
 
@@ -47,8 +47,6 @@ class Method:
 
     def check_parameters(self, values: dict) -> None:
         """Unknown or ill-typed --option values are bad input (exit 2), found before the method runs."""
-        from optalloc.errors import OptionError
-
         if self.parameters is None:
             return
         for name, value in values.items():

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 
-from optalloc.errors import OptallocError
+from optalloc.errors import OptallocError, VerificationError
 from optalloc.bench.suites import Suite
 
 ROW_COLUMNS = ("key", "suite", "instance", "position", "problem", "sense", "method", "kind", "options", "status",
@@ -162,7 +162,6 @@ def _finished(row: dict) -> dict:
 def run_task(task: Task) -> dict:
     """Solve one instance with one method and turn the certified result (or the failure) into a row."""
     load_plugins()
-    from optalloc.errors import VerificationError
     from optalloc.registry import get_method
     from optalloc.solve import solve
 

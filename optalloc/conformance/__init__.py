@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from optalloc.errors import UnsupportedProblemError
 from optalloc.gap import gap as gap_of
 from optalloc.gap import values_equal
 from optalloc.instances.format import Instance
@@ -119,7 +120,6 @@ def run_conformance(method: str) -> int:
 def warm(instance, method: str) -> None:
     """Solve for the compilation's sake (python -m optalloc.warmup); a method that does not take the
     instance is passed over: the other methods compile that code."""
-    from optalloc.errors import UnsupportedProblemError
     from optalloc.solve import solve
 
     try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from optalloc.errors import InstanceError
 from optalloc.models.linear import INF, LazyNames, LinearModel, check_build, range_names, tie_rows
 
 
@@ -20,7 +21,6 @@ def checked_mckp(values, weights, starts, capacity: int, where: str = "data") ->
     against the kind's contract (what parse_fields checks option by option: values finite and >= 0, weights
     integers >= 0, each total of class maxima within the exact range, capacity an integer >= 0), for callers that
     hold arrays of millions of options (optalloc.allocate)."""
-    from optalloc.errors import InstanceError
     from optalloc.problems import validate as v
 
     values = np.asarray(values)

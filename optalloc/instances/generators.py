@@ -1,12 +1,12 @@
 """Seeded instance generators, as the families declare them (Family.generators). The same arguments always
 give the same instance."""
 from __future__ import annotations
+from optalloc.errors import OptionError
 
 
 def generate(name: str, *, seed: int = 0, count: int = 1, **params) -> list:
     """The instances of generator `name` with `params` (a parameter left out, or None, takes its default);
     a seeded generator makes `count` instances of seeds seed..seed+count-1. A bad value raises ValueError."""
-    from optalloc.errors import OptionError
     from optalloc.family import generators, resolve
 
     gens = generators()

@@ -2,6 +2,7 @@
 (Family.formats): `read(fmt, path)` gives a list of optalloc Instances, `write(fmt, instances, path)` writes
 them back."""
 from __future__ import annotations
+from optalloc.errors import FormatError
 
 
 def format_names() -> list[str]:
@@ -36,7 +37,6 @@ def check_format(fmt: str, flag: str = "--from") -> str:
 
 
 def _format(fmt: str, flag: str, writing: bool = False):
-    from optalloc.errors import FormatError
     from optalloc.family import formats
 
     known = {n: f for n, f in formats().items() if f.write or not writing}
@@ -63,8 +63,6 @@ def reader_options() -> dict[str, list]:
 def check_reader_options(fmt: str | None, options: dict, source: str | None = None) -> dict:
     """`options` (flag name -> value, None when not given) as the keyword arguments of `fmt`'s reader; a
     FormatError names the first option the format does not take."""
-    from optalloc.errors import FormatError
-
     given = {k: v for k, v in options.items() if v is not None and v is not False}
     if not given:
         return {}
@@ -91,7 +89,6 @@ def read(fmt: str, path, **options) -> list:
 def write(fmt: str, instances, path, *, overwrite: bool = False):
     """Write `instances` to `path` in the public format `fmt` (one that has a writer); an existing file is an error
     unless `overwrite`."""
-    from optalloc.errors import FormatError
     from optalloc.family import resolve
 
     f = _format(fmt, "--to", writing=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+from optalloc.errors import OptionError, UnsupportedProblemError
 
 if TYPE_CHECKING:
     from optalloc.options import Deadline, SolveOptions
@@ -170,8 +171,6 @@ class LinearModel:
 
         suffix = Path(path).suffix.lower()
         if suffix not in (".mps", ".lp"):
-            from optalloc.errors import OptionError
-
             raise OptionError(f"{path}: the model file must end in .mps or .lp")
         h = to_highs(self, names=True)
         with tempfile.TemporaryDirectory() as tmp:
@@ -212,7 +211,6 @@ def _from_pyomo(model) -> tuple[LinearModel, list]:
     import pyomo.environ as pyo
     from pyomo.repn.standard_repn import generate_standard_repn
 
-    from optalloc.errors import UnsupportedProblemError
 
     variables = list(model.component_data_objects(pyo.Var, active=True, descend_into=True))
     col = {id(v): j for j, v in enumerate(variables)}

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from optalloc import interrupt
+from optalloc.errors import OptionError, UnsupportedProblemError
 from optalloc.logs import LineSink
 from optalloc.options import Deadline, SolveOptions
 from optalloc.status import Status
@@ -46,8 +47,6 @@ CP_MAX_COEFFICIENT = 10**9  # CP-SAT 9.15 claimed a wrong optimum with 0-1 knaps
 def check_range(model) -> None:
     """Refuse models whose objective or linear coefficients exceed CP_MAX_COEFFICIENT: `make fuzz` found
     CP-SAT proving "optimal" a value below the true optimum there (1 in 40 random 0-1 knapsacks at 1e10)."""
-    from optalloc.errors import UnsupportedProblemError
-
     proto = model.Proto()
     top = max((abs(c) for c in proto.objective.coeffs), default=0) if proto.has_objective() else 0
     for ct in proto.constraints:
@@ -125,7 +124,6 @@ def integer_scale(values, max_decimals: int = 6) -> int:
     """Smallest power of ten that makes every value an integer (CP-SAT needs integer objectives)."""
     import numpy as np
 
-    from optalloc.errors import UnsupportedProblemError
 
     arr = np.asarray(values, dtype=float)
     for d in range(max_decimals + 1):
@@ -151,6 +149,4 @@ def _set_options(params, values: dict) -> None:
         try:
             setattr(params, key, value)
         except (AttributeError, TypeError, ValueError) as e:
-            from optalloc.errors import OptionError
-
             raise OptionError(f"--option {key}={value!r}: CP-SAT rejects it ({type(e).__name__}: {e})"[:300]) from None

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from optalloc import interrupt
+from optalloc.errors import OptionError, UnsupportedProblemError
 from optalloc.logs import LineSink
 from optalloc.options import Deadline, SolveOptions
 from optalloc.status import Status
@@ -120,8 +121,6 @@ def to_highs(model, *, names: bool = False):
                                np.ascontiguousarray(low.indptr, dtype=np.int32),
                                np.ascontiguousarray(low.indices, dtype=np.int32), _f64(low.data))
     if status == highspy.HighsStatus.kError:
-        from optalloc.errors import UnsupportedProblemError
-
         raise UnsupportedProblemError(f"HiGHS refused the model ({m} rows, {n} columns, {A.nnz} nonzeros)")
     if names:
         for j, name in enumerate(model.col_names):
@@ -142,8 +141,6 @@ HIGHS_MAX_BOUND = 1e15  # finite row and column bounds
 def check_range(model) -> None:
     """HiGHS's tolerances are absolute and it treats 1e20 as infinite: past these magnitudes its answers are
     not exact (seen: "optimal" with no solution at 1e15). Refuse before solving, naming the limit."""
-    from optalloc.errors import UnsupportedProblemError
-
     def top(a):
         a = np.abs(np.asarray(a, dtype=float))
         a = a[np.isfinite(a)]
@@ -171,8 +168,6 @@ CONVEXITY_COLUMNS = 3000  # a Hessian on more columns than this is not checked (
 def check_convex(model) -> None:
     """HiGHS solves quadratic objectives on continuous columns only, and to a global optimum only when convex
     (Q positive semidefinite for min, negative for max); anything else is refused, saying why, before solving."""
-    from optalloc.errors import UnsupportedProblemError
-
     if model.discrete:
         raise UnsupportedProblemError("the objective is quadratic and the model has integer or semi-continuous "
                                       "columns: HiGHS has no solver for that (MIQP)")
@@ -370,7 +365,6 @@ def _set_option(h, key: str, value) -> None:
     of the wrong type or range; that is bad input, named, exit 2."""
     import highspy
 
-    from optalloc.errors import OptionError
 
     try:
         status = h.setOptionValue(key, value)

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from optalloc.errors import OptionError
 from optalloc.terminal import (EXIT_NO_SOLUTION, EXIT_OK, POSITIVE, SECONDS, bounded, method_name, number_text,
                                percent_text, regex, render)
 
@@ -57,7 +58,6 @@ def run(args) -> int:
     """optalloc quantize: bits for the weights of a safetensors file, measured against uniform bits; `args` as
     parsed."""
     # imported here, not above: building the parser of every optalloc command imports this module
-    from optalloc.errors import OptionError
     from optalloc.families.bitalloc import encoder
     from optalloc.families.bitalloc.calibrate import activation_energy
     from optalloc.families.bitalloc.checkpoint import DEFAULT_SKIP, open_checkpoint

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from optalloc.errors import UnsupportedProblemError
 from optalloc.instances.format import Instance
 from optalloc.families.bitalloc.problems import BitAllocData
 from optalloc.models import Formulation
@@ -67,8 +68,6 @@ def cvxpy_model(instance: Instance):
 
     d = instance.data
     if d.tables:
-        from optalloc.errors import UnsupportedProblemError
-
         raise UnsupportedProblemError("the CVXPY model covers model mode (sensitivities); table mode is an MCKP")
     b = cp.Variable(d.k, name="bits")
     loss = cp.sum(cp.multiply(d.sensitivity, cp.exp(-2.0 * math.log(2.0) * b)))
@@ -83,7 +82,6 @@ def to_mckp(d: BitAllocData):
     total error = offset - MCKP value."""
     from optalloc.engines.mckp_model import MCKPData
 
-    from optalloc.errors import UnsupportedProblemError
 
     # log2 of a level that is not a power of two is irrational: said before the tables are built (seconds at
     # model scale), not after

@@ -6,6 +6,7 @@ from functools import partial
 
 import numpy as np
 
+from optalloc.errors import UnsupportedProblemError
 from optalloc.options import Deadline, LimitReached, SolveOptions
 from optalloc.result import Outcome
 from optalloc.status import Status
@@ -154,7 +155,6 @@ def _heuristic_mckp(instance, options: SolveOptions, deadline: Deadline, lp_roun
 
 def _heuristic_mkp(instance, options: SolveOptions, deadline: Deadline, lp_round: bool) -> Outcome:
     """The LP bound comes from HiGHS on the relaxation, within the time left (none if it runs out)."""
-    from optalloc.errors import UnsupportedProblemError
     from optalloc.families.knapsack.heuristics import greedy_mkp
     from optalloc.families.knapsack.models import mkp_arrays
     from optalloc.solvers.highs import solve_linear

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optalloc.errors import InstanceError
+from optalloc.errors import InstanceError, OptallocError
 
 
 @dataclass
@@ -200,7 +200,6 @@ class _Master:
                        np.asarray(index, dtype=np.int32), np.ones(len(index)))
 
     def solve(self):
-        from optalloc.errors import OptallocError
         from optalloc.solvers.highs import status_map
         from optalloc.status import Status
 

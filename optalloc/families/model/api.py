@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from optalloc.errors import UnsupportedProblemError, VerificationError
+from optalloc.errors import OptallocError, UnsupportedProblemError, VerificationError
 from optalloc.instances.format import Instance
 from optalloc.models.linear import LinearModel
 
@@ -86,7 +86,6 @@ def _left(opts, started):
 def _heuristic_start(lm: LinearModel, built, order, opts) -> str | None:
     """Offer the family's best heuristic answer as a MIP start (lm.start) when the family can encode it and it
     satisfies every row of the model, added ones included. Returns the heuristic's name, or None."""
-    from optalloc.errors import OptallocError
     from optalloc.families.model.problems import evaluate_point
     from optalloc.gap import better
     from optalloc.registry import methods_for

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from optalloc import trace
+from optalloc.errors import UnsupportedProblemError
 from optalloc.models.linear import check_build
 from optalloc.numeric import exact_sum
 from optalloc.options import Deadline, SolveOptions
@@ -50,8 +51,6 @@ MAX_BIG_M_HORIZON = 500_000
 
 
 def _check_big_m(instance, formulation: str) -> None:
-    from optalloc.errors import UnsupportedProblemError
-
     horizon = int(exact_sum(instance.data.p))
     if formulation != "time_indexed" and horizon > MAX_BIG_M_HORIZON:
         raise UnsupportedProblemError(
