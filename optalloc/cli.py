@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ap.commands = sub.choices  # command name -> its parser (main() lets it report a flag it does not know)
 
+    _add_instance_commands(sub)
+    _add_family_and_library_commands(sub)
+    _add_benchmark_commands(sub)
+    return ap
+
+
+def _add_instance_commands(sub) -> None:
+    """solve, compare, validate, convert and generate: the commands that read or make instance files."""
     p = sub.add_parser("solve", help="solve every instance of a file with one method")
     p.add_argument("file", help="an instance file, or - for standard input")
     p.add_argument("--from", dest="src_format", metavar="READER",
@@ -148,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--count", type=POSITIVE, default=1, help="instances (seeds seed..seed+count-1)")
         q.add_argument("--force", action="store_true", help="overwrite the output if it exists")
 
+
+def _add_family_and_library_commands(sub) -> None:
+    """The families' own commands (Family.commands), methods, allocate and export."""
     for fam in families().values():  # the families' own commands (Family.commands): quantize is bitalloc's
         for command in fam.commands:
             p = sub.add_parser(command.name, help=command.help)
@@ -180,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite --output if it exists")
     p.add_argument("--json", action="store_true", help="the answer as one JSON object")
 
+
+def _add_benchmark_commands(sub) -> None:
+    """suites, bench and report (the benchmark grid and what it writes), then export (a method's model as a
+    file)."""
     p = sub.add_parser("suites", help="list the benchmark suites of the manifest")
     p.add_argument("--manifest", metavar="FILE", help="default: instances/MANIFEST.json")
     p.add_argument("--json", action="store_true", help="one JSON object per suite")
@@ -226,7 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", help="name of the instance when the file holds several (default: the first)")
     p.add_argument("--relax", action="store_true", help="write the LP relaxation")
     p.add_argument("--force", action="store_true", help="overwrite the model file if it exists")
-    return ap
 
 
 def _version() -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from optalloc.engines.mckp import solve_mckp
+
 _LOG2_3_4 = math.log2(0.75)
 
 
@@ -221,21 +223,7 @@ def solve_bit_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float |
     lam = 4.0 ** t_star
     # Greedy fill of the slack with the best remaining upgrades (ratio order), each if it fits. Only the
     # best few candidates can matter: no more upgrades fit than slack / min(n).
-    slack = Rint - used
-    if slack > 0:
-        up = np.flatnonzero(bits < bmax)
-        ratio = 0.75 * c[up] * np.exp2(-2.0 * bits[up]) / n[up]
-        top = min(len(up), 4 * (slack // int(n.min()) + 1) + 64)
-        if top < len(up):
-            part = np.argpartition(-ratio, top - 1)[:top]
-        else:
-            part = np.arange(len(up))
-        for j in up[part[np.argsort(-ratio[part], kind="stable")]]:
-            if n[j] <= slack:
-                bits[j] += 1
-                slack -= int(n[j])
-                if slack < n.min():
-                    break
+    _fill_slack(c, n, bits, bmax, Rint - used)
     loss = float(np.dot(c, np.exp2(-2.0 * bits)))
     # Lagrangian dual bound at lambda: min_b sum f_j(b_j) + lam (n_j b_j) - lam R, at the Lagrangian choice.
     bl = np.empty(k, dtype=np.int64)
@@ -271,27 +259,10 @@ def solve_bit_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float |
             bits, loss = best_bits, best_loss
         stats.update(core_method="prefixes", seconds=time.perf_counter() - t0)
         return AllocSolution(bits, loss, loss, True, "optimal", stats)
-    from optalloc.engines.mckp import solve_mckp
-
-
-    cap = Rint - int(np.dot(n[fixed], bl[fixed]))
-    # The core as an MCKP (maximise -loss, weight n b) over the options that can still help.
-    offs = np.arange(bmin - bmax, bmax - bmin + 1)
-    rc = np.stack([reduced_cost(core, o) for o in offs], axis=1)
-    free = rc < gap - tol
-    free[:, offs == 0] = True
-    b_opt = bl[core, None] + offs[None, :]
-    sel_b = b_opt[free]
-    cls = np.repeat(np.arange(len(core)), free.sum(axis=1))
-    vals = -(c[core][cls] * np.exp2(-2.0 * sel_b))
-    wts = n[core][cls] * sel_b
-    starts = np.concatenate([[0], np.cumsum(free.sum(axis=1))]).astype(np.int64)
     remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
-    r = solve_mckp(vals, wts.astype(np.int64), starts, cap, time_limit=remaining)
+    r, cand = _core_by_mckp(c, n, bl, core, fixed, Rint, bmin, bmax, reduced_cost, gap - tol, remaining)
     if r.choice is None:  # cannot happen: the Lagrangian choice of the core fits
         return AllocSolution(bits, loss, dual, False, "error", stats)
-    cand = bl.copy()
-    cand[core] = sel_b[starts[:-1] + r.choice]
     cand_loss = float(np.dot(c, np.exp2(-2.0 * cand)))
     if cand_loss < loss:
         bits, loss = cand, cand_loss
@@ -299,6 +270,44 @@ def solve_bit_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float |
     bound = max(dual, fixed_loss - r.bound) if r.stopped != "optimal" else loss
     stats["seconds"] = time.perf_counter() - t0
     return AllocSolution(bits, loss, bound, r.stopped == "optimal", r.stopped, stats)
+
+
+def _fill_slack(c, n, bits, bmax, slack) -> None:
+    """Greedy fill of the budget's `slack` with the best remaining upgrades (ratio order), each if it fits (in
+    place). Only the best few candidates can matter: no more upgrades fit than slack / min(n)."""
+    if slack <= 0:
+        return
+    up = np.flatnonzero(bits < bmax)
+    ratio = 0.75 * c[up] * np.exp2(-2.0 * bits[up]) / n[up]
+    top = min(len(up), 4 * (slack // int(n.min()) + 1) + 64)
+    part = np.argpartition(-ratio, top - 1)[:top] if top < len(up) else np.arange(len(up))
+    for j in up[part[np.argsort(-ratio[part], kind="stable")]]:
+        if n[j] <= slack:
+            bits[j] += 1
+            slack -= int(n[j])
+            if slack < n.min():
+                break
+
+
+def _core_by_mckp(c, n, bl, core, fixed, R, bmin, bmax, reduced_cost, threshold, time_limit):
+    """The core as a multiple-choice knapsack (maximise -loss, weight n b) over the options whose reduced cost is
+    below `threshold` (the others cannot help): (the MCKP solution, the bits it gives every group; the groups
+    outside the core keep their Lagrangian bits `bl`)."""
+    cap = R - int(np.dot(n[fixed], bl[fixed]))
+    offs = np.arange(bmin - bmax, bmax - bmin + 1)
+    rc = np.stack([reduced_cost(core, o) for o in offs], axis=1)
+    free = rc < threshold
+    free[:, offs == 0] = True
+    sel_b = (bl[core, None] + offs[None, :])[free]
+    cls = np.repeat(np.arange(len(core)), free.sum(axis=1))
+    vals = -(c[core][cls] * np.exp2(-2.0 * sel_b))
+    wts = n[core][cls] * sel_b
+    starts = np.concatenate([[0], np.cumsum(free.sum(axis=1))]).astype(np.int64)
+    r = solve_mckp(vals, wts.astype(np.int64), starts, cap, time_limit=time_limit)
+    cand = bl.copy()
+    if r.choice is not None:
+        cand[core] = sel_b[starts[:-1] + r.choice]
+    return r, cand
 
 
 def _core_by_prefixes(c, n, bl, core, lam, R, bmin, bmax, incumbent):
