@@ -28,7 +28,8 @@ def _curves(curves: Any, unit: str, level: str, value: str, what: str) -> pd.Dat
     if isinstance(curves, pd.DataFrame):
         missing = [c for c in (unit, level, value) if c not in curves.columns]
         if missing:
-            raise InstanceError(what, f"the table has no column {missing[0]!r} (it has {', '.join(map(str, curves.columns))})")
+            raise InstanceError(what, f"the table has no column {missing[0]!r} "
+                                      f"(it has {', '.join(map(str, curves.columns))})")
         df = curves[[unit, level, value]].copy()
     elif isinstance(curves, dict):
         rows = [(u, lv, x) for u, curve in curves.items() for lv, x in dict(curve).items()]
@@ -65,6 +66,12 @@ def _check_whole(df, unit, level, what, least=0):
     if len(bad):
         r = bad.iloc[0]
         raise InstanceError(what, f"{unit} {r[unit]!r}: {level} {r[level]:g} is not a whole number >= {least}")
+
+
+def _common_levels(df, unit: str, level: str, units=None) -> list:
+    """The levels measured for every one of `units` (default: every unit of `df`), ascending: the sizes a rule
+    that gives several units the same level can choose from."""
+    return sorted(set.intersection(*(set(g) for u, g in df.groupby(unit)[level] if units is None or u in units)))
 
 
 def _check_rising(df, unit, level, value, what, why):
@@ -111,12 +118,12 @@ def kv_cache(retention, budget: int, *, minimum: int = 0, time_limit: float | No
     [0, 1] and not falling as the size grows (a larger cache keeps at least what a smaller one does). `minimum`:
     the fewest tokens a head may keep (its sink and recent window): smaller sizes are left out."""
     what = "retention"
-    df = _curves(retention, "head", "size", "kept", what)
-    _check_whole(df, "head", "size", what, least=1)
-    _check_range(df, "head", "size", "kept", 0.0, 1.0, what)
-    _check_rising(df, "head", "size", "kept", what, "a larger cache keeps at least what a smaller one does")
-    df = df[df["size"] >= minimum]
-    short = set(pd.unique(_curves(retention, "head", "size", "kept", what)["head"])) - set(df["head"])
+    measured = _curves(retention, "head", "size", "kept", what)
+    _check_whole(measured, "head", "size", what, least=1)
+    _check_range(measured, "head", "size", "kept", 0.0, 1.0, what)
+    _check_rising(measured, "head", "size", "kept", what, "a larger cache keeps at least what a smaller one does")
+    df = measured[measured["size"] >= minimum]
+    short = set(measured["head"]) - set(df["head"])
     if short:
         raise InstanceError(what, f"head {sorted(short, key=str)[0]!r} has no size of at least minimum {minimum}")
     table = df.rename(columns={"head": "unit", "size": "level", "kept": "value"}).assign(cost=lambda t: t["level"])
@@ -128,8 +135,7 @@ def kv_uniform(retention, budget: int) -> pd.DataFrame:
     Returns (head, size)."""
     df = _curves(retention, "head", "size", "kept", "retention")
     heads = list(pd.unique(df["head"]))
-    common = sorted(set.intersection(*(set(g["size"]) for _, g in df.groupby("head"))))
-    fit = [s for s in common if s * len(heads) <= budget]
+    fit = [s for s in _common_levels(df, "head", "size") if s * len(heads) <= budget]
     if not fit:
         raise InstanceError("budget", f"{budget} tokens do not give each of the {len(heads)} heads a common size")
     return pd.DataFrame({"head": heads, "size": fit[-1]})
@@ -155,7 +161,7 @@ def kv_task_kv(retention, budget: int, heterogeneity: dict, *, minimum: int) -> 
     sizes = {h: int(largest[h]) for h in full}
     if rest:
         room = budget - sum(sizes.values())
-        common = sorted(set.intersection(*(set(df[df["head"] == h]["size"]) for h in rest)))
+        common = _common_levels(df, "head", "size", rest)
         share = max([x for x in common if x >= minimum and x * len(rest) <= room], default=minimum)
         sizes.update({h: int(share) for h in rest})
     return pd.DataFrame({"head": heads, "size": [sizes[h] for h in heads]})
@@ -188,7 +194,7 @@ def agentts_greedy(curves, budget: float, *, cost=1) -> pd.DataFrame:
     (stage, samples)."""
     df = _curves(curves, "stage", "samples", "accuracy", "curves")
     per = _per_unit(cost, df["stage"], "cost")
-    levels = {s: g.sort_values("samples")[["samples", "accuracy"]].to_numpy() for s, g in df.groupby("stage", sort=False)}
+    levels = {s: g[["samples", "accuracy"]].to_numpy() for s, g in df.groupby("stage", sort=False)}  # sorted by _curves
     at = {s: 0 for s in levels}
     spent = sum(levels[s][0, 0] * per[s] for s in levels)
     while True:
@@ -238,8 +244,6 @@ def icl_examples(curves, budget: float, *, tokens=1, time_limit: float | None = 
     per = _per_unit(tokens, df["query"], "tokens")
     table = pd.DataFrame({"unit": df["query"], "level": df["examples"],
                           "cost": df["examples"] * df["query"].map(per), "value": df["accuracy"]})
-    if not np.array_equal(table["cost"], np.round(table["cost"])):
-        table["cost"] = table["cost"].astype(float)
     return allocate(table, budget, time_limit=time_limit, name="icl_examples")
 
 
@@ -249,8 +253,7 @@ def icl_fixed(curves, budget: float, *, tokens=1) -> pd.DataFrame:
     df = _curves(curves, "query", "examples", "accuracy", "curves")
     per = _per_unit(tokens, df["query"], "tokens")
     queries = list(pd.unique(df["query"]))
-    common = sorted(set.intersection(*(set(g["examples"]) for _, g in df.groupby("query"))))
-    fit = [k for k in common if k * sum(per.values()) <= budget + 1e-9]
+    fit = [k for k in _common_levels(df, "query", "examples") if k * sum(per.values()) <= budget + 1e-9]
     if not fit:
         raise InstanceError("budget", f"{budget} tokens do not give every query a common number of examples")
     return pd.DataFrame({"query": queries, "examples": int(fit[-1])})
