@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 
 from optalloc import budgets
 from optalloc.families.bitalloc import encoder
-from optalloc.families.bitalloc.decoder import Decoder, KVCache, bundled_decoder
+from optalloc.families.bitalloc.decoder import Decoder, KVCache, bundled_decoder, kl_sum
 
 model = Decoder(bundled_decoder())
 calibration = encoder.sentences(encoder.CALIBRATION)
@@ -94,8 +94,7 @@ def judge(split):
     cache = KVCache({(int(h[1]), int(h.split("KV")[1])): int(s) for h, s in split.items()}, sink=SINK, recent=RECENT)
     kl, tokens = 0.0, 0
     for text, full in zip(held_out, reference):
-        lp = model.log_probs_of(model.tokenizer.encode(text), cache=cache)
-        kl += float((np.exp(full) * (full - lp)).sum())
+        kl += kl_sum(full, model.log_probs_of(model.tokenizer.encode(text), cache=cache))
         tokens += len(full)
     kept = np.mean([held_retention[(h, s)] for h, s in split.items()])
     return {"tokens": sum(split.values()), "attention kept": kept, "KL from full cache": kl / tokens}

@@ -14,13 +14,14 @@ def load_model(directory):
     return decoder.Decoder(directory) if decoder.is_decoder(directory) else encoder.Encoder(directory)
 
 
+def _loaded(model):
+    return model if isinstance(model, (decoder.Decoder, encoder.Encoder)) else load_model(model)
+
+
 def input_energy(model, texts: list[str]) -> dict[str, np.ndarray]:
     """Module name -> diag(X^T X) of its inputs over the tokens of `texts`; `model` is a loaded model or its
     checkpoint directory."""
-    if isinstance(model, (decoder.Decoder, encoder.Encoder)):
-        m = model
-    else:
-        m = load_model(model)
+    m = _loaded(model)
     return (decoder if isinstance(m, decoder.Decoder) else encoder).input_energy(m, texts)
 
 
@@ -37,9 +38,8 @@ def activation_energy(model, texts: list[str]) -> tuple[dict[str, np.ndarray], s
     decoder: each module's input energies times its output gain (decoder.output_gains: the next-token KL one
         unit of error in its output costs), so that every column's error is in KL and modules compare ("raw").
         Input energies alone (either scale) did not beat uniform bits on the bundled decoder."""
-    m = model if isinstance(model, (decoder.Decoder, encoder.Encoder)) else load_model(model)
-    h = input_energy(m, texts)
+    m = _loaded(model)
     if isinstance(m, decoder.Decoder):
-        gains = decoder.output_gains(m, texts)
+        gains, h = decoder.gains_and_energy(m, texts)  # one clean pass serves both
         return {name: gains[name] * e for name, e in h.items()}, "raw"
-    return h, "module"
+    return encoder.input_energy(m, texts), "module"

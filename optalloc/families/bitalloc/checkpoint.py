@@ -9,6 +9,7 @@ Which matrices are quantized: every 2-D floating-point ".weight" except embeddin
 expressions searched in the module name) change that, and an --include that matches nothing is an error."""
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -179,8 +180,7 @@ def _sharded(index: Path) -> Checkpoint:
 def with_linear_weights(model, weights: dict, dtype):
     """A shallow copy of the numpy `model` (encoder.Encoder or decoder.Decoder: tensors in `model.t`) with the
     linear `weights` (module name -> matrix, as `dtype`) replaced; the other tensors are shared, not read again."""
-    other = object.__new__(type(model))
-    other.__dict__.update(model.__dict__)
+    other = copy.copy(model)
     other.t = dict(model.t)
     for m, w in weights.items():
         other.t[m + ".weight"] = np.asarray(w, dtype=dtype)

@@ -20,6 +20,7 @@ Calibration: `input_energy` returns, for every linear module of the checkpoint, 
 the calibration tokens, as encoder.input_energy does."""
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass
@@ -204,6 +205,12 @@ class Decoder:
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
 
 
+def kl_sum(full: np.ndarray, logp: np.ndarray) -> float:
+    """The KL divergences of next-token distributions `logp` from `full` (both log-probabilities, tokens x
+    vocabulary), summed over the tokens."""
+    return float((np.exp(full) * (full - logp)).sum())
+
+
 def _softmax(s):
     s = np.exp(s - s.max(axis=-1, keepdims=True))
     return s / s.sum(axis=-1, keepdims=True)
@@ -312,7 +319,7 @@ def quality(model, weights: dict[str, np.ndarray], ref: Reference) -> dict[str, 
     for ids, full in zip(ref.held_out_ids, ref.held_out):
         lp = dec.log_probs_of(ids)
         held_nll -= float(lp[np.arange(len(ids) - 1), ids[1:]].sum())
-        kl += float((np.exp(full) * (full - lp)).sum())
+        kl += kl_sum(full, lp)
         held_tokens += len(ids) - 1
     return {"perplexity": math.exp(nll / tokens), "held_out_perplexity": math.exp(held_nll / held_tokens),
             "output_error": kl / held_tokens}
@@ -325,28 +332,29 @@ def output_gains(model, texts: list[str], *, relative: float = 0.05, seed: int =
     is the Fisher information's mean diagonal along the module's output). Quantizing W adds the error dW x to
     that output, of energy sum_j h_j |dW_:j|^2 (h: input_energy), so gain x that is the KL it costs: it puts
     the errors of every module on one scale, which their raw energies are not."""
+    return gains_and_energy(model, texts, relative=relative, seed=seed)[0]
+
+
+def gains_and_energy(model, texts: list[str], *, relative: float = 0.05, seed: int = 0) -> tuple[dict, dict]:
+    """(output_gains, input_energy) of `texts` from one clean pass (which both need) and one noisy pass per
+    module."""
     dec = _decoder(model)
     ids = [dec.tokenizer.encode(s) for s in texts]
+    tokens = sum(len(x) for x in ids)
     energy: dict[str, np.ndarray] = {}
-    reference = []
-    for x in ids:
-        reference.append(dec.log_probs_of(x, energy))
-    out_rms = {m: math.sqrt(float((energy[m] * (dec.t[m + ".weight"].astype(np.float64) ** 2).sum(axis=0)).sum())
-                            / (sum(len(x) for x in ids) * dec.t[m + ".weight"].shape[0])) for m in energy}
+    reference = [dec.log_probs_of(x, energy) for x in ids]
     gains = {}
     rng = np.random.default_rng(seed)
     for m in energy:
-        sd = relative * out_rms[m]
-        noisy = object.__new__(Decoder)
-        noisy.__dict__.update(dec.__dict__)
+        w = dec.t[m + ".weight"]
+        out_rms = math.sqrt(float((energy[m] * (w.astype(np.float64) ** 2).sum(axis=0)).sum()) / (tokens * w.shape[0]))
+        sd = relative * out_rms
+        noisy = copy.copy(dec)
         noisy.noise = (m, rng, np.float32(sd))
-        kl, added = 0.0, 0.0
-        for x, ref in zip(ids, reference):
-            lp = noisy.log_probs_of(x)
-            kl += float((np.exp(ref) * (ref - lp)).sum())
-            added += sd * sd * len(x) * dec.t[m + ".weight"].shape[0]
+        kl = sum(kl_sum(ref, noisy.log_probs_of(x)) for x, ref in zip(ids, reference))
+        added = sd * sd * tokens * w.shape[0]
         gains[m] = max(kl, 0.0) / added if added > 0 else 0.0
-    return gains
+    return gains, energy
 
 
 def bundled_decoder() -> Path:
