@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from optalloc.errors import OptionError
+from optalloc.families.bitalloc.targets import SERVE_MODES, TARGETS
 from optalloc.terminal import (EXIT_NO_SOLUTION, EXIT_OK, POSITIVE, SECONDS, bounded, method_name, number_text,
                                percent_text, regex, render)
 
@@ -19,11 +20,11 @@ def add_arguments(p) -> None:
     p.add_argument("--budget", type=float, required=True, help="average bits per weight")
     p.add_argument("--granularity", default="group", choices=["column", "group", "matrix", "module"],
                    help="the unit that gets one bit-width (module: a whole matrix, quantized in groups)")
-    p.add_argument("--target", choices=["gptqmodel", "autoround", "llm-compressor"],
+    p.add_argument("--target", choices=list(TARGETS),
                    help="allocate integer bits per module from the bit-widths this tool takes (gptqmodel and "
                         "autoround 2, 3, 4, 8; llm-compressor 4, 8), q/k/v and gate/up tied as vLLM fuses them, "
                         "and write --config in its schema")
-    p.add_argument("--serve", choices=["vllm", "vllm-marlin", "none"], default="vllm",
+    p.add_argument("--serve", choices=SERVE_MODES, default="vllm",
                    help="with --target: how the config will be served, which limits the bit-widths to those the "
                         "server's kernel takes. vllm (default): every layer loads in vLLM; vllm-marlin: 4 and 8 "
                         "bits only, every layer on the fast Marlin kernel; none: the tool's own bit-widths")

@@ -67,13 +67,19 @@ def target(name: str, group_size: int) -> Target:
 
 def fused_ties(modules) -> list[list[str]]:
     """Groups of module names that one fused layer holds (the q/k/v or gate/up projections of one block)."""
-    by_parent: dict[tuple[str, tuple], list[str]] = {}
+    return [sorted(g) for g in _fused_groups(modules)[1].values() if len(g) > 1]
+
+
+def _fused_groups(modules) -> tuple[list[str], dict[tuple[str, tuple[str, ...]], list[str]]]:
+    """(the modules no layer fuses, the others by fused layer: (parent, part names) -> its modules present)."""
+    alone, groups = [], {}
     for m in modules:
-        parent, _, last = m.rpartition(".")
-        for group in FUSED:
-            if last in group:
-                by_parent.setdefault((parent, group), []).append(m)
-    return [sorted(g) for g in by_parent.values() if len(g) > 1]
+        g = fused_group_of(m)
+        if g is None:
+            alone.append(m)
+        else:
+            groups.setdefault(g, []).append(m)
+    return alone, groups
 
 
 def _exact(name: str) -> str:
@@ -90,13 +96,8 @@ def _patterns(modules) -> list[tuple[str, list[str]]]:
     """One anchored pattern per module, except that the modules of one fused layer share one pattern matching
     each part's name (what GPTQModel quantizes) and the fused layer's name (what vLLM builds and matches the
     rules against): (pattern, modules it stands for)."""
-    out, groups = [], {}
-    for m in modules:
-        g = fused_group_of(m)
-        if g is None:
-            out.append((_exact(m), [m]))
-        else:
-            groups.setdefault(g, []).append(m)
+    alone, groups = _fused_groups(modules)
+    out = [(_exact(m), [m]) for m in alone]
     for (parent, parts), members in groups.items():
         names = [*parts, FUSED_NAME[parts]]
         out.append(("^" + re.escape(parent) + r"\.(?:" + "|".join(names) + ")$", members))
@@ -175,7 +176,7 @@ def whole_groups(kept: list[str], left_out: list[str]) -> tuple[list[str], list[
     return [m for m in kept if m not in moved], [*left_out, *moved]
 
 
-def autoround_config(bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> dict:
+def autoround_config(bits: dict[str, int], group_size: int, skipped=()) -> dict:
     """AutoRound's arguments: layer_config by the checkpoint's module names (AutoRound quantizes the unfused
     model; its export keeps the names, and vLLM resolves a fused layer from its parts' entries, which the ties
     make equal)."""
@@ -185,7 +186,7 @@ def autoround_config(bits: dict[str, int], group_size: int, skipped=(), serve: s
     return {"bits": base, "group_size": group_size, "sym": True, "layer_config": layers}
 
 
-def llm_compressor_recipe(bits: dict[str, int], group_size: int, skipped=(), serve: str = "vllm") -> str:
+def llm_compressor_recipe(bits: dict[str, int], group_size: int, skipped=()) -> str:
     """The recipe as YAML text (JSON-quoted strings are valid YAML double-quoted scalars). A fused group's
     modules share one target ("re:" + _patterns' pattern), which matches each part's name (what llm-compressor
     quantizes and what vLLM checks shard by shard) and the fused layer's name."""
@@ -210,6 +211,7 @@ def config_text(name: str, bits: dict[str, int], group_size: int, skipped=(), se
     """The config of tool `name` for module `bits` (module name -> bit-width), `group_size`, and the modules
     `skipped` (left in full precision), served by `serve` (SERVE_MODES), as the text of its file."""
     if name == "llm-compressor":
-        return llm_compressor_recipe(bits, group_size, skipped, serve)
-    make = gptqmodel_config if name == "gptqmodel" else autoround_config
-    return json.dumps(make(bits, group_size, skipped, serve), indent=1) + "\n"
+        return llm_compressor_recipe(bits, group_size, skipped)
+    config = gptqmodel_config(bits, group_size, skipped, serve) if name == "gptqmodel" else \
+        autoround_config(bits, group_size, skipped)  # only GPTQModel's base bits depend on the server
+    return json.dumps(config, indent=1) + "\n"
