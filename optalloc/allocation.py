@@ -12,8 +12,9 @@ picks the method, and returns the certified answer with a table of the chosen le
 
 The method: one budget with integer costs goes to the greedy along the units' hulls, which is exact when the LP
 optimum on those hulls cuts no option (the certificate then says optimal, gap 0; concave curves with unit cost
-steps always do) or when it meets its LP bound, and to the exact multiple-choice DP (knapsack.dp) otherwise. Several budgets, or costs that are not
-integers, go to the MIP on HiGHS (model.highs), certified against its rows."""
+steps always do) or when it meets its LP bound, and to the exact multiple-choice DP (knapsack.dp) otherwise.
+Several budgets, or costs that are not integers, go to the MIP on HiGHS (model.highs), certified against its
+rows."""
 from __future__ import annotations
 
 import math
@@ -200,15 +201,14 @@ def _by_mckp(df, starts, units, unit, level, cost, value, budget, sign, method, 
     else:
         lp = lp_relaxation(values, weights, starts, room)
         marginal = None if lp is None else sign * float(lp["lam"])
-    rows = value_total = None
+    chosen = value_total = None
     used: list[float] = []
     if r.solution is not None:
         chosen = df.iloc[first + np.asarray(r.solution["choice"], dtype=np.int64)]
-        rows = chosen
         value_total = float(chosen[value].sum())
         used = [float(chosen[cost].sum())]
     bound = None if r.bound is None else sign * (float(r.bound) + v0)  # the knapsack's bound, in the table's terms
-    return Allocation(r, rows, value_total, bound, used, [marginal], method, why,
+    return Allocation(r, chosen, value_total, bound, used, [marginal], method, why,
                       extra={"value_shift": sign * v0, "cost_shift": w0})
 
 
@@ -241,16 +241,14 @@ def _by_mip(df, starts, unit, level, costs, value, budgets, sign, method, time_l
     marginal = [None] * len(costs)
     if duals.extra.get("row_duals") is not None:
         marginal = [float(x) for x in duals.extra["row_duals"][k:]]
-    rows = value_total = None
+    chosen = value_total = None
     used: list[float] = []
     if r.solution is not None:
-        x = np.asarray(r.solution["x"]) > 0.5
-        chosen = df[x]
-        rows = chosen
+        chosen = df[np.asarray(r.solution["x"]) > 0.5]
         value_total = float(chosen[value].sum())
         used = [float(chosen[cc].sum()) for cc in costs]
     why = ("several budgets" if len(costs) > 1 else "costs that are not integers") + ": the MIP on HiGHS"
-    return Allocation(r, rows, value_total, None if r.bound is None else float(r.bound), used, marginal, method, why)
+    return Allocation(r, chosen, value_total, None if r.bound is None else float(r.bound), used, marginal, method, why)
 
 
 def _infeasible(name, method):

@@ -16,7 +16,7 @@ from pathlib import Path
 from optalloc.errors import FormatError, OptallocError, OptionError, UnsupportedProblemError, VerificationError
 from optalloc.family import families, resolve
 from optalloc.terminal import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK, NON_NEGATIVE,
-                               POSITIVE, SECONDS, argument_type, bounded, method_name, render)
+                               POSITIVE, SECONDS, argument_type, bounded, method_name, percent_text, render)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -464,10 +464,6 @@ def _fmt_num(x) -> str:
     return f"{int(f)}" if f.is_integer() and abs(f) < 1e15 else f"{f:.6g}"
 
 
-def _fmt_gap(g) -> str:
-    return "-" if g is None else f"{100 * g:.4f}%"
-
-
 class _StatusLine:
     """On a terminal, while one solve runs longer than a second: a line on stderr with the instance, the method,
     the seconds elapsed and, when the method reports them, its incumbent and bound so far (optalloc.trace);
@@ -535,7 +531,7 @@ class _StreamTable:
     def row(self, r) -> str:
         ref = r.reference or {}
         return self._line([r.name, r.method, str(r.status), _fmt_num(r.objective), _fmt_num(r.bound),
-                           _fmt_gap(r.gap), ref.get("verdict", "-"), _fmt_gap(ref.get("gap")), f"{r.time:.3f}"])
+                           percent_text(r.gap), ref.get("verdict", "-"), percent_text(ref.get("gap")), f"{r.time:.3f}"])
 
 
 def _summary(results, names) -> str:
@@ -551,9 +547,9 @@ def _summary(results, names) -> str:
         ref_gaps = [x["gap"] for x in refs if x.get("gap") is not None]
         rows.append([name, str(len(rs)), str(sum(r.has_solution for r in rs)), str(sum(r.solved() for r in rs)),
                      str(sum(str(r.status) == "optimal" for r in rs)),
-                     _fmt_gap(sum(gaps) / len(gaps)) if gaps else "-", _fmt_gap(max(gaps)) if gaps else "-",
+                     percent_text(sum(gaps) / len(gaps)) if gaps else "-", percent_text(max(gaps)) if gaps else "-",
                      f"{sum(x['verdict'] == 'reproduced' for x in refs)}/{len(refs)}" if refs else "-",
-                     _fmt_gap(sum(ref_gaps) / len(ref_gaps)) if ref_gaps else "-",
+                     percent_text(sum(ref_gaps) / len(ref_gaps)) if ref_gaps else "-",
                      f"{sum(r.time for r in rs):.3f}"])
     return render(head, rows) + "\nsolved: proven optimal, or within 1e-4 (relative) of the instance's reference"
 
@@ -827,7 +823,7 @@ def cmd_allocate(args) -> int:
                           "table": None if plan.table is None else plan.table.to_dict("records")}))
     else:
         print(f"{path.name}: {r.status}, value {_fmt_num(plan.value)}, bound {_fmt_num(plan.bound)}, gap "
-              f"{_fmt_gap(plan.gap)}; budget used "
+              f"{percent_text(plan.gap)}; budget used "
               f"{', '.join(_fmt_num(u) for u in plan.budget_used) or '-'} of {', '.join(_fmt_num(b) for b in args.budget)}; "
               f"marginal value {', '.join(_fmt_num(m) for m in plan.marginal_value)}")
         print(f"method {plan.method}: {plan.why}")

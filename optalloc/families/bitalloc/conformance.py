@@ -48,4 +48,4 @@ def random_bitalloc(rng: np.random.Generator, scale: str, name: str) -> Instance
     sizes = rng.integers(1, top, k, endpoint=True).tolist()
     sens = (10.0 ** rng.uniform(-3, 6 if scale != "tiny" else 1, k)).tolist()
     return make_instance("bitalloc", name, {"sizes": sizes, "sensitivity": sens, "b_min": 2, "b_max": 4,
-                                      "budget": float(rng.choice([2, 2.5, 3, 3.3, 4]))})
+                                            "budget": float(rng.choice([2, 2.5, 3, 3.3, 4]))})

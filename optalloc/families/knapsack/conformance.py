@@ -66,7 +66,7 @@ def random_knapsack(rng: np.random.Generator, scale: str, name: str) -> Instance
     top = coefficient_top(scale, EXACT_TOTAL, n)
     w = rng.integers(0, top, n, endpoint=True).tolist()
     return make_instance("knapsack", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(), "weights": w,
-                                      "capacity": int(sum(w) * rng.uniform(0.2, 0.8))})
+                                            "capacity": int(sum(w) * rng.uniform(0.2, 0.8))})
 
 
 def random_bounded(rng: np.random.Generator, scale: str, name: str) -> Instance:
@@ -75,8 +75,9 @@ def random_bounded(rng: np.random.Generator, scale: str, name: str) -> Instance:
     b = rng.integers(1, 4, n).tolist()
     top = coefficient_top(scale, EXACT_TOTAL, 3 * n)
     w = rng.integers(0, top, n, endpoint=True).tolist()
-    return make_instance("bounded_knapsack", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(), "weights": w,
-                                      "bounds": b, "capacity": int(np.dot(w, b) * rng.uniform(0.2, 0.8))})
+    return make_instance("bounded_knapsack", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(),
+                                                    "weights": w, "bounds": b,
+                                                    "capacity": int(np.dot(w, b) * rng.uniform(0.2, 0.8))})
 
 
 def random_mckp(rng: np.random.Generator, scale: str, name: str) -> Instance:
@@ -97,4 +98,4 @@ def random_mkp(rng: np.random.Generator, scale: str, name: str) -> Instance:
     W = rng.integers(0, top, (m, n), endpoint=True)
     caps = (W.sum(axis=1) * rng.uniform(0.2, 0.8, m)).astype(np.int64)
     return make_instance("mkp", name, {"values": rng.integers(0, top, n, endpoint=True).tolist(),
-                                      "weights": W.tolist(), "capacities": caps.tolist()})
+                                       "weights": W.tolist(), "capacities": caps.tolist()})

@@ -91,8 +91,9 @@ def greedy_mckp(values, weights, starts, capacity, *, lp_round: bool = False):
     """Greedy: the LP solution with hull increments added while they fit. LP rounding: the LP solution
     with its fractional class rounded down, then the best single-class upgrade that fits, repeatedly.
     Returns (choice or None if infeasible, LP bound, the bound's rounding margin when the choice is proven optimal
-    else None, the LP multiplier). The proof: when the LP optimum cuts no increment it is a choice of whole options, the integer
-    optimum; the greedy's choice is then that choice, and its value equals the bound up to the float sums' margin."""
+    else None, the LP multiplier). The proof: when the LP optimum cuts no increment it is a choice of whole
+    options, the integer optimum; the greedy's choice is then that choice, and its value equals the bound up to
+    the float sums' margin."""
     lp = lp_relaxation(values, weights, starts, capacity)
     if lp is None:
         return None, None, None, None

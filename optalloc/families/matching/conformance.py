@@ -51,8 +51,8 @@ def random_gap(rng: np.random.Generator, scale: str, name: str) -> Instance:
     A = rng.integers(1, hi, (m, n), endpoint=True)
     caps = (A.sum(axis=1) * rng.uniform(0.3, 0.9, m)).astype(np.int64)
     return make_instance("gap", name, {"costs": rng.integers(0, hi, (m, n), endpoint=True).tolist(),
-                                      "weights": A.tolist(), "capacities": caps.tolist(),
-                                      "sense": str(rng.choice(["min", "max"]))})
+                                       "weights": A.tolist(), "capacities": caps.tolist(),
+                                       "sense": str(rng.choice(["min", "max"]))})
 
 
 def random_assignment(rng: np.random.Generator, scale: str, name: str) -> Instance:
@@ -80,9 +80,9 @@ def random_routing(rng: np.random.Generator, scale: str, name: str) -> Instance:
     q, k = int(rng.integers(1, 7)), int(rng.integers(1, 4))
     cost = rng.integers(0, hi, (q, k), endpoint=True)
     return make_instance("routing", name, {"quality": rng.integers(0, hi, (q, k), endpoint=True).tolist(),
-                                      "cost": cost.tolist(), "capacity": rng.integers(1, q + 1, k).tolist(),
-                                      "budget": float(int(cost.min(axis=1).sum() + rng.uniform(0, 1) *
-                                                          (cost.max(axis=1) - cost.min(axis=1)).sum()))})
+                                           "cost": cost.tolist(), "capacity": rng.integers(1, q + 1, k).tolist(),
+                                           "budget": float(int(cost.min(axis=1).sum() + rng.uniform(0, 1) *
+                                                               (cost.max(axis=1) - cost.min(axis=1)).sum()))})
 
 
 def random_bmatching(rng: np.random.Generator, scale: str, name: str) -> Instance:
@@ -92,7 +92,7 @@ def random_bmatching(rng: np.random.Generator, scale: str, name: str) -> Instanc
     W = rng.integers(-hi // 10, hi, (m, n), endpoint=True).astype(object)
     W[rng.random((m, n)) < 0.2] = None
     return make_instance("bmatching", name, {"weights": W.tolist(), "row_capacity": rng.integers(1, 3, m).tolist(),
-                                      "col_capacity": rng.integers(1, 3, n).tolist()})
+                                             "col_capacity": rng.integers(1, 3, n).tolist()})
 
 
 def random_adwords(rng: np.random.Generator, scale: str, name: str) -> Instance:
@@ -102,4 +102,4 @@ def random_adwords(rng: np.random.Generator, scale: str, name: str) -> Instance:
     B = rng.integers(0, hi, (m, n), endpoint=True).astype(object)
     B[rng.random((m, n)) < 0.2] = None
     return make_instance("adwords", name, {"bids": B.tolist(),
-                                      "budgets": rng.integers(1, max(2, hi * n // 2), m).tolist()})
+                                           "budgets": rng.integers(1, max(2, hi * n // 2), m).tolist()})

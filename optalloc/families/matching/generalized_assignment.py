@@ -37,13 +37,13 @@ def run_gap_cpsat(instance, options: SolveOptions, deadline: Deadline) -> Outcom
     """A run function (registry.Method.run): solves `instance` with CP-SAT under `options` (SolveOptions) and
     `deadline` (the limit's clock, started with the method) and returns the claim as an Outcome, which solve
     certifies."""
-    from optalloc.families.matching.models import cpsat
+    from optalloc.families.matching.models import gap_cpsat
     from optalloc.solvers.cpsat import solve_cp
 
     early = _gap_infeasible(instance.data)
     if early:
         return early
-    model, x, scale = cpsat(instance)
+    model, x, scale = gap_cpsat(instance)
     co = solve_cp(model, options, deadline, scale=scale)
     sol = None
     if co.has_solution:

@@ -148,7 +148,7 @@ def gap_encode(instance: Instance, solution: dict) -> np.ndarray:
     return x.ravel()
 
 
-def cpsat(instance: Instance):
+def gap_cpsat(instance: Instance):
     """GAP as CP-SAT: one Boolean per (agent, job), exactly one agent per job, weighted capacities."""
     from ortools.sat.python import cp_model
 
@@ -406,7 +406,7 @@ def solve_mip(instance, options, deadline, precheck):
 
 # each problem kind's model (the kind declares which: Problem.formulation in problems.py)
 ASSIGNMENT = Formulation(assignment_arrays, assignment_mip, assignment_decode, assignment_encode)
-GAP = Formulation(gap_arrays, gap_mip, gap_decode, gap_encode, cpsat)
+GAP = Formulation(gap_arrays, gap_mip, gap_decode, gap_encode, gap_cpsat)
 MAKESPAN = Formulation(makespan_arrays, makespan_mip, makespan_decode)
 ROUTING = Formulation(routing_arrays, routing_mip, routing_decode)
 BMATCHING = Formulation(bmatching_arrays, bmatching_mip, bmatching_decode)
