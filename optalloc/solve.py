@@ -193,9 +193,14 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
             message=out.message or "infeasible point: " + "; ".join(out.extra["violations"]), extra=out.extra,
             trace=trace.finish([(t, None, b) for t, _, b in points], elapsed, None, bound, sense))
     if objective is not None and bound is not None and _close(float(bound), float(objective), tol):
-        # a float bound proven to within the backend's tolerance (or the equality tolerance), on the wrong side
-        # by no more than that, or closing a gap the backend says it closed: within it, it meets the objective
-        if bound_crosses(objective, bound, sense) or (tol and out.status == Status.OPTIMAL):
+        # the backend's point is off by up to its stated tolerance, so the objective it reports and the one
+        # recomputed here may differ by that much. The bound meets the recomputed objective when it is on the
+        # wrong side by no more than that, or when it equals the backend's own objective (the backend closed its
+        # gap for the very point decoded here). A gap the backend calls closed only within a tolerance of its own
+        # (HiGHS's pruning margin, say) is not closed: such a bound never equals the reported objective
+        closed = (out.status == Status.OPTIMAL and out.objective is not None
+                  and values_equal(float(bound), float(out.objective)))
+        if bound_crosses(objective, bound, sense) or (tol and closed):
             bound = objective
     if bound_crosses(objective, bound, sense):
         raise VerificationError(f"{m.name} on {instance.name}: bound {bound} crosses objective {objective} "

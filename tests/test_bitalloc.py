@@ -46,6 +46,22 @@ def test_exact_integer_allocation_matches_brute_force(case):
     assert cont <= opt * (1 + 1e-9)  # the continuous bound never crosses the integer optimum
 
 
+# Found by `make fuzz`: the optimum (bits 2, 3, 4, 3) beats the next allocation by 7e-7, under the absolute 1e-6
+# that the MCKP engine's pruning and HiGHS's default mip_feasibility_tolerance used to accept as "equal"; all three
+# exact methods claimed optimal at 0.0503178
+CLOSE_CALL = {"sizes": [3, 9, 3, 4], "sensitivity": [0.006929356183324062, 1.2793894035855649, 7.624973633106282,
+                                                     0.006944312113302275], "budget": 3, "b_min": 2, "b_max": 4}
+
+
+@pytest.mark.parametrize("method", ["bitalloc.greedy", "bitalloc.mckp", "bitalloc.mip"])
+def test_an_optimum_closer_than_a_millionth_is_found(method):
+    c, n = np.array(CLOSE_CALL["sensitivity"]), np.array(CLOSE_CALL["sizes"])
+    opt = brute(c, n, 2, 4, 3 * n.sum())
+    r = optalloc.solve(optalloc.make_instance("bitalloc", "close", CLOSE_CALL), method)
+    assert str(r.status) == "optimal" and r.objective == pytest.approx(opt, rel=1e-12)
+    assert r.solution["bits"].tolist() == [2, 3, 4, 3]
+
+
 def random_instance(k=300, seed=0, ties=False, overhead=0.0, sizes=(384, 1536)):
     rng = np.random.default_rng(seed)
     data = {"sizes": rng.choice(sizes, k).tolist(), "sensitivity": np.exp(rng.normal(0, 2, k)).tolist(),
@@ -198,3 +214,14 @@ def test_corrupt_safetensors_header(tmp_path, capsys):
     p.write_bytes(struct.pack("<Q", 10**9) + b"{}")
     assert main(["quantize", str(p), "--budget", "3"]) == 2
     assert "header: length 1000000000 does not fit a file of" in capsys.readouterr().err
+
+
+def test_highs_pruning_margin_is_reported_not_hidden():
+    """At HiGHS's default mip_feasibility_tolerance (1e-6, set here by hand) HiGHS prunes the optimum of CLOSE_CALL
+    and says optimal: the answer is then a gap limit whose bound still holds, never a false "optimal"."""
+    c, n = np.array(CLOSE_CALL["sensitivity"]), np.array(CLOSE_CALL["sizes"])
+    opt = brute(c, n, 2, 4, 3 * n.sum())
+    r = optalloc.solve(optalloc.make_instance("bitalloc", "close", CLOSE_CALL), "bitalloc.mip",
+                       backend_options={"mip_feasibility_tolerance": 1e-6})
+    assert str(r.status) == "gap_limit" and r.objective > opt and r.bound <= opt
+    assert r.extra["optimality_tolerance"] == 1e-6 and "mip_feasibility_tolerance (1e-06" in r.message

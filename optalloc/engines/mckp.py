@@ -204,7 +204,10 @@ def _dp(cls_order, us, uv, uw, free, lp_pos, c, lam, W, P, N, m, par, pcls, popt
             if Wn[s] <= c and Pn[s] > z:
                 z = Pn[s]
                 best = Nn[s]
-        slack = 1e-6 + 1e-13 * abs(z) + eps  # eps: the proven rounding error of a float state value
+        # integer values: any improvement is a whole unit, so a state is kept when its floored bound reaches z + 1;
+        # float values: a state is pruned only when it cannot beat z by more than a rounding error (eps, proven)
+        # and a relative 1e-13, far below the gap a certificate calls 0 (gap.values_equal)
+        slack = 1e-6 + eps if integral else 1e-13 * abs(z) + eps
         need = z + 1.0 - slack if integral else z + slack
         m = 0
         ubmax = z
@@ -327,14 +330,15 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
     U = math.floor(U + 1e-6 + 1e-13 * abs(U)) if integral else U + eps
     stats = {"classes": k, "undominated": int(len(uv)), "lp_value": lp["lp_value"], "lp_multiplier": lam,
              "greedy": z}
+    # float values: an option that could improve z by less than `slack` is dropped, so "optimal" is within it
+    # (relative 1e-13 plus the proven rounding error: never an absolute amount, which would be most of a tiny
+    # objective); callers state it as their answer's tolerance
+    slack = 1e-6 + eps if integral else 1e-13 * abs(z) + eps
     if not integral:
-        # float values: an option that could improve z by less than `slack` (below) is dropped, so "optimal" is
-        # within it; callers state it as their answer's tolerance
-        stats["tolerance"] = 1e-6 + 1e-13 * abs(z) + eps
+        stats["tolerance"] = slack
     best_pos = pos0.copy()
     bound = float(U)
     stopped = "optimal"
-    slack = 1e-6 + 1e-13 * abs(z) + eps
     need = z + 1.0 - slack if integral else z + slack
     if z < U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
         # Lagrangian reduction at lambda: option j of class i can matter only if L - d_ij beats z.

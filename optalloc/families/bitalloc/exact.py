@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from optalloc.engines.mckp import solve_mckp
+from optalloc.numeric import sum_error_bound
 
 _LOG2_3_4 = math.log2(0.75)
 
@@ -231,7 +232,10 @@ def solve_bit_model(c, n, bmin: int, bmax: int, R: float, *, time_limit: float |
     bl[dropped] -= 1
     dual = float(np.dot(c, np.exp2(-2.0 * bl)) + lam * (float(np.dot(n, bl)) - Rint))
     stats = {"groups": k, "threshold_groups": int(len(droppable)), "lambda": lam}
-    tol = 1e-9 * max(1.0, abs(loss))
+    # the proven rounding error of loss and dual (sums of 2k + 2 products): an absolute tolerance would be most
+    # of a tiny loss and call a gap closed that is not
+    tol = sum_error_bound(2 * k + 4, loss + float(np.dot(c, np.exp2(-2.0 * bl)))
+                          + lam * (float(np.dot(n, bl)) + Rint))
     if loss - dual <= tol:
         return AllocSolution(bits, loss, loss, True, "optimal", stats | {"seconds": time.perf_counter() - t0})
     # Not closed: solve the core exactly. Option b of group j can help only if dual + rc_jb < loss.

@@ -147,8 +147,11 @@ def _heuristic_mckp(instance, options: SolveOptions, deadline: Deadline, lp_roun
         return Outcome.infeasible("infeasible", message="the lightest option of every class already exceeds the "
                                                         "capacity")
     solution = {"choice": expand_ties(choice, members, d.k)}
-    if proven is not None:  # the LP optimum is whole: this is it, equal to the bound up to the sums' rounding
-        return Outcome(Status.OPTIMAL, solution, None, bound, "optimal (the LP optimum is integral)",
+    if proven is not None:
+        # the LP optimum is whole, so it is the integer optimum and this choice: the bound is the choice's own
+        # value (a proof by structure; the LP's float value would differ by its rounding only)
+        value = instance.spec.evaluate(d, solution).objective
+        return Outcome(Status.OPTIMAL, solution, value, value, "optimal (the LP optimum is integral)",
                        tolerance=proven, extra={"lp_multiplier": lam})
     return Outcome(Status.COMPLETED, solution, None, bound, "completed", extra={"lp_multiplier": lam})
 
