@@ -15,9 +15,11 @@ NOISE_ATOL = 1e-6
 NOISE_RTOL = 1e-9
 
 
-def values_equal(a: float, b: float) -> bool:
-    """Equal up to float noise: the test behind a zero gap, a reproduced reference and a crossed bound."""
-    return abs(a - b) <= VALUE_ATOL + VALUE_RTOL * max(abs(a), abs(b))
+def values_equal(a: float, b: float, atol: float = VALUE_ATOL) -> bool:
+    """Equal up to float noise: the test behind a zero gap, a reproduced reference and a crossed bound. `atol`
+    is the absolute noise of the instance's objective (Problem.value_atol): 0 for an objective of nonnegative
+    terms, whose noise is relative to its value however small that value is."""
+    return abs(a - b) <= atol + VALUE_RTOL * max(abs(a), abs(b))
 
 
 def within_noise(a: float, b: float, tol: float = 0.0) -> bool:
@@ -25,15 +27,15 @@ def within_noise(a: float, b: float, tol: float = 0.0) -> bool:
     return abs(a - b) <= NOISE_ATOL + NOISE_RTOL * max(abs(a), abs(b)) + tol
 
 
-def gap(objective: float | None, bound: float | None, sense: str) -> float | None:
+def gap(objective: float | None, bound: float | None, sense: str, atol: float = VALUE_ATOL) -> float | None:
     """Relative gap between a solution's objective and a proven bound (or a reference value).
 
     gap = abs(bound - objective) / max(abs(objective), abs(bound)), and 0 when they are equal (this covers a zero
     objective with a zero bound). With a zero objective and a nonzero bound the gap is 1 (100 %), the
     largest gap two values of the same sign can have. None when either side is unknown.
 
-    `sense` is 'max' or 'min'. The gap is a magnitude; whether the bound is on the right side of the
-    objective is checked by `bound_crosses`.
+    `sense` is 'max' or 'min'; `atol` as in values_equal. The gap is a magnitude; whether the bound is on the
+    right side of the objective is checked by `bound_crosses`.
     """
     if sense not in ("max", "min"):
         raise ValueError(f"sense must be 'max' or 'min', got {sense!r}")
@@ -41,31 +43,31 @@ def gap(objective: float | None, bound: float | None, sense: str) -> float | Non
         return None
     if math.isinf(bound) or math.isinf(objective):
         return math.inf
-    if values_equal(objective, bound):
+    if values_equal(objective, bound, atol):
         return 0.0
     return abs(bound - objective) / max(abs(objective), abs(bound))
 
 
-def bound_crosses(objective: float | None, bound: float | None, sense: str) -> bool:
+def bound_crosses(objective: float | None, bound: float | None, sense: str, atol: float = VALUE_ATOL) -> bool:
     """True when a claimed bound is on the wrong side of an attained objective (a bug somewhere)."""
     if objective is None or bound is None:
         return False
-    if values_equal(objective, bound):
+    if values_equal(objective, bound, atol):
         return False
     return bound < objective if sense == "max" else bound > objective
 
 
-def better(a: float, b: float, sense: str) -> bool:
+def better(a: float, b: float, sense: str, atol: float = VALUE_ATOL) -> bool:
     """a strictly better than b, beyond the equality tolerance."""
-    if values_equal(a, b):
+    if values_equal(a, b, atol):
         return False
     return a > b if sense == "max" else a < b
 
 
 def within_tolerance(objective: float | None, bound: float | None, sense: str, rel_gap: float,
-                     abs_gap: float) -> bool:
+                     abs_gap: float, atol: float = VALUE_ATOL) -> bool:
     """Whether a proven bound closes the gap to the user's tolerance (0, 0 means exactly closed)."""
-    g = gap(objective, bound, sense)
+    g = gap(objective, bound, sense, atol)
     if g is None:
         return False
     return g == 0.0 or g <= rel_gap or abs((bound or 0) - (objective or 0)) <= abs_gap

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optalloc.errors import NoSolutionError
-from optalloc.gap import better, gap, values_equal
+from optalloc.gap import VALUE_ATOL, better, gap, values_equal
 from optalloc.status import SolutionStatus, Status, status_of_stop
 
 
@@ -177,34 +177,36 @@ def counts_as_solved(status: str, solution_status: str, reference_kind: str | No
             and float(reference_gap) <= tolerance)
 
 
-def compare_reference(objective: float | None, bound: float | None, sense: str, reference) -> dict | None:
+def compare_reference(objective: float | None, bound: float | None, sense: str, reference,
+                      atol: float = VALUE_ATOL) -> dict | None:
     """Verdict of a result against an instance's reference value.
 
     reproduced: the objective equals the reference; missed: worse (with its gap); beaten: better than a
     value that was claimed optimal or best known, or outside a claimed bound; that means the reference is
     wrong and is reported as such. contradicted: our proven bound shows the reference value cannot be
-    attained. within_bound: a solution inside a reference bound. no_solution: nothing to compare."""
+    attained. within_bound: a solution inside a reference bound. no_solution: nothing to compare. `atol`: the
+    instance's float noise (gap.values_equal)."""
     if reference is None:
         return None
     out: dict[str, Any] = {"value": _num(reference.value), "kind": reference.kind, "source": reference.source}
     ref = reference.value
-    if reference.kind in ("optimal", "best_known") and bound is not None and better(ref, bound, sense):
-        out.update(verdict="contradicted", gap=gap(objective, ref, sense) if objective is not None else None)
+    if reference.kind in ("optimal", "best_known") and bound is not None and better(ref, bound, sense, atol):
+        out.update(verdict="contradicted", gap=gap(objective, ref, sense, atol) if objective is not None else None)
         out["note"] = "the proven bound shows the reference value is not attainable: the reference is wrong"
         return out
     if objective is None:
         out.update(verdict="no_solution", gap=None)
         return out
-    g = gap(objective, ref, sense)
+    g = gap(objective, ref, sense, atol)
     if reference.kind == "bound":
-        if better(objective, ref, sense):
+        if better(objective, ref, sense, atol):
             out.update(verdict="beaten", gap=g, note="the objective is outside the reference bound: the bound is wrong")
         else:
             out.update(verdict="within_bound", gap=g)
         return out
-    if values_equal(objective, ref):
+    if values_equal(objective, ref, atol):
         out.update(verdict="reproduced", gap=0.0)
-    elif better(objective, ref, sense):
+    elif better(objective, ref, sense, atol):
         note = ("better than the published optimum: the reference is wrong" if reference.kind == "optimal"
                 else "improves on the best known value")
         out.update(verdict="beaten", gap=g, note=note)

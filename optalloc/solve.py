@@ -122,8 +122,8 @@ def import_backends(methods) -> None:
                     kernels.preload(fam)
 
 
-def _close(a: float, b: float, tol: float) -> bool:
-    return values_equal(a, b) or abs(a - b) <= tol
+def _close(a: float, b: float, tol: float, atol: float) -> bool:
+    return values_equal(a, b, atol) or abs(a - b) <= tol
 
 
 def failed_result(instance: Instance, m: Method, opts: SolveOptions, error: Exception, elapsed: float) -> Result:
@@ -154,7 +154,9 @@ def _check_bound_alone(instance: Instance, m: Method, bound: float, tol: float) 
     if found is None:
         return
     ev = instance.spec.evaluate(instance.data, found)
-    if ev.feasible and bound_crosses(ev.objective, bound, instance.sense) and not _close(bound, ev.objective, tol):
+    atol = instance.spec.value_atol(instance.data)
+    if (ev.feasible and bound_crosses(ev.objective, bound, instance.sense, atol)
+            and not _close(bound, ev.objective, tol, atol)):
         raise VerificationError(f"{m.name} on {instance.name}: bound {bound} is {'below' if instance.sense == 'max' else 'above'} "
                                 f"the value {ev.objective} of a feasible solution (a greedy one), so it is no bound")
 
@@ -166,6 +168,7 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     spec = instance.spec
     sense = instance.sense
     tol = max(float(out.tolerance or 0.0), 0.0)
+    atol = spec.value_atol(instance.data)  # the float noise of this instance's values (gap.values_equal)
     objective = None
     infeasible_point = False
     if out.solution is not None:
@@ -192,31 +195,41 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
             solution=out.solution, reference=None, raw_status=out.raw_status,
             message=out.message or "infeasible point: " + "; ".join(out.extra["violations"]), extra=out.extra,
             trace=trace.finish([(t, None, b) for t, _, b in points], elapsed, None, bound, sense))
-    if objective is not None and bound is not None and _close(float(bound), float(objective), tol):
+    if objective is not None and bound is not None and _close(float(bound), float(objective), tol, atol):
         # the backend's point is off by up to its stated tolerance, so the objective it reports and the one
         # recomputed here may differ by that much. The bound meets the recomputed objective when it is on the
-        # wrong side by no more than that, or when it equals the backend's own objective (the backend closed its
-        # gap for the very point decoded here). A gap the backend calls closed only within a tolerance of its own
-        # (HiGHS's pruning margin, say) is not closed: such a bound never equals the reported objective
-        closed = (out.status == Status.OPTIMAL and out.objective is not None
-                  and values_equal(float(bound), float(out.objective)))
-        if bound_crosses(objective, bound, sense) or (tol and closed):
+        # wrong side by no more than that, or when the backend closed its gap for the very point decoded here,
+        # to within that tolerance, with a pruning margin (extra["optimality_tolerance"]) that is float noise at
+        # this instance's scale. A margin above the noise is a gap, never closed here
+        margin = float(out.extra.get("optimality_tolerance") or 0.0)
+        closed = (out.objective is not None and abs(float(bound) - float(out.objective)) <= tol
+                  and values_equal(float(objective), float(objective) + margin, atol))
+        if bound_crosses(objective, bound, sense, atol) or (tol and closed):
             bound = objective
-    if bound_crosses(objective, bound, sense):
+    if bound_crosses(objective, bound, sense, atol):
         raise VerificationError(f"{m.name} on {instance.name}: bound {bound} crosses objective {objective} "
                                 f"({sense}imisation)")
     if objective is None and bound is not None:
         _check_bound_alone(instance, m, float(bound), tol)
     status = out.status
-    g = gap(objective, bound, sense)
+    g = gap(objective, bound, sense, atol)
+    margin = out.extra.get("optimality_tolerance")
     if status == Status.OPTIMAL and g != 0.0:
-        if within_tolerance(objective, bound, sense, opts.rel_gap, opts.abs_gap) and g is not None:
+        if within_tolerance(objective, bound, sense, opts.rel_gap, opts.abs_gap, atol) and g is not None:
             status = Status.GAP_LIMIT
+        elif margin and g is not None and abs(float(bound) - float(objective)) <= margin + tol:
+            status = Status.GAP_LIMIT  # the backend proves only to within its own stated margin: a gap, said so
         else:
             raise VerificationError(f"{m.name} on {instance.name}: claims optimal with gap {g} "
                                     f"(objective {objective}, bound {bound})")
-    if status == Status.COMPLETED and g == 0.0:
-        status = Status.OPTIMAL  # a heuristic whose cheap bound closes the gap has proven optimality
+    if status in (Status.COMPLETED, Status.GAP_LIMIT) and g == 0.0:
+        # a heuristic whose cheap bound closes the gap, or a backend whose remaining gap is float noise at this
+        # instance's scale, has proven optimality
+        status = Status.OPTIMAL
+    message = out.message
+    if status == Status.GAP_LIMIT and margin and not message:
+        message = (f"proven only to within the backend's own optimality tolerance ({margin:.3g}, absolute): the "
+                   f"bound is moved out by that much")
     if out.solution is not None and g == 0.0:
         sol_status = SolutionStatus.OPTIMAL
     elif out.solution is not None:
@@ -232,5 +245,5 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
         name=instance.name, problem=instance.problem, sense=sense, method=m.name, kind=m.kind, status=status,
         solution_status=sol_status, objective=objective, bound=bound, gap=g, time=elapsed, backend=m.backend,
         backend_version=m.backend_version(), options=opts.to_dict(), solution=out.solution,
-        reference=compare_reference(objective, bound, sense, instance.reference), raw_status=out.raw_status,
-        message=out.message, extra=out.extra, trace=trace.finish(points, elapsed, objective, bound, sense))
+        reference=compare_reference(objective, bound, sense, instance.reference, atol), raw_status=out.raw_status,
+        message=message, extra=out.extra, trace=trace.finish(points, elapsed, objective, bound, sense))

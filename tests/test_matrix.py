@@ -85,7 +85,10 @@ def test_api_answers_are_certified_and_exact(matrix):
     for (i, method), (status, objective) in baseline.items():
         case, m = cases()[i], next(x for x in all_methods() if x.name == method)
         if m.kind == "exact" and case.optimum is not None:
-            assert status == "optimal" and values_equal(objective, case.optimum), (case.instance.name, method)
+            # HiGHS proves a non-dyadic float objective only to within its pruning margin: a gap limit, said so
+            # (the conformance suite checks the margin); every other exact answer is a proven optimum
+            allowed = ("optimal", "gap_limit") if m.backend == "highs" else ("optimal",)
+            assert status in allowed and values_equal(objective, case.optimum), (case.instance.name, method)
 
 
 def test_thread_pool(matrix):

@@ -340,7 +340,7 @@ def solve_mckp(values, weights, starts, capacity: int, *, time_limit: float | No
     bound = float(U)
     stopped = "optimal"
     need = z + 1.0 - slack if integral else z + slack
-    if z < U - (1e-9 if integral else 1e-12 * max(1.0, abs(U))):
+    if z < U - (1e-9 if integral else 2 * eps):  # floats: closed only to within the LP value's rounding
         # Lagrangian reduction at lambda: option j of class i can matter only if L - d_ij beats z.
         cls_of = np.repeat(np.arange(k), np.diff(us))
         red = (uv[lp_pos] - lam * uw[lp_pos])[cls_of] - (uv - lam * uw)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from optalloc.errors import InstanceError
+from optalloc.gap import VALUE_ATOL
 from optalloc.once import Once
 
 
@@ -75,6 +76,12 @@ class Problem:
         kind has none that cheap. Certification holds every reported bound against it: a bound below a
         feasible point's value (for max) is false even when the method returned no solution to compare with."""
         return None
+
+    def value_atol(self, typed: Any) -> float:
+        """The absolute float noise of this instance's objective values (gap.values_equal): below it, two values
+        are equal. The default, gap.VALUE_ATOL, is for objectives whose terms may cancel; a kind whose objective
+        is a sum of nonnegative terms answers 0, so that a gap on a tiny objective is still a gap."""
+        return VALUE_ATOL
 
     def sense_of(self, typed: Any) -> str:
         """The optimisation sense of one instance (kinds whose data says min or max override this)."""

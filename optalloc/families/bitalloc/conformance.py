@@ -46,6 +46,9 @@ def random_bitalloc(rng: np.random.Generator, scale: str, name: str) -> Instance
     k = int(rng.integers(1, 6))
     top = coefficient_top(scale, EXACT_TOTAL / 4, k)
     sizes = rng.integers(1, top, k, endpoint=True).tolist()
-    sens = (10.0 ** rng.uniform(-3, 6 if scale != "tiny" else 1, k)).tolist()
-    return make_instance("bitalloc", name, {"sizes": sizes, "sensitivity": sens, "b_min": 2, "b_max": 4,
+    # tiny: sensitivities down to 1e-12 and up to 8 bits, losses near 1e-17, where an absolute tolerance would call
+    # any two answers equal
+    sens = (10.0 ** (rng.uniform(-3, 6, k) if scale != "tiny" else rng.uniform(-12, 1, k))).tolist()
+    b_max = 4 if scale != "tiny" else int(rng.choice([4, 8]))
+    return make_instance("bitalloc", name, {"sizes": sizes, "sensitivity": sens, "b_min": 2, "b_max": b_max,
                                             "budget": float(rng.choice([2, 2.5, 3, 3.3, 4]))})

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optalloc.errors import InstanceError
+from optalloc.numeric import sum_error_bound
 from optalloc.problems import validate as v
 from optalloc.problems.base import Evaluation, Problem, register_problem
 
@@ -270,6 +271,16 @@ class BitAllocation(Problem):
             if len(set(np.round(bits[group], 9).tolist())) > 1:
                 problems.append(f"tie group {g} (groups {group[:5]}...) has different bits")
         return Evaluation(loss, problems)
+
+    def value_atol(self, t: BitAllocData) -> float:
+        """The loss is a sum of nonnegative terms, so its noise is the proven rounding error of that sum at its
+        largest (every group at its fewest bits), never an absolute 1e-9: sensitivities of 1e-6 and 8 bits give
+        losses near 1e-11, where 1e-9 would call any two answers equal."""
+        if t.tables:
+            top = float(np.maximum.reduceat(t.opt_error, t.opt_starts[:-1]).sum())
+        else:
+            top = float(t.sensitivity.sum()) * 2.0 ** (-2.0 * float(t.grid_bits()[0]))
+        return sum_error_bound(t.k + 2, top)
 
     def size(self, t: BitAllocData) -> dict:
         out = {"groups": t.k, "params": int(t.sizes.sum()), "budget": t.budget}
