@@ -247,3 +247,18 @@ def test_highs_pruning_margin_is_reported_not_hidden():
     assert r.bound == pytest.approx(r.objective - 2.5e-7, rel=1e-12)
     assert r.message == ("proven only to within the backend's own optimality tolerance (2.5e-07, absolute): the "
                          "bound is moved out by that much")
+
+
+TINY = {"sizes": [3, 9, 3, 4], "sensitivity": [1e-9, 1e-6, 1e-5, 1e-9], "budget": 5, "b_min": 2, "b_max": 8}
+
+
+def test_a_gap_on_a_tiny_loss_is_still_a_gap():
+    """Losses near 1e-10 sat under the old absolute 1e-9 of float noise, so a heuristic whose bound is 9 % below its
+    loss was 'optimal' with gap 0; the loss's noise is now the rounding of its own sum."""
+    inst = optalloc.make_instance("bitalloc", "tiny", TINY)
+    ranking = optalloc.solve(inst, "bitalloc.ranking")
+    assert str(ranking.status) == "completed" and ranking.gap == pytest.approx(0.093265, abs=1e-6)
+    exact = optalloc.solve(inst, "bitalloc.mckp")
+    c, n = np.array(TINY["sensitivity"]), np.array(TINY["sizes"])
+    assert str(exact.status) == "optimal" and exact.objective == pytest.approx(brute(c, n, 2, 8, 5 * n.sum()), rel=1e-12)
+    assert inst.spec.value_atol(inst.data) < 1e-20

@@ -220,3 +220,24 @@ def test_a_tardiness_schedule_starts_the_positional_model():
     r = optalloc.solve_model(m, time_limit=60)
     assert str(r.status) == "optimal" and r.extra["mip_start"].startswith("tardiness.")
     assert r.objective == pytest.approx(r.extra["base_optimum"], rel=1e-9)
+
+
+def test_objective_steps_and_the_widened_bound():
+    """The pruning margin is dropped only when every objective value is a whole number of steps larger than it."""
+    import types
+
+    from optalloc.solvers.highs import _widened, objective_granularity
+
+    def model(c, integer=None):
+        return types.SimpleNamespace(c=np.array(c, float), quadratic=False,
+                                     integer=np.ones(len(c), bool) if integer is None else np.array(integer))
+
+    assert objective_granularity(model([3, 5, -7])) == 1.0
+    assert objective_granularity(model([8 * 4.0**-3, 4.0**-2, 3 * 4.0**-4])) == 2.0**-8  # 1/8, 1/16, 3/256
+    assert objective_granularity(model([1, 2], [True, False])) == 0.0  # a costed continuous column: no step
+    assert objective_granularity(model([0.1])) < 1e-16
+    # min: HiGHS closed its gap at 10; a margin of 1e-9 leaves 10 - 1e-9, unless steps of 1/64 absorb it
+    assert _widened(10.0, 10.0, 1e-9, 0.0, "min") == 10.0 - 1e-9
+    assert _widened(10.0, 10.0, 1e-9, 2.0**-6, "min") == 10.0
+    assert _widened(-5.0, -5.0, 1e-9, 0.0, "max") == -5.0 + 1e-9
+    assert _widened(float("-inf"), 3.0, 1e-9, 0.0, "min") == float("-inf")
