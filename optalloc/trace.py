@@ -65,6 +65,28 @@ def record(objective: float | None = None, bound: float | None = None, at: float
             rec.add(objective, bound, at)
 
 
+@contextlib.contextmanager
+def in_units(factor: float):
+    """Inside, a method records values `factor` times the problem's (a solver run on data scaled by a power of
+    two); on the way out, the points it added are brought back to problem terms. The run must record nothing
+    else meanwhile."""
+    rec = _active.get()
+    first = len(rec.points) if rec is not None else 0
+    before = (rec.objective, rec.bound) if rec is not None else (None, None)
+    try:
+        yield
+    finally:
+        if rec is not None:
+            with _lock:
+                back = [(t, None if o is None else o / factor, None if b is None else b / factor)
+                        for t, o, b in rec.points[first:]]
+                rec.points[first:] = back
+                if rec.objective is not None and rec.objective != before[0]:
+                    rec.objective /= factor
+                if rec.bound is not None and rec.bound != before[1]:
+                    rec.bound /= factor
+
+
 def started() -> float | None:
     """time.perf_counter() at the start of the run being recorded, or None: for backends that report times of
     their own (a forked HiGHS) and convert them."""

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optalloc import make_instance, solve
-from optalloc.errors import InstanceError
+from optalloc.errors import InstanceError, UnsupportedProblemError
 from optalloc.families.tardiness import exact as X
 from optalloc.families.tardiness.exact import emmons_precedence, solve_tardiness
 from optalloc.families.tardiness import heuristics as H
@@ -508,3 +508,22 @@ def test_lawler_kernels_reload_from_numba_cache_in_a_new_process(tmp_path):
         solve(potts_vw(60, 0.6, 0.2, seed=3), "tardiness.dp").solution["sequence"])
     assert n_solve == n_sequence == "1"
     assert any(f.name.startswith("lawler._solve") for f in tmp_path.rglob("*.nbc"))
+
+
+def test_tiny_real_weights_keep_their_gaps():
+    """Weights near 1e-12 put every cost under the old absolute 1e-9 of float noise: the ATC rule's 70 % gap was
+    'optimal', tardiness.dp claimed optimal with bound 0, and CP-SAT rounded the weights to 0. Now the gap is a
+    gap, the DP proves the brute-force optimum, and CP-SAT declines data it cannot scale."""
+    import itertools
+
+    p, d = [8, 18, 13, 16, 4, 15], [34, 26, 59, 3, 62, 71]
+    w = [3.5e-12, 5e-12, 8e-12, 5e-12, 10e-12, 7e-12]
+    inst = make_instance("tardiness", "tw", {"processing_times": p, "due_dates": d, "weights": w})
+    best = min(inst.spec.evaluate(inst.data, {"sequence": list(s)}).objective
+               for s in itertools.permutations(range(6)))
+    atc = solve(inst, "tardiness.atc")
+    assert str(atc.status) == "completed" and atc.gap == pytest.approx(0.704545, abs=1e-6)
+    dp = solve(inst, "tardiness.dp")
+    assert str(dp.status) == "optimal" and dp.objective == pytest.approx(best, rel=1e-12, abs=0) and dp.gap == 0.0
+    with pytest.raises(UnsupportedProblemError, match="CP-SAT needs integer data"):
+        solve(inst, "tardiness.cpsat")

@@ -129,7 +129,8 @@ def integer_scale(values, max_decimals: int = 6) -> int:
     for d in range(max_decimals + 1):
         s = 10**d
         scaled = arr * s
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, np.abs(scaled))) and \
+        # relative to each value, never absolute: 3.5e-12 is not "the integer 0"
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-9 * np.abs(scaled)) and \
                 math.fsum(np.abs(scaled).ravel().tolist()) < 2**53:  # CP-SAT refuses sums that could overflow
             return s
     raise UnsupportedProblemError(f"CP-SAT needs integer data whose scaled total stays below 2^53; these values "

@@ -68,4 +68,7 @@ def random_tardiness(rng: np.random.Generator, scale: str, name: str) -> Instanc
     w = rng.integers(0, wtop, n, endpoint=True).tolist()
     if scale != "tiny" and rng.random() < 0.3:
         w = [float(x) + 0.5 for x in w]  # real weights: the MIPs snap nothing, so their tolerance shows
+    elif scale == "tiny" and rng.random() < 0.5:
+        # real weights far below 1 (down to 1e-12): no absolute tolerance may call two costs equal
+        w = (rng.uniform(0.1, 10, n) * 10.0 ** float(rng.choice([-12, -6, 0]))).tolist()
     return make_instance("tardiness", name, {"processing_times": p.tolist(), "due_dates": d.tolist(), "weights": w})

@@ -444,7 +444,7 @@ def lagrangian_bound(p, d, w, ub: float, *, iterations: int = 10000, lam0=None, 
     rank = np.zeros(n, dtype=np.int64) if rank is None else np.asarray(rank, dtype=np.int64)
     M = np.zeros(0, dtype=np.int64) if modifiers is None else np.asarray(modifiers, dtype=np.int64)
     lam = np.zeros(n) if lam0 is None else lam0.astype(np.float64).copy()
-    stop_gap = 1.0 - 1e-6 if _integral(w) else 1e-9
+    stop_gap = 1.0 - 1e-6 if _integral(w) else float_tolerance(p, w)
     eliminating = alive is not None and level == 2 and len(M) == 0 and np.isfinite(ub)
     if alive is None:
         alive = np.ones((P + 1, n), dtype=np.bool_)
@@ -492,6 +492,13 @@ def time_indexed_fits(n: int, P: int) -> bool:
 
 def _integral(w) -> bool:
     return np.asarray(w).dtype.kind in "iu" or bool(np.all(np.asarray(w) == np.round(w)))
+
+
+def float_tolerance(p, w) -> float:
+    """How close two real-weighted costs must be to count as equal here: 1e-13 of the largest cost the instance
+    can have (sum(w) times the horizon), ten times below the noise the certificate allows
+    (TardinessProblem.value_atol), never an absolute 1e-9 (weights near 1e-6 would lose 2e-5 of the cost)."""
+    return 1e-13 * float(np.abs(np.asarray(w, dtype=np.float64)).sum()) * float(np.asarray(p).sum())
 
 
 # ------------------------------------------------------------------ closed-form bound
@@ -998,6 +1005,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
     n = len(p)
     pf, df, wf = p.astype(np.float64), d.astype(np.float64), w.astype(np.float64)
     integral = _integral(w)
+    tol = float_tolerance(p, w)  # real weights: what counts as equal costs
     stats: dict = {}
 
     # 0. equal weights: Lawler's decomposition is exact and far faster than the bound-driven DP
@@ -1048,7 +1056,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
 
     def closed(lb):
         lb_eff = np.ceil(lb - 1e-6) if integral else lb
-        return ub - lb_eff <= max(abs_gap, rel_gap * abs(ub)) + 1e-9
+        return ub - lb_eff <= max(abs_gap, rel_gap * abs(ub)) + (0.0 if integral else tol)
 
     def settled(out, lb):
         """The result when a DP over job sets ended the search (nothing beats the incumbent, a better
@@ -1069,7 +1077,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
             trace.record(objective=ub)
         return result(ub, "optimal")
 
-    if ub <= 1e-9:
+    if ub <= (0.0 if integral else tol):
         return result(0.0, "optimal")
     if not time_indexed_fits(n, int(p.sum())):
         # the bounds are indexed by time: a horizon this long does not fit, so the schedule comes back unproven
@@ -1111,7 +1119,7 @@ def solve_tardiness(p, d, w, *, time_limit: float | None = None, max_states: int
         # level-2 ascent in stages, with node elimination; after each, successive sublimation on the surviving
         # nodes under a state budget. Elimination usually leaves so few nodes that it closes in well under a
         # second once the multipliers are good; a budget overflow means they are not good enough yet.
-        cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
+        cutoff = ub - (1.0 - 1e-6 if integral else tol)
         # the last stage repeats while the clock allows and the bound still rises: better multipliers need
         # fewer modifiers, and a key has room for only so many
         plan = list(stages)
@@ -1197,7 +1205,7 @@ def _set_dp(p, df, wf, lam, P, ub, integral, budget, pred, deadline, before=None
     else:
         B = np.zeros((1, 1, 1))
         b1, f1, b2, _ = backward_paths(p, df, wf, lam, P, E, L)
-    cutoff = ub - (1.0 - 1e-6 if integral else 1e-9)
+    cutoff = ub - (1.0 - 1e-6 if integral else float_tolerance(p, wf))
     words = np.zeros((1, K), dtype=np.uint64)
     g = np.zeros(1)
     tt = np.zeros(1, dtype=np.int64)

@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from optalloc.errors import InstanceError
-from optalloc.numeric import MAX_HORIZON
+from optalloc.numeric import MAX_HORIZON, sum_error_bound
 from optalloc.problems import validate as v
 from optalloc.problems.base import Evaluation, Problem, register_problem
 
@@ -111,6 +111,16 @@ class Tardiness(Problem):
                                                                "a job appears twice")
             return Evaluation(float("nan"), [f"solution.sequence: must be a permutation of 0..{t.n - 1} ({what})"])
         return Evaluation(float(t.cost(seq)))
+
+    def value_atol(self, t: TardinessData) -> float:
+        """The objective is a sum of nonnegative terms w_j T_j, each below w_j times the horizon P: integer weights
+        sum exactly (0 noise); for float ones, noise is 1e-12 of the largest cost the instance can have (sum(w) P),
+        the scale its methods' float bounds are computed at, never an absolute 1e-9 (weights near 1e-12 made
+        every answer 'equal', a dispatching rule's 70 % gap included)."""
+        if t.w.dtype.kind in "iu":
+            return 0.0
+        top = float(np.abs(t.w).sum()) * float(t.p.sum())
+        return 1e-12 * top + sum_error_bound(t.n + 2, top)
 
     def witness(self, t: TardinessData) -> dict:
         return {"sequence": np.argsort(t.d, kind="stable").tolist()}  # earliest due date first: any order is feasible

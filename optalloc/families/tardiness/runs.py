@@ -2,6 +2,8 @@
 with the glue between the family's algorithms and the backends."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from optalloc import trace
@@ -30,15 +32,23 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     from optalloc.families.tardiness.exact import solve_tardiness
 
     p, d, w = _pdw(instance)
-    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap,
+    # real weights are scaled by a power of two (exact) to a largest weight in [1, 2): the solver's float
+    # comparisons then work at the scale they were written for (weights near 1e-12 had it prove a 5 % worse
+    # schedule optimal)
+    top = float(np.abs(w).max(initial=0.0))
+    scale = 1.0 if w.dtype.kind in "iu" or top == 0.0 else math.ldexp(1.0, 1 - math.frexp(top)[1])
+    kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap * scale,
           "seed": options.seed}
     kw.update(options.backend_options)
-    r = solve_tardiness(p, d, w, **kw)
+    with trace.in_units(scale):
+        r = solve_tardiness(p, d, w * scale if scale != 1.0 else w, **kw)
+    value, bound = r.value / scale, r.bound / scale
     stopped = r.stopped
     if stopped == "optimal" and r.value - r.bound > 1e-9:
         stopped = "gap_limit"  # closed within the requested tolerance, not proven optimal
-    return Outcome.from_stop(stopped, {"sequence": r.sequence.tolist()}, r.value, r.bound, r.stopped,
-                             extra={k: v for k, v in r.stats.items() if k != "seconds"})
+    return Outcome.from_stop(stopped, {"sequence": r.sequence.tolist()}, value, bound, r.stopped,
+                             extra={k: v for k, v in r.stats.items() if k != "seconds"}
+                             | ({"weight_scale": scale} if scale != 1.0 else {}))
 
 
 MAX_TIME_INDEXED_COLUMNS = 2_000_000
