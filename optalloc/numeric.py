@@ -50,3 +50,9 @@ def describe_limit(limit) -> str:
     if limit == MAX_HORIZON:
         return "2^40 = 1099511627776"
     return f"{limit:g}"
+
+
+def unit_scale(top: float) -> float:
+    """The power of two s with s * top in [1, 2) (`top` > 0): it rescales data exactly, so a solver whose
+    tolerances are absolute sees the largest value near 1."""
+    return math.ldexp(1.0, 1 - math.frexp(top)[1])

@@ -169,6 +169,7 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
     sense = instance.sense
     tol = max(float(out.tolerance or 0.0), 0.0)
     atol = spec.value_atol(instance.data)  # the float noise of this instance's values (gap.values_equal)
+    margin = float(out.extra.get("optimality_tolerance") or 0.0)  # the backend's own pruning margin, if it states one
     objective = None
     infeasible_point = False
     if out.solution is not None:
@@ -201,7 +202,6 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
         # wrong side by no more than that, or when the backend closed its gap for the very point decoded here,
         # to within that tolerance, with a pruning margin (extra["optimality_tolerance"]) that is float noise at
         # this instance's scale. A margin above the noise is a gap, never closed here
-        margin = float(out.extra.get("optimality_tolerance") or 0.0)
         closed = (out.objective is not None and abs(float(bound) - float(out.objective)) <= tol
                   and values_equal(float(objective), float(objective) + margin, atol))
         if bound_crosses(objective, bound, sense, atol) or (tol and closed):
@@ -213,7 +213,6 @@ def certify(instance: Instance, m: Method, opts: SolveOptions, out: Outcome, ela
         _check_bound_alone(instance, m, float(bound), tol)
     status = out.status
     g = gap(objective, bound, sense, atol)
-    margin = out.extra.get("optimality_tolerance")
     if status == Status.OPTIMAL and g != 0.0:
         if within_tolerance(objective, bound, sense, opts.rel_gap, opts.abs_gap, atol) and g is not None:
             status = Status.GAP_LIMIT

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 
 from optalloc import interrupt
 from optalloc.errors import OptionError, UnsupportedProblemError
-from optalloc.gap import values_equal
 from optalloc.logs import LineSink
+from optalloc.numeric import unit_scale
 from optalloc.options import Deadline, SolveOptions
 from optalloc.status import Status
 
@@ -233,7 +233,8 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     """One HiGHS run in this process. HiGHS refuses a thread count other than the one its scheduler in this thread
     was started with (by an earlier run, or by Pyomo's own HiGHS): in a process of optalloc's own the scheduler is
     reset, elsewhere the run moves to a helper process; either way extra["message"] says so."""
-    out = _run_once(model, options, deadline, duals)
+    step = objective_granularity(model)  # once per run: every retry below solves the same objective
+    out = _run_once(model, options, deadline, duals, step)
     note = None
     if out.raw_status == SCHEDULER_REFUSED:
         if not OWN_PROCESS[0]:
@@ -246,7 +247,7 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         import highspy
 
         highspy.Highs.resetThreadScheduler(True)
-        out = _run_once(model, options, deadline, duals)
+        out = _run_once(model, options, deadline, duals, step)
         note = "HiGHS's thread scheduler was reset for this run's thread count"
     # HiGHS ends some MIPs (semi-continuous columns, say) with a solve error whose own remedy is a smaller
     # mip_feasibility_tolerance (HiGHS's 3015.mps at its default 1e-6): take it, twice at most, while time is left,
@@ -254,7 +255,7 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
     # The other way round, the 1e-9 that a non-integral objective runs at (_run_once) is too tight for rows of
     # large coefficients, where HiGHS's own final check fails ("claims optimality, but with ... infeasibilities"):
     # then run again at HiGHS's default 1e-6.
-    tolerance = 1e-6 if not model.discrete or objective_granularity(model) > 1e-6 else FLOAT_OBJECTIVE_FEASTOL
+    tolerance = starting_feastol(model, step)
     retries = 2
     # An infeasibility found at 1e-9 is checked at HiGHS's default too, since it cannot be verified from a point
     # (measured: HiGHS's 2122.lp is "infeasible" at 1e-9 and has optimum -187612.94 at 1e-8)
@@ -272,7 +273,7 @@ def _run(model, options: SolveOptions, deadline: Deadline, duals: bool) -> Linea
         retries -= 1
         retry = SolveOptions.from_dict({**options.to_dict(), "backend_options": {
             **options.backend_options, "mip_feasibility_tolerance": tolerance}})
-        out = _noted(_run_once(model, retry, deadline, duals),
+        out = _noted(_run_once(model, retry, deadline, duals, step),
                      f"HiGHS's mip_feasibility_tolerance did not suit this model: run again with {tolerance:g}")
     return _noted(out, note) if note else out
 
@@ -284,50 +285,61 @@ def _noted(out: LinearOutcome, note: str) -> LinearOutcome:
     return out
 
 
-# mip_feasibility_tolerance for a MIP whose objective is not integral (see _run_once)
+# mip_feasibility_tolerance for a MIP whose objective is not integral (see starting_feastol)
 FLOAT_OBJECTIVE_FEASTOL = 1e-9
+
+
+def starting_feastol(model, step: float) -> float:
+    """The mip_feasibility_tolerance a run starts at. HiGHS prunes a non-integral objective's nodes within it
+    (absolute) of the incumbent, so its "optimal" is only that close: 1e-9 then, within what a certificate calls
+    equal (measured: a 2,000-group bit allocation lost 6.6e-7 at HiGHS's default 1e-6, in the same time). An
+    objective whose values step by more than 1e-6 (`step`, objective_granularity) loses nothing at the default."""
+    return FLOAT_OBJECTIVE_FEASTOL if model.discrete and step <= 1e-6 else 1e-6
 
 SCHEDULER_REFUSED = "refused: HiGHS's thread scheduler runs another thread count"
 
 
-def objective_scale(model) -> float:
+def objective_scale(model, step: float) -> float:
     """The power of two that lifts a non-integral objective whose coefficients are all below 1 to a largest
     coefficient in [1, 2): HiGHS's tolerances are absolute (reduced costs 1e-7, pruning 1e-9), so costs of 1e-11
     look like zero to it (measured: a bit allocation with sensitivities near 1e-9 came back 2.4 times its
-    optimum, "optimal"). A power of two scales every value exactly."""
-    if not len(model.c) or objective_granularity(model) > 1e-6:
+    optimum, "optimal"). A power of two scales every value exactly. `step`: objective_granularity(model)."""
+    if not len(model.c) or step > 1e-6:
         return 1.0
     top = float(np.abs(np.asarray(model.c, dtype=float)).max(initial=0.0))
     if model.quadratic:
         top = max(top, float(abs(model.Q).max()))
     if top == 0.0 or top >= 1.0:
         return 1.0
-    return math.ldexp(1.0, -math.frexp(top)[1] + 1)
+    return unit_scale(top)
 
 
-def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool) -> LinearOutcome:
-    """One HiGHS run on `model`, its objective scaled by objective_scale and the answer scaled back."""
-    scale = objective_scale(model)
+def _run_once(model, options: SolveOptions, deadline: Deadline, duals: bool, step: float) -> LinearOutcome:
+    """One HiGHS run on `model` (whose objective steps by `step`, objective_granularity), its objective scaled by
+    objective_scale and the answer scaled back."""
+    scale = objective_scale(model, step)
     if scale == 1.0:
-        return _run_scaled(model, options, deadline, duals, 1.0)
+        return _run_scaled(model, options, deadline, duals, 1.0, step)
     lifted = dataclasses.replace(model, c=np.asarray(model.c, dtype=float) * scale, offset=float(model.offset) * scale,
                                  Q=None if model.Q is None else model.Q * scale)
-    out = _run_scaled(lifted, options, deadline, duals, scale)
+    out = _run_scaled(lifted, options, deadline, duals, scale, step)
     back = 1.0 / scale
     out.objective = None if out.objective is None else out.objective * back
     out.bound = None if out.bound is None else out.bound * back
     out.tolerance *= back
     out.progress = [(t, o * back, b * back) for t, o, b in out.progress]
-    for key in ("optimality_tolerance",):
-        if key in out.extra:
-            out.extra[key] *= back
+    if "optimality_tolerance" in out.extra:
+        out.extra["optimality_tolerance"] *= back
     if "row_duals" in out.extra:
         out.extra["row_duals"] = out.extra["row_duals"] * back
     out.extra["objective_scale"] = scale
     return out
 
 
-def _run_scaled(model, options: SolveOptions, deadline: Deadline, duals: bool, scale: float) -> LinearOutcome:
+def _run_scaled(model, options: SolveOptions, deadline: Deadline, duals: bool, scale: float,
+                step: float) -> LinearOutcome:
+    """One HiGHS run on `model`, whose objective is the user's times `scale` (a power of two); `step`: the user's
+    objective's granularity, so `step * scale` is this one's."""
     import highspy
 
     h = to_highs(model)
@@ -348,11 +360,7 @@ def _run_scaled(model, options: SolveOptions, deadline: Deadline, duals: bool, s
     h.setOptionValue("output_flag", True)  # the log goes to the callback only, never to the console
     h.setOptionValue("log_to_console", False)
     h.cbLogging.subscribe(heard)
-    if model.discrete and objective_granularity(model) <= 1e-6:
-        # HiGHS prunes a non-integral objective's nodes within mip_feasibility_tolerance (absolute) of the incumbent,
-        # so its "optimal" is only that close: at 1e-9, within what a certificate calls equal (measured: a 2,000-group
-        # bit allocation lost 6.6e-7 at HiGHS's default 1e-6, in the same time)
-        h.setOptionValue("mip_feasibility_tolerance", FLOAT_OBJECTIVE_FEASTOL)
+    h.setOptionValue("mip_feasibility_tolerance", starting_feastol(model, step))
     for key, value in options.backend_options.items():  # native options last, so they win
         _set_option(h, key, value)
     if getattr(model, "start", None) is not None and model.discrete:
@@ -401,11 +409,11 @@ def _run_scaled(model, options: SolveOptions, deadline: Deadline, duals: bool, s
     tolerance = objective_tolerance(h, model, x) if x is not None else 0.0
     extra = {"mip_node_count": int(getattr(info, "mip_node_count", 0) or 0)} if is_mip else {}
     if is_mip and obj is not None and bound is not None:
-        step = objective_granularity(model)
-        margin = pruning_margin(h, model, x, step)
+        lifted_step = step * scale  # exact: a power of two
+        margin = pruning_margin(h, model, x, lifted_step)
         if margin:
-            bound = _widened(bound, obj, margin, step, model.sense)
-            progress = [(t, o, _widened(b, o, margin, step, model.sense)) for t, o, b in progress]
+            bound = _widened(bound, obj, margin, lifted_step, model.sense)
+            progress = [(t, o, _widened(b, o, margin, lifted_step, model.sense)) for t, o, b in progress]
             # what the margin costs this answer: no more than the margin, less where whole steps absorb it
             extra["optimality_tolerance"] = min(margin, abs(obj - bound))
     if status == Status.OPTIMAL and is_mip and x is not None and obj is not None and bound is not None:

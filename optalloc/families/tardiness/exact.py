@@ -41,6 +41,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from optalloc.families.tardiness.heuristics import RULES, edd, iterated_dynasearch, sequence_cost, wspt
+from optalloc.families.tardiness.problems import largest_cost
 from optalloc.engines.subgradient import track_best
 from optalloc import trace
 
@@ -498,7 +499,7 @@ def float_tolerance(p, w) -> float:
     """How close two real-weighted costs must be to count as equal here: 1e-13 of the largest cost the instance
     can have (sum(w) times the horizon), ten times below the noise the certificate allows
     (TardinessProblem.value_atol), never an absolute 1e-9 (weights near 1e-6 would lose 2e-5 of the cost)."""
-    return 1e-13 * float(np.abs(np.asarray(w, dtype=np.float64)).sum()) * float(np.asarray(p).sum())
+    return 1e-13 * largest_cost(p, w)
 
 
 # ------------------------------------------------------------------ closed-form bound

@@ -18,6 +18,11 @@ from optalloc.problems import validate as v
 from optalloc.problems.base import Evaluation, Problem, register_problem
 
 
+def largest_cost(p, w) -> float:
+    """sum(|w|) times the horizon sum(p): no schedule costs more, so float noise is measured against it."""
+    return float(np.abs(np.asarray(w, dtype=np.float64)).sum()) * float(np.asarray(p).sum())
+
+
 @dataclass
 class TardinessData:
     """A tardiness instance's data: integer processing times, due dates and weights (numpy arrays)."""
@@ -119,7 +124,7 @@ class Tardiness(Problem):
         every answer 'equal', a dispatching rule's 70 % gap included)."""
         if t.w.dtype.kind in "iu":
             return 0.0
-        top = float(np.abs(t.w).sum()) * float(t.p.sum())
+        top = largest_cost(t.p, t.w)
         return 1e-12 * top + sum_error_bound(t.n + 2, top)
 
     def witness(self, t: TardinessData) -> dict:

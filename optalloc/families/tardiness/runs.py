@@ -2,14 +2,12 @@
 with the glue between the family's algorithms and the backends."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from optalloc import trace
 from optalloc.errors import UnsupportedProblemError
 from optalloc.models.linear import check_build
-from optalloc.numeric import exact_sum
+from optalloc.numeric import exact_sum, unit_scale
 from optalloc.options import Deadline, SolveOptions
 from optalloc.result import Outcome
 from optalloc.status import Status
@@ -36,7 +34,7 @@ def run_dp(instance, options: SolveOptions, deadline: Deadline) -> Outcome:
     # comparisons then work at the scale they were written for (weights near 1e-12 had it prove a 5 % worse
     # schedule optimal)
     top = float(np.abs(w).max(initial=0.0))
-    scale = 1.0 if w.dtype.kind in "iu" or top == 0.0 else math.ldexp(1.0, 1 - math.frexp(top)[1])
+    scale = 1.0 if w.dtype.kind in "iu" or top == 0.0 else unit_scale(top)
     kw = {"time_limit": _limit(deadline), "rel_gap": options.rel_gap, "abs_gap": options.abs_gap * scale,
           "seed": options.seed}
     kw.update(options.backend_options)
